@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox'
+import { PageOf, PageQuery, StringEnum, Timestamp, Uuid } from './common.js'
+import { Email, Password } from './auth.js'
+
+
+export const User = Type.Object(
+  {
+    id: Uuid,
+    email: Type.String({ format: 'email' }),
+    full_name: Type.Union([Type.String(), Type.Null()]),
+    role: StringEnum(['admin', 'user']),
+    is_active: Type.Boolean(),
+    created_at: Timestamp,
+    updated_at: Timestamp
+  },
+  { $id: 'User', additionalProperties: false }
+)
+
+export const UserPage = PageOf(User, 'UserPage')
+
+export const UpdateMeRequest = Type.Object(
+  {
+    full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    email: Type.Optional(Email),
+    password: Type.Optional(Password),
+    current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Required to change the password.' }))
+  },
+  { $id: 'UpdateMeRequest', additionalProperties: false }
+)
+
+export const AdminUpdateUserRequest = Type.Object(
+  {
+    full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    email: Type.Optional(Email),
+    password: Type.Optional(Password),
+    role: Type.Optional(StringEnum(['admin', 'user'])),
+    is_active: Type.Optional(Type.Boolean())
+  },
+  { $id: 'AdminUpdateUserRequest', additionalProperties: false }
+)
+
+export const ListUsersQuery = Type.Composite([
+  PageQuery,
+  Type.Object({
+    role: Type.Optional(StringEnum(['admin', 'user'])),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches email or name.' }))
+  })
+])
+
+export const UserIdParams = Type.Object({ user_id: Uuid })

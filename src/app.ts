@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import fastifyJwt from '@fastify/jwt'
+import sensible from '@fastify/sensible'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import websocket from '@fastify/websocket'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { sharedSchemas } from '../schemas/index.js'
+import type { Config } from './config.js'
+import { openDatabase, type Database_ } from './db/index.js'
+import type { EventBus } from './domain/events.js'
+import { createServices, type Services } from './domain/index.js'
+import authPlugin from './http/auth.js'
+import { toFailure } from './http/errors.js'
+import { SurfaceRegistry } from './http/surfaces.js'
+import v1 from './http/v1/index.js'
+import { InProcessEventBus } from './realtime/bus.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    services: Services
+    database: Database_
+    surfaces: SurfaceRegistry
+  }
+}
+
+export interface BuildOptions {
+  config: Config
+  /** Fastify logger options; defaults to the config's LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger']
+  /** An event bus to use instead of the in-process one. */
+  events?: EventBus
+}
+
+export const JWT_ISSUER = 'assistant-backend'
+export const JWT_AUDIENCE = 'assistant-backend-api'
+
+/** Builds the whole service from options. Tests call this in-process; `server.ts` listens. */
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const app = Fastify({
+    logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+    },
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('config', config)
+  app.decorate('surfaces', new SurfaceRegistry())
+
+  // Every response carries the request id, so a client can quote it and we can find the log line.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  for (const schema of sharedSchemas()) app.addSchema(schema)
+
+  await app.register(sensible)
+  await app.register(helmet, { global: true })
+  await app.register(cors, {
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']
+  })
+  await app.register(fastifyJwt, {
+    secret: config.jwtSecret,
+    sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: 1800 },
+    verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE }
+  })
+
+  await app.register(
+    fp(
+      async (instance) => {
+        const database = openDatabase(config.databaseUrl)
+        const events = options.events ?? new InProcessEventBus((err, event) => instance.log.error({ err, event: event.type }, 'event listener failed'))
+        const services = createServices({
+          db: database.db,
+          events,
+          version: config.version,
+          signer: {
+            sign: (claims) => instance.jwt.sign(claims),
+            verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
+          }
+        })
+        instance.decorate('database', database)
+        instance.decorate('services', services)
+        instance.addHook('onClose', async () => database.close())
+      },
+      { name: 'services' }
+    )
+  )
+  await app.register(authPlugin)
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Assistant Backend API',
+        version: config.version,
+        description:
+          'Accounts, workspaces, assistants with tools, conversations, real-time streams, files and webhooks. ' +
+          'Errors have the shape `{ detail, status_code, error_code }`.'
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT or API key',
+            description: 'An access token from `POST /api/v1/auth/login`, or an API key from `POST /api/v1/api-keys`.'
+          }
+        }
+      },
+      tags: [
+        { name: 'auth', description: 'Registration, sign-in and tokens' },
+        { name: 'users', description: 'Profiles and user administration' },
+        { name: 'api-keys', description: 'Keys for programs' },
+        { name: 'health', description: 'Liveness and readiness' }
+      ]
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFailure(error)
+    if (failure.status >= 500) request.log.error({ err: error }, 'request failed')
+    return app.surfaces.forPath(request.url).sendError(reply, failure)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]
+    return app.surfaces
+      .forPath(request.url)
+      .sendError(reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
+  })
+
+  await app.register(v1)
+
+  return app
+}

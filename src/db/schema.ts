@@ -1,0 +1,259 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/**
+ * Conventions: ids are UUIDv7 text; timestamps are ISO 8601 UTC text with milliseconds
+ * (`2024-01-15T10:30:00.000Z`), which also sort correctly as text.
+ */
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    /** Lower-cased email: uniqueness regardless of case. */
+    emailNormalized: text('email_normalized').notNull(),
+    passwordHash: text('password_hash'),
+    fullName: text('full_name'),
+    role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [uniqueIndex('users_email_normalized_unique').on(t.emailNormalized), index('users_created_at_idx').on(t.createdAt)]
+)
+
+/** A chain of refresh tokens born of one login. Reusing a rotated token revokes the whole family. */
+export const refreshTokenFamilies = sqliteTable(
+  'refresh_token_families',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+    revokedAt: text('revoked_at'),
+    revokedReason: text('revoked_reason')
+  },
+  (t) => [index('refresh_token_families_user_idx').on(t.userId)]
+)
+
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => refreshTokenFamilies.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the opaque token; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    /** Set when the token was exchanged for a new one. */
+    usedAt: text('used_at')
+  },
+  (t) => [uniqueIndex('refresh_tokens_hash_unique').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)]
+)
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The first characters of the key, shown in lists so people can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at')
+  },
+  (t) => [uniqueIndex('api_keys_hash_unique').on(t.keyHash), index('api_keys_user_idx').on(t.userId)]
+)
+
+/** Assistants (document 002). Issue #4 gives them routes; conversations reference them. */
+export const assistants = sqliteTable(
+  'assistants',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    personality: text('personality'),
+    systemPrompt: text('system_prompt'),
+    /** JSON array of tool ids. */
+    tools: text('tools', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    model: text('model').notNull().default('offline'),
+    temperature: real('temperature').notNull().default(0.7),
+    status: text('status', { enum: ['active', 'inactive', 'draft'] })
+      .notNull()
+      .default('active'),
+    category: text('category'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [index('assistants_owner_idx').on(t.ownerId), index('assistants_status_idx').on(t.status)]
+)
+
+/** Workspaces: v1's, and the ones documents 000 (classic) and 003 (dispatch) speak of. */
+export const workspaces = sqliteTable(
+  'workspaces',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Absolute path on the host (dispatch, 003), or null. */
+    path: text('path'),
+    status: text('status', { enum: ['new', 'active', 'archived'] })
+      .notNull()
+      .default('new'),
+    lastActivityAt: text('last_activity_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [index('workspaces_owner_idx').on(t.ownerId), index('workspaces_status_idx').on(t.status)]
+)
+
+export const workspaceMembers = sqliteTable(
+  'workspace_members',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'admin', 'member', 'viewer'] })
+      .notNull()
+      .default('member'),
+    createdAt: text('created_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] }), index('workspace_members_user_idx').on(t.userId)]
+)
+
+/** Assistants ("agents") attached to a workspace. */
+export const workspaceAgents = sqliteTable(
+  'workspace_agents',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    assistantId: text('assistant_id')
+      .notNull()
+      .references(() => assistants.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.assistantId] })]
+)
+
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    creatorId: text('creator_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    assistantId: text('assistant_id').references(() => assistants.id, { onDelete: 'set null' }),
+    workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    title: text('title'),
+    /** true for a conversation with an assistant (document 001's `is_ai`). */
+    isAi: integer('is_ai', { mode: 'boolean' }).notNull().default(true),
+    /** Model of a chat (document 004): `current_model_id`, `current_model_api_source`. */
+    modelId: text('model_id'),
+    modelApiSource: text('model_api_source'),
+    /** The seq of the newest message; the next message takes lastSeq + 1 in its insert transaction. */
+    lastSeq: integer('last_seq').notNull().default(0),
+    lastMessageAt: text('last_message_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [
+    index('conversations_creator_idx').on(t.creatorId),
+    index('conversations_assistant_idx').on(t.assistantId),
+    index('conversations_workspace_idx').on(t.workspaceId)
+  ]
+)
+
+export const conversationParticipants = sqliteTable(
+  'conversation_participants',
+  {
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    lastReadSeq: integer('last_read_seq').notNull().default(0),
+    joinedAt: text('joined_at').notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.userId] }),
+    index('conversation_participants_user_idx').on(t.userId)
+  ]
+)
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    /** The person who sent it; null for assistant, tool and system messages. */
+    senderId: text('sender_id').references(() => users.id, { onDelete: 'set null' }),
+    role: text('role', { enum: ['user', 'assistant', 'system', 'tool'] }).notNull(),
+    content: text('content').notNull(),
+    /** JSON array of attachments ({ type, url?, file_id?, name? }). */
+    attachments: text('attachments', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    status: text('status', { enum: ['pending', 'streaming', 'completed', 'failed', 'cancelled'] })
+      .notNull()
+      .default('completed'),
+    /** Tool call data for role `tool` and assistant tool requests (JSON). */
+    toolCall: text('tool_call', { mode: 'json' }).$type<unknown>(),
+    clientMsgId: text('client_msg_id'),
+    editedAt: text('edited_at'),
+    deletedAt: text('deleted_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [
+    uniqueIndex('messages_conversation_seq_unique').on(t.conversationId, t.seq),
+    uniqueIndex('messages_client_msg_id_unique').on(t.conversationId, t.senderId, t.clientMsgId)
+  ]
+)
+
+/**
+ * Events of a conversation that have a seq of their own (edits, deletes) are carried on the
+ * message's seq; this table stores the answers to idempotent requests (`Idempotency-Key`).
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** What the key was used for (e.g. `POST /api/v1/conversations/{id}/messages`) and a hash of the request. */
+    scope: text('scope').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code').notNull(),
+    response: text('response', { mode: 'json' }).$type<unknown>().notNull(),
+    createdAt: text('created_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.scope, t.key] })]
+)
+
+/** Short-lived single-use tickets that let a browser open `/ws` without headers. */
+export const wsTickets = sqliteTable('ws_tickets', {
+  ticketHash: text('ticket_hash').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  expiresAt: text('expires_at').notNull(),
+  usedAt: text('used_at')
+})

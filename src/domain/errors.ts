@@ -1,0 +1,55 @@
+/**
+ * The stable codes the domain throws. Each surface maps a code to its own status and words;
+ * `kind` says what sort of failure it is so a surface needs a table only for its exceptions.
+ */
+export const ERROR_KINDS = {
+  VALIDATION_ERROR: 'invalid',
+  BAD_REQUEST: 'bad_request',
+  UNAUTHORIZED: 'unauthenticated',
+  INVALID_CREDENTIALS: 'unauthenticated',
+  INVALID_TOKEN: 'unauthenticated',
+  INVALID_REFRESH_TOKEN: 'unauthenticated',
+  ACCOUNT_DISABLED: 'forbidden',
+  FORBIDDEN: 'forbidden',
+  ADMIN_REQUIRED: 'forbidden',
+  LAST_ADMIN: 'conflict',
+  EMAIL_TAKEN: 'conflict',
+  USER_NOT_FOUND: 'not_found',
+  API_KEY_NOT_FOUND: 'not_found',
+  WORKSPACE_NOT_FOUND: 'not_found',
+  NOT_WORKSPACE_OWNER: 'forbidden',
+  ASSISTANT_NOT_FOUND: 'not_found',
+  CONVERSATION_NOT_FOUND: 'not_found',
+  CHAT_NOT_FOUND: 'not_found',
+  MESSAGE_NOT_FOUND: 'not_found',
+  NOT_MESSAGE_AUTHOR: 'forbidden',
+  IDEMPOTENCY_KEY_REUSED: 'conflict',
+  NOT_FOUND: 'not_found',
+  CONFLICT: 'conflict'
+} as const
+
+export type ErrorCode = keyof typeof ERROR_KINDS
+export type ErrorKind = (typeof ERROR_KINDS)[ErrorCode]
+
+export interface FieldError {
+  field: string
+  message: string
+}
+
+export class DomainError extends Error {
+  readonly code: ErrorCode
+  readonly kind: ErrorKind
+  readonly fields?: FieldError[]
+
+  constructor(code: ErrorCode, message: string, fields?: FieldError[]) {
+    super(message)
+    this.name = 'DomainError'
+    this.code = code
+    this.kind = ERROR_KINDS[code]
+    this.fields = fields
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError
+}

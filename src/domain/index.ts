@@ -1,0 +1,27 @@
+import type { Db } from '../db/index.js'
+import { ApiKeyService } from './api-keys.js'
+import { AuthService, type TokenSigner } from './auth.js'
+import type { EventBus } from './events.js'
+import { HealthService } from './health.js'
+import { UserService } from './users.js'
+
+export interface ServiceDeps {
+  db: Db
+  events: EventBus
+  signer: TokenSigner
+  version: string
+}
+
+/** The domain core every surface sits on. */
+export function createServices(deps: ServiceDeps) {
+  const users = new UserService(deps.db, deps.events)
+  const apiKeys = new ApiKeyService(deps.db)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events)
+  const health = new HealthService(deps.db, deps.version)
+  return { users, apiKeys, auth, health, events: deps.events }
+}
+
+export type Services = ReturnType<typeof createServices>
+
+export { DomainError, isDomainError } from './errors.js'
+export type { Principal } from './principal.js'

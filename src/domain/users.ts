@@ -1,0 +1,177 @@
+import { and, asc, count, desc, eq, like, ne, or, type SQL } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { users } from '../db/schema.js'
+import { nowIso } from './clock.js'
+import { DomainError } from './errors.js'
+import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
+import { hashPassword, verifyPassword } from './passwords.js'
+import { isAdmin, type Principal } from './principal.js'
+import type { EventBus } from './events.js'
+
+export type UserRow = typeof users.$inferSelect
+
+/** A user as the API shows it: never with a hash. */
+export interface UserView {
+  id: string
+  email: string
+  full_name: string | null
+  role: 'admin' | 'user'
+  is_active: boolean
+  created_at: string
+  updated_at: string
+}
+
+export function userView(u: UserRow): UserView {
+  return {
+    id: u.id,
+    email: u.email,
+    full_name: u.fullName,
+    role: u.role,
+    is_active: u.isActive,
+    created_at: u.createdAt,
+    updated_at: u.updatedAt
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+export interface UpdateOwnProfile {
+  full_name?: string | null
+  email?: string
+  password?: string
+  current_password?: string
+}
+
+export interface AdminUpdateUser {
+  full_name?: string | null
+  email?: string
+  password?: string
+  role?: 'admin' | 'user'
+  is_active?: boolean
+}
+
+export interface ListUsersQuery extends PageQuery {
+  role?: 'admin' | 'user'
+  q?: string
+}
+
+const SORTABLE = ['created_at', 'email', 'full_name'] as const
+const SORT_COLUMNS = { created_at: users.createdAt, email: users.emailNormalized, full_name: users.fullName }
+
+export class UserService {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus
+  ) {}
+
+  findById(id: string): UserRow | undefined {
+    return this.db.select().from(users).where(eq(users.id, id)).get()
+  }
+
+  findByEmail(email: string): UserRow | undefined {
+    return this.db.select().from(users).where(eq(users.emailNormalized, normalizeEmail(email))).get()
+  }
+
+  require(id: string): UserRow {
+    const u = this.findById(id)
+    if (!u) throw new DomainError('USER_NOT_FOUND', 'User not found')
+    return u
+  }
+
+  me(p: Principal): UserView {
+    return userView(this.require(p.userId))
+  }
+
+  get(p: Principal, userId: string): UserView {
+    if (!isAdmin(p) && p.userId !== userId) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
+    return userView(this.require(userId))
+  }
+
+  list(p: Principal, q: ListUsersQuery): Page<UserView> {
+    this.requireAdmin(p)
+    const w = pageWindow(q)
+    const sort = parseSort(q.sort, SORTABLE, { field: 'created_at', direction: 'asc' })
+    const filters: SQL[] = []
+    if (q.role) filters.push(eq(users.role, q.role))
+    if (q.q) {
+      const needle = `%${q.q.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c)}%`
+      filters.push(or(like(users.emailNormalized, needle), like(users.fullName, needle))!)
+    }
+    const where = filters.length ? and(...filters) : undefined
+    const order = sort.direction === 'asc' ? asc(SORT_COLUMNS[sort.field]) : desc(SORT_COLUMNS[sort.field])
+    const rows = this.db.select().from(users).where(where).orderBy(order, asc(users.id)).limit(w.size).offset(w.offset).all()
+    const total = this.db.select({ n: count() }).from(users).where(where).get()!.n
+    return toPage(rows.map(userView), total, w)
+  }
+
+  async updateMe(p: Principal, input: UpdateOwnProfile): Promise<UserView> {
+    const user = this.require(p.userId)
+    const patch: Partial<UserRow> = {}
+    if (input.password !== undefined) {
+      if (!input.current_password || !user.passwordHash || !(await verifyPassword(user.passwordHash, input.current_password))) {
+        throw new DomainError('INVALID_CREDENTIALS', 'current_password is missing or wrong', [
+          { field: 'current_password', message: 'must be the current password to set a new one' }
+        ])
+      }
+      patch.passwordHash = await hashPassword(input.password)
+    }
+    if (input.full_name !== undefined) patch.fullName = input.full_name
+    if (input.email !== undefined) Object.assign(patch, this.emailPatch(user.id, input.email))
+    return this.apply(user, patch)
+  }
+
+  async adminUpdate(p: Principal, userId: string, input: AdminUpdateUser): Promise<UserView> {
+    this.requireAdmin(p)
+    const user = this.require(userId)
+    const patch: Partial<UserRow> = {}
+    if (input.full_name !== undefined) patch.fullName = input.full_name
+    if (input.email !== undefined) Object.assign(patch, this.emailPatch(user.id, input.email))
+    if (input.password !== undefined) patch.passwordHash = await hashPassword(input.password)
+    if (input.role !== undefined) patch.role = input.role
+    if (input.is_active !== undefined) patch.isActive = input.is_active
+    const losesAdmin = user.role === 'admin' && (patch.role === 'user' || patch.isActive === false)
+    if (losesAdmin) this.guardLastAdmin(user.id)
+    return this.apply(user, patch)
+  }
+
+  delete(p: Principal, userId: string): void {
+    this.requireAdmin(p)
+    const user = this.require(userId)
+    if (user.role === 'admin') this.guardLastAdmin(user.id)
+    this.db.delete(users).where(eq(users.id, userId)).run()
+  }
+
+  requireAdmin(p: Principal): void {
+    if (!isAdmin(p)) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
+  }
+
+  private guardLastAdmin(userId: string): void {
+    const others = this.db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), eq(users.isActive, true), ne(users.id, userId)))
+      .get()!.n
+    if (others === 0) throw new DomainError('LAST_ADMIN', 'The last active admin cannot be demoted, disabled or deleted')
+  }
+
+  private emailPatch(userId: string, email: string): Partial<UserRow> {
+    const normalized = normalizeEmail(email)
+    const other = this.findByEmail(normalized)
+    if (other && other.id !== userId) throw new DomainError('EMAIL_TAKEN', 'A user with this email already exists')
+    return { email: email.trim(), emailNormalized: normalized }
+  }
+
+  private apply(user: UserRow, patch: Partial<UserRow>): UserView {
+    if (Object.keys(patch).length === 0) return userView(user)
+    const updated = this.db
+      .update(users)
+      .set({ ...patch, updatedAt: nowIso() })
+      .where(eq(users.id, user.id))
+      .returning()
+      .get()
+    this.events.publish({ type: 'user.updated', userId: updated.id, user: userView(updated) })
+    return userView(updated)
+  }
+}

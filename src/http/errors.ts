@@ -1,0 +1,97 @@
+import type { FastifyError } from 'fastify'
+import { DomainError, type ErrorKind, type FieldError } from '../domain/errors.js'
+
+/**
+ * What every surface needs to know about a failure before putting it in its own words:
+ * the status, a stable code, a message and (for validation) the failing fields.
+ */
+export interface Failure {
+  status: number
+  code: string
+  message: string
+  fields?: FieldError[]
+  headers?: Record<string, string>
+}
+
+export const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid: 422,
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'VALIDATION_ERROR',
+  429: 'RATE_LIMITED'
+}
+
+interface AjvLikeError {
+  instancePath?: string
+  message?: string
+  keyword?: string
+  params?: Record<string, unknown>
+}
+
+function fieldsOf(validation: AjvLikeError[], context: string | undefined): FieldError[] {
+  const base = context ?? 'body'
+  return validation.map((v) => {
+    let path = (v.instancePath ?? '').split('/').filter(Boolean).join('.')
+    if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
+      path = path ? `${path}.${v.params.missingProperty}` : v.params.missingProperty
+    }
+    if (v.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
+      const extra = v.params.additionalProperty
+      return { field: [base, path, extra].filter(Boolean).join('.'), message: 'is not an accepted field' }
+    }
+    return { field: [base, path].filter(Boolean).join('.'), message: v.message ?? 'is invalid' }
+  })
+}
+
+/** Turns anything thrown in a request into a Failure; anything unexpected becomes a bare 500. */
+export function toFailure(error: unknown): Failure {
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_KIND[error.kind]
+    return {
+      status,
+      code: error.code,
+      message: error.message,
+      fields: error.fields,
+      headers: status === 401 ? { 'www-authenticate': 'Bearer' } : undefined
+    }
+  }
+  const fe = error as FastifyError & { validationContext?: string }
+  if (fe && Array.isArray(fe.validation)) {
+    const fields = fieldsOf(fe.validation as AjvLikeError[], fe.validationContext)
+    return {
+      status: 422,
+      code: 'VALIDATION_ERROR',
+      message: `Validation failed: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
+      fields
+    }
+  }
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500
+  if (status >= 400 && status < 500) {
+    let code = CODE_BY_STATUS[status] ?? `HTTP_${status}`
+    let message = fe.message || code
+    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && /JSON/i.test(fe.message ?? ''))) {
+      code = 'MALFORMED_JSON'
+      message = 'The request body is not valid JSON'
+    } else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      code = 'MALFORMED_JSON'
+      message = "The request body is empty but Content-Type is 'application/json'"
+    }
+    return { status, code, message, headers: (fe as { headers?: Record<string, string> }).headers }
+  }
+  return { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' }
+}

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors, NoContent, PageQuery, ref } from '../../../schemas/common.js'
+import { ApiKeyIdParams, ApiKeyPage, CreateApiKeyRequest, CreatedApiKey } from '../../../schemas/api-keys.js'
+import { principalOf } from '../auth.js'
+
+const tags = ['api-keys']
+const security = [{ bearerAuth: [] }]
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { apiKeys } = app.services
+  app.addHook('onRequest', app.authenticate)
+
+  app.post(
+    '/',
+    {
+      schema: {
+        operationId: 'createApiKey',
+        tags,
+        summary: 'Create an API key',
+        description: 'The key is in this response only; it is stored hashed.',
+        security,
+        body: ref(CreateApiKeyRequest),
+        response: { 201: ref(CreatedApiKey, 'The new key, shown this once'), ...errors(400, 401, 422) }
+      }
+    },
+    async (request, reply) => reply.code(201).send(apiKeys.create(principalOf(request), request.body.name))
+  )
+
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'listApiKeys',
+        tags,
+        summary: "List the caller's live API keys",
+        security,
+        querystring: PageQuery,
+        response: { 200: ref(ApiKeyPage, 'A page of keys'), ...errors(401, 422) }
+      }
+    },
+    async (request) => apiKeys.list(principalOf(request), request.query)
+  )
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        operationId: 'revokeApiKey',
+        tags,
+        summary: 'Revoke an API key',
+        security,
+        params: ApiKeyIdParams,
+        response: { 204: { ...NoContent, description: 'The key was revoked' }, ...errors(401, 404, 422) }
+      }
+    },
+    async (request, reply) => {
+      apiKeys.revoke(principalOf(request), request.params.id)
+      return reply.code(204).send(null)
+    }
+  )
+}
+
+export default routes

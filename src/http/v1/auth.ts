@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors, NoContent, ref } from '../../../schemas/common.js'
+import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenResponse } from '../../../schemas/auth.js'
+import { User } from '../../../schemas/users.js'
+import { principalOf } from '../auth.js'
+
+const tags = ['auth']
+const secured = [{ bearerAuth: [] }]
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { auth, users } = app.services
+
+  app.post(
+    '/register',
+    {
+      schema: {
+        operationId: 'register',
+        tags,
+        summary: 'Register a new account',
+        description: 'Creates an account. The first account registered is an admin. Emails are unique regardless of case.',
+        body: ref(RegisterRequest),
+        response: { 201: ref(User, 'The account was created'), ...errors(400, 409, 422) }
+      }
+    },
+    async (request, reply) => reply.code(201).send(await auth.register(request.body))
+  )
+
+  app.post(
+    '/login',
+    {
+      schema: {
+        operationId: 'login',
+        tags,
+        summary: 'Sign in and get tokens',
+        body: ref(LoginRequest),
+        response: { 200: ref(TokenResponse, 'A new access token and refresh token'), ...errors(400, 401, 403, 422) }
+      }
+    },
+    async (request) => auth.login(request.body.email, request.body.password)
+  )
+
+  app.post(
+    '/refresh',
+    {
+      schema: {
+        operationId: 'refreshToken',
+        tags,
+        summary: 'Exchange a refresh token for new tokens',
+        description:
+          'Each refresh token works once and is replaced by the new one returned. Presenting a used refresh token ' +
+          'revokes every token of its session.',
+        body: ref(RefreshRequest),
+        response: { 200: ref(TokenResponse, 'A new access token and refresh token'), ...errors(400, 401, 422) }
+      }
+    },
+    async (request) => auth.refresh(request.body.refresh_token)
+  )
+
+  app.post(
+    '/logout',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'logout',
+        tags,
+        summary: 'Sign out and revoke the session',
+        description: "Revokes the caller's session: its refresh tokens and its access tokens stop working.",
+        security: secured,
+        body: ref(LogoutRequest),
+        response: { 204: { ...NoContent, description: 'Signed out' }, ...errors(400, 401, 422) }
+      }
+    },
+    async (request, reply) => {
+      auth.logout(principalOf(request), request.body?.refresh_token)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.get(
+    '/me',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'getAuthenticatedUser',
+        tags,
+        summary: 'The signed-in user',
+        security: secured,
+        response: { 200: ref(User, 'The signed-in user'), ...errors(401) }
+      }
+    },
+    async (request) => users.me(principalOf(request))
+  )
+}
+
+export default routes

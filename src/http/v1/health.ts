@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ref } from '../../../schemas/common.js'
+import { DetailedHealth, Health } from '../../../schemas/health.js'
+
+const tags = ['health']
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { health } = app.services
+
+  app.get(
+    '/',
+    {
+      schema: { operationId: 'getHealth', tags, summary: 'Basic health check', response: { 200: ref(Health, 'The service is up') } }
+    },
+    async () => ({ status: 'ok' as const, timestamp: new Date().toISOString() })
+  )
+
+  app.get(
+    '/detailed',
+    {
+      schema: {
+        operationId: 'getDetailedHealth',
+        tags,
+        summary: 'Health of each component, uptime and version',
+        response: { 200: ref(DetailedHealth, 'Every component is healthy'), 503: ref(DetailedHealth, 'A component is failing') }
+      }
+    },
+    async (_request, reply) => {
+      const database = health.database()
+      const status = database.status === 'ok' ? ('ok' as const) : ('degraded' as const)
+      return reply.code(status === 'ok' ? 200 : 503).send({
+        status,
+        version: health.version,
+        uptime_seconds: health.uptimeSeconds(),
+        timestamp: new Date().toISOString(),
+        components: { database }
+      })
+    }
+  )
+}
+
+export default routes

@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors, NoContent, ref } from '../../../schemas/common.js'
+import { AdminUpdateUserRequest, ListUsersQuery, UpdateMeRequest, User, UserIdParams, UserPage } from '../../../schemas/users.js'
+import { principalOf } from '../auth.js'
+
+const tags = ['users']
+const security = [{ bearerAuth: [] }]
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { users } = app.services
+  app.addHook('onRequest', app.authenticate)
+
+  app.get(
+    '/me',
+    {
+      schema: {
+        operationId: 'getCurrentUser',
+        tags,
+        summary: 'Get the current user profile',
+        security,
+        response: { 200: ref(User, 'The current user'), ...errors(401) }
+      }
+    },
+    async (request) => users.me(principalOf(request))
+  )
+
+  app.put(
+    '/me',
+    {
+      schema: {
+        operationId: 'updateCurrentUser',
+        tags,
+        summary: 'Update the current user profile',
+        description: 'Changing the password needs `current_password`.',
+        security,
+        body: ref(UpdateMeRequest),
+        response: { 200: ref(User, 'The user'), ...errors(400, 401, 409, 422) }
+      }
+    },
+    async (request) => users.updateMe(principalOf(request), request.body)
+  )
+
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'listUsers',
+        tags,
+        summary: 'List users (admin only)',
+        security,
+        querystring: ListUsersQuery,
+        response: { 200: ref(UserPage, 'A page of users'), ...errors(401, 403, 422) }
+      }
+    },
+    async (request) => users.list(principalOf(request), request.query)
+  )
+
+  app.get(
+    '/:user_id',
+    {
+      schema: {
+        operationId: 'getUser',
+        tags,
+        summary: 'Get a user (admin, or the user themself)',
+        security,
+        params: UserIdParams,
+        response: { 200: ref(User, 'The user'), ...errors(401, 403, 404, 422) }
+      }
+    },
+    async (request) => users.get(principalOf(request), request.params.user_id)
+  )
+
+  app.put(
+    '/:user_id',
+    {
+      schema: {
+        operationId: 'updateUser',
+        tags,
+        summary: 'Update a user (admin only)',
+        description: 'Admins can change roles. The last active admin cannot be demoted or disabled.',
+        security,
+        params: UserIdParams,
+        body: ref(AdminUpdateUserRequest),
+        response: { 200: ref(User, 'The user'), ...errors(400, 401, 403, 404, 409, 422) }
+      }
+    },
+    async (request) => users.adminUpdate(principalOf(request), request.params.user_id, request.body)
+  )
+
+  app.delete(
+    '/:user_id',
+    {
+      schema: {
+        operationId: 'deleteUser',
+        tags,
+        summary: 'Delete a user (admin only)',
+        security,
+        params: UserIdParams,
+        response: { 204: { ...NoContent, description: 'The user was deleted' }, ...errors(401, 403, 404, 409, 422) }
+      }
+    },
+    async (request, reply) => {
+      users.delete(principalOf(request), request.params.user_id)
+      return reply.code(204).send(null)
+    }
+  )
+}
+
+export default routes

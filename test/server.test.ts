@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+
+const root = new URL('..', import.meta.url).pathname
+
+/** Starts `src/server.ts` as a real process on a free port with an empty DATA_DIR. */
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (m) resolve(m[1])
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    void exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)))
+  })
+  return { child, url, exited, output: () => output }
+}
+
+t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down gracefully', async (t) => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'srv-')), 'data')
+  const server = startServer({ DATA_DIR: dataDir })
+  t.teardown(() => server.child.kill('SIGKILL'))
+  const base = await server.url
+  t.ok(existsSync(join(dataDir, 'app.db')), 'the database is created')
+
+  const health = await fetch(`${base}/api/v1/health`)
+  t.equal(health.status, 200)
+
+  const json = { 'content-type': 'application/json' }
+  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  t.equal(reg.status, 201)
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  const tokens = (await login.json()) as { access_token: string; refresh_token: string }
+  const me = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+  t.equal(me.status, 200)
+  const refreshed = await fetch(`${base}/api/v1/auth/refresh`, { method: 'POST', headers: json, body: JSON.stringify({ refresh_token: tokens.refresh_token }) })
+  t.equal(refreshed.status, 200)
+  const next = (await refreshed.json()) as { access_token: string; refresh_token: string }
+  const reuse = await fetch(`${base}/api/v1/auth/refresh`, { method: 'POST', headers: json, body: JSON.stringify({ refresh_token: tokens.refresh_token }) })
+  t.equal(reuse.status, 401, 'a reused refresh token is refused')
+  const revoked = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${next.access_token}` } })
+  t.equal(revoked.status, 401, 'and its family is revoked')
+
+  const login2 = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  const t2 = (await login2.json()) as { access_token: string }
+  const out = await fetch(`${base}/api/v1/auth/logout`, { method: 'POST', headers: { ...json, authorization: `Bearer ${t2.access_token}` }, body: '{}' })
+  t.equal(out.status, 204)
+  const after = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${t2.access_token}` } })
+  t.equal(after.status, 401)
+
+  server.child.kill('SIGTERM')
+  t.equal(await server.exited, 0, 'exits cleanly on SIGTERM')
+  t.match(server.output(), /shutting down/)
+
+  // It starts again on the same data: the account and the secret survive.
+  const again = startServer({ DATA_DIR: dataDir })
+  t.teardown(() => again.child.kill('SIGKILL'))
+  const base2 = await again.url
+  const relogin = await fetch(`${base2}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  t.equal(relogin.status, 200)
+  again.child.kill('SIGINT')
+  t.equal(await again.exited, 0)
+})
+
+t.test('a bad environment stops the start with a message naming the variable', async (t) => {
+  const server = startServer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'srv-')), PORT: 'eighty' })
+  const code = await server.exited
+  t.equal(code, 1)
+  t.match(server.output(), /PORT/)
+  await server.url.catch(() => {})
+})
