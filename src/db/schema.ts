@@ -257,3 +257,112 @@ export const wsTickets = sqliteTable('ws_tickets', {
   expiresAt: text('expires_at').notNull(),
   usedAt: text('used_at')
 })
+
+/** Custom tools (admin-created HTTP tools). Built-in tools live in code (`src/ai/tools`). */
+export const tools = sqliteTable('tools', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull(),
+  category: text('category').notNull().default('custom'),
+  /** JSON Schema of the arguments. */
+  parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  kind: text('kind', { enum: ['http'] }).notNull().default('http'),
+  url: text('url').notNull(),
+  method: text('method', { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }).notNull().default('POST'),
+  createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull()
+})
+
+/** Stored files. Bytes live on disk under DATA_DIR, content-addressed by `sha256`: equal bytes are stored once. */
+export const files = sqliteTable(
+  'files',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The chat/conversation the file was uploaded to (document 004), or null for `/files/upload`. */
+    conversationId: text('conversation_id').references(() => conversations.id, { onDelete: 'cascade' }),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    /** image, document, data or archive (document 002's kinds). */
+    kind: text('kind', { enum: ['image', 'document', 'data', 'archive'] }).notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: text('created_at').notNull()
+  },
+  (t) => [
+    index('files_owner_idx').on(t.ownerId),
+    index('files_conversation_idx').on(t.conversationId),
+    index('files_sha256_idx').on(t.sha256)
+  ]
+)
+
+/** Files attached to messages. */
+export const messageFiles = sqliteTable(
+  'message_files',
+  {
+    messageId: text('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    fileId: text('file_id')
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' })
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.fileId] }), index('message_files_file_idx').on(t.fileId)]
+)
+
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** JSON array of event names. */
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    /** Standard Webhooks secret (`whsec_…`). */
+    secret: text('secret').notNull(),
+    description: text('description'),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    /** Consecutive failed deliveries; past a bound the webhook is disabled. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    disabledAt: text('disabled_at'),
+    disabledReason: text('disabled_reason'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [index('webhooks_owner_idx').on(t.ownerId)]
+)
+
+/** The outbox: one row per (webhook, event), written in the transaction that made the event. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    /** The Standard Webhooks `webhook-id`: the same on every attempt of one delivery. */
+    messageId: text('message_id').notNull(),
+    event: text('event').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<unknown>().notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    lastDurationMs: integer('last_duration_ms'),
+    deliveredAt: text('delivered_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull()
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt)
+  ]
+)

@@ -4,7 +4,7 @@ import type { Db } from '../db/index.js'
 import { refreshTokenFamilies, refreshTokens, users } from '../db/schema.js'
 import { isoIn, newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { EventBus } from './events.js'
+import type { EventBus, Outbox } from './events.js'
 import { burnVerification, hashPassword, verifyPassword } from './passwords.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
@@ -55,7 +55,8 @@ export class AuthService {
     private readonly signer: TokenSigner,
     private readonly users: UserService,
     private readonly apiKeys: ApiKeyService,
-    private readonly events: EventBus
+    private readonly events: EventBus,
+    private readonly outbox: Outbox
   ) {}
 
   /** Creates an account. The first account registered is an admin. */
@@ -72,7 +73,7 @@ export class AuthService {
         throw new DomainError('EMAIL_TAKEN', 'A user with this email already exists')
       }
       const first = tx.select({ id: users.id }).from(users).limit(1).get() === undefined
-      return tx
+      const row = tx
         .insert(users)
         .values({
           id: newId(),
@@ -87,10 +88,12 @@ export class AuthService {
         })
         .returning()
         .get()
+      const event = { type: 'user.created' as const, userId: row.id, user: userView(row) }
+      this.outbox.record(tx, event)
+      return event
     })
-    const view = userView(created)
-    this.events.publish({ type: 'user.created', userId: created.id, user: view })
-    return view
+    this.events.publish(created)
+    return created.user
   }
 
   async login(email: string, password: string): Promise<TokenPair> {

@@ -1,12 +1,65 @@
+import type { Db } from '../db/index.js'
 import type { UserView } from './users.js'
 
+/** A database handle or the transaction a service is in. */
+export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/** A message as every surface and event carries it (v1 shape). */
+export interface MessageView {
+  id: string
+  conversation_id: string
+  seq: number
+  role: 'user' | 'assistant' | 'system' | 'tool'
+  sender_id: string | null
+  content: string
+  attachments: unknown[]
+  status: 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled'
+  tool_call: unknown | null
+  client_msg_id: string | null
+  created_at: string
+  updated_at: string
+  edited_at: string | null
+  deleted_at: string | null
+}
+
+/** A conversation as events carry it. */
+export interface ConversationView {
+  id: string
+  title: string | null
+  assistant_id: string | null
+  workspace_id: string | null
+  creator_id: string
+  is_ai: boolean
+  last_seq: number
+  created_at: string
+  updated_at: string
+}
+
 /**
- * Domain events. Services publish them to the bus; the WebSocket hub, webhooks and metrics
- * listen. Services never call a listener directly.
+ * Domain events. Services publish them to the bus after their transaction commits; the
+ * WebSocket hub, webhooks and metrics listen. Services never call a listener directly.
+ * `audience` is the set of users allowed to see a conversation event at the time it happened.
  */
 export type DomainEvent =
   | { type: 'user.created'; userId: string; user: UserView }
   | { type: 'user.updated'; userId: string; user: UserView }
+  | { type: 'conversation.created'; conversation: ConversationView; actorId: string; audience: string[] }
+  | { type: 'conversation.updated'; conversation: ConversationView; actorId: string | null; audience: string[] }
+  | { type: 'conversation.deleted'; conversationId: string; actorId: string; audience: string[] }
+  | { type: 'message.created'; conversationId: string; seq: number; message: MessageView; audience: string[] }
+  | { type: 'message.updated'; conversationId: string; seq: number; message: MessageView; audience: string[] }
+  | { type: 'message.deleted'; conversationId: string; seq: number; message: MessageView; audience: string[] }
+  | { type: 'conversation.read'; conversationId: string; userId: string; lastReadSeq: number; audience: string[] }
+  /** Streaming of an assistant's reply (issue #4): chunks of a message not yet completed. */
+  | { type: 'message.delta'; conversationId: string; messageId: string; seq: number; index: number; delta: string; audience: string[] }
+  | { type: 'message.completed'; conversationId: string; seq: number; message: MessageView; audience: string[] }
+  | {
+      type: 'assistant.status_changed'
+      conversationId: string
+      assistantId: string | null
+      status: 'thinking' | 'streaming' | 'idle'
+      audience: string[]
+    }
 
 export type DomainEventType = DomainEvent['type']
 
@@ -16,3 +69,13 @@ export interface EventBus {
   publish(event: DomainEvent): void
   subscribe(listener: EventListener): () => void
 }
+
+/**
+ * Durable side effects of an event (webhook deliveries) are written by the outbox inside the
+ * transaction that made the event, so none is lost if the process dies after the commit.
+ */
+export interface Outbox {
+  record(tx: Tx, event: DomainEvent): void
+}
+
+export const noOutbox: Outbox = { record() {} }

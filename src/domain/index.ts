@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
-import type { EventBus } from './events.js'
+import { type EventBus, noOutbox, type Outbox } from './events.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
 
@@ -10,13 +10,15 @@ export interface ServiceDeps {
   events: EventBus
   signer: TokenSigner
   version: string
+  outbox?: Outbox
 }
 
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
-  const users = new UserService(deps.db, deps.events)
+  const outbox = deps.outbox ?? noOutbox
+  const users = new UserService(deps.db, deps.events, outbox)
   const apiKeys = new ApiKeyService(deps.db)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
   return { users, apiKeys, auth, health, events: deps.events }
 }

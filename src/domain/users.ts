@@ -6,7 +6,7 @@ import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isAdmin, type Principal } from './principal.js'
-import type { EventBus } from './events.js'
+import type { EventBus, Outbox } from './events.js'
 
 export type UserRow = typeof users.$inferSelect
 
@@ -63,7 +63,8 @@ const SORT_COLUMNS = { created_at: users.createdAt, email: users.emailNormalized
 export class UserService {
   constructor(
     private readonly db: Db,
-    private readonly events: EventBus
+    private readonly events: EventBus,
+    private readonly outbox: Outbox
   ) {}
 
   findById(id: string): UserRow | undefined {
@@ -165,13 +166,18 @@ export class UserService {
 
   private apply(user: UserRow, patch: Partial<UserRow>): UserView {
     if (Object.keys(patch).length === 0) return userView(user)
-    const updated = this.db
-      .update(users)
-      .set({ ...patch, updatedAt: nowIso() })
-      .where(eq(users.id, user.id))
-      .returning()
-      .get()
-    this.events.publish({ type: 'user.updated', userId: updated.id, user: userView(updated) })
-    return userView(updated)
+    const event = this.db.transaction((tx) => {
+      const updated = tx
+        .update(users)
+        .set({ ...patch, updatedAt: nowIso() })
+        .where(eq(users.id, user.id))
+        .returning()
+        .get()
+      const e = { type: 'user.updated' as const, userId: updated.id, user: userView(updated) }
+      this.outbox.record(tx, e)
+      return e
+    })
+    this.events.publish(event)
+    return event.user
   }
 }
