@@ -125,6 +125,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'auth', description: 'Registration, sign-in and tokens' },
         { name: 'users', description: 'Profiles and user administration' },
         { name: 'api-keys', description: 'Keys for programs' },
+        { name: 'conversations', description: 'Conversations between people and assistants' },
+        { name: 'messages', description: 'Messages of a conversation, by seq' },
+        { name: 'chat', description: "Document 004's chats over the same conversations" },
         { name: 'health', description: 'Liveness and readiness' }
       ]
     },

@@ -21,6 +21,7 @@ export const ERROR_KINDS = {
   ASSISTANT_NOT_FOUND: 'not_found',
   CONVERSATION_NOT_FOUND: 'not_found',
   CHAT_NOT_FOUND: 'not_found',
+  NOT_CONVERSATION_OWNER: 'forbidden',
   MESSAGE_NOT_FOUND: 'not_found',
   NOT_MESSAGE_AUTHOR: 'forbidden',
   IDEMPOTENCY_KEY_REUSED: 'conflict',

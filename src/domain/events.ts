@@ -4,6 +4,14 @@ import type { UserView } from './users.js'
 /** A database handle or the transaction a service is in. */
 export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
+/** A file or link attached to a message. */
+export interface Attachment {
+  type: string
+  url?: string
+  file_id?: string
+  name?: string
+}
+
 /** A message as every surface and event carries it (v1 shape). */
 export interface MessageView {
   id: string
@@ -12,7 +20,7 @@ export interface MessageView {
   role: 'user' | 'assistant' | 'system' | 'tool'
   sender_id: string | null
   content: string
-  attachments: unknown[]
+  attachments: Attachment[]
   status: 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled'
   tool_call: unknown | null
   client_msg_id: string | null

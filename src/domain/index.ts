@@ -2,6 +2,8 @@ import type { Db } from '../db/index.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { type EventBus, noOutbox, type Outbox } from './events.js'
+import { ChatService } from './chats.js'
+import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
 
@@ -20,7 +22,9 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
-  return { users, apiKeys, auth, health, events: deps.events }
+  const conversations = new ConversationService(deps.db, deps.events, outbox)
+  const chats = new ChatService(deps.db, conversations)
+  return { users, apiKeys, auth, health, conversations, chats, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import apiKeys from './api-keys.js'
 import auth from './auth.js'
+import chat from './chat.js'
+import conversations from './conversations.js'
 import health from './health.js'
 import internal from './internal.js'
 import users from './users.js'
@@ -10,6 +12,8 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(auth, { prefix: '/api/v1/auth' })
   await app.register(users, { prefix: '/api/v1/users' })
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
+  await app.register(conversations, { prefix: '/api/v1/conversations' })
+  await app.register(chat, { prefix: '/api/v1/chat' })
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(internal, { prefix: '/internal' })
 }
