@@ -19,6 +19,7 @@ import { toFailure } from './http/errors.js'
 import { SurfaceRegistry } from './http/surfaces.js'
 import v1 from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
+import { Hub, type HubOptions } from './realtime/hub.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,7 @@ declare module 'fastify' {
     services: Services
     database: Database_
     surfaces: SurfaceRegistry
+    hub: Hub
   }
 }
 
@@ -35,6 +37,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
+  /** Timings and bounds of the WebSocket hub (tests shorten them). */
+  hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit'>>
 }
 
 export const JWT_ISSUER = 'assistant-backend'
@@ -91,8 +95,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
           }
         })
+        const hub = new Hub({ services, events, log: instance.log, ...options.hub })
         instance.decorate('database', database)
         instance.decorate('services', services)
+        instance.decorate('hub', hub)
+        // Sockets are told and closed before the server waits for connections to end.
+        instance.addHook('preClose', async () => hub.close())
         instance.addHook('onClose', async () => database.close())
       },
       { name: 'services' }
@@ -128,6 +136,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'conversations', description: 'Conversations between people and assistants' },
         { name: 'messages', description: 'Messages of a conversation, by seq' },
         { name: 'chat', description: "Document 004's chats over the same conversations" },
+        { name: 'realtime', description: 'The WebSocket stream `/ws`' },
         { name: 'health', description: 'Liveness and readiness' }
       ]
     },

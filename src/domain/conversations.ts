@@ -408,6 +408,11 @@ export class ConversationService {
     return { items: page.map(messageView), has_more, last_seq: lastSeq }
   }
 
+  /** The seq of the newest message of a conversation (0 when it has none or is gone). */
+  lastSeq(conversationId: string): number {
+    return this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversationId)).get()?.s ?? 0
+  }
+
   getMessage(p: Principal, conversationId: string, messageId: string): MessageView {
     this.access(p.userId, conversationId)
     return messageView(this.requireMessage(conversationId, messageId))

@@ -6,6 +6,7 @@ import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
+import { WsTicketService } from './ws-tickets.js'
 
 export interface ServiceDeps {
   db: Db
@@ -24,7 +25,8 @@ export function createServices(deps: ServiceDeps) {
   const health = new HealthService(deps.db, deps.version)
   const conversations = new ConversationService(deps.db, deps.events, outbox)
   const chats = new ChatService(deps.db, conversations)
-  return { users, apiKeys, auth, health, conversations, chats, events: deps.events }
+  const wsTickets = new WsTicketService(deps.db)
+  return { users, apiKeys, auth, health, conversations, chats, wsTickets, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -4,6 +4,7 @@ import auth from './auth.js'
 import chat from './chat.js'
 import conversations from './conversations.js'
 import health from './health.js'
+import realtime from './realtime.js'
 import internal from './internal.js'
 import users from './users.js'
 
@@ -16,6 +17,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(chat, { prefix: '/api/v1/chat' })
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(internal, { prefix: '/internal' })
+  await app.register(realtime)
 }
 
 export default v1
