@@ -125,6 +125,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'auth', description: 'Registration, sign-in and tokens' },
         { name: 'users', description: 'Profiles and user administration' },
         { name: 'api-keys', description: 'Keys for programs' },
+        { name: 'workspaces', description: 'Workspaces, their members and attached assistants (agents)' },
         { name: 'health', description: 'Liveness and readiness' }
       ]
     },

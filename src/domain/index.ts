@@ -4,6 +4,7 @@ import { AuthService, type TokenSigner } from './auth.js'
 import { type EventBus, noOutbox, type Outbox } from './events.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
+import { WorkspaceService } from './workspaces.js'
 
 export interface ServiceDeps {
   db: Db
@@ -20,7 +21,8 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
-  return { users, apiKeys, auth, health, events: deps.events }
+  const workspaces = new WorkspaceService(deps.db, deps.events, outbox)
+  return { users, apiKeys, auth, health, workspaces, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

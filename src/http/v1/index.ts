@@ -4,12 +4,14 @@ import auth from './auth.js'
 import health from './health.js'
 import internal from './internal.js'
 import users from './users.js'
+import workspaces from './workspaces.js'
 
 /** The v1 surface (documents 002 and 004): `/api/v1/*`, `/ws`, `/internal/*`. */
 const v1: FastifyPluginAsync = async (app) => {
   await app.register(auth, { prefix: '/api/v1/auth' })
   await app.register(users, { prefix: '/api/v1/users' })
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
+  await app.register(workspaces, { prefix: '/api/v1/workspaces' })
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(internal, { prefix: '/internal' })
 }
