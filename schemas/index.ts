@@ -7,10 +7,11 @@ import * as conversations from './conversations.js'
 import { WsTicket } from './frames.js'
 import * as health from './health.js'
 import * as users from './users.js'
+import * as workspaces from './workspaces.js'
 
 /** Every schema with an `$id`: added to Fastify with `addSchema`, named components in OpenAPI. */
 export function sharedSchemas(): TSchema[] {
-  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, conversations, chat, { WsTicket }]
+  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, workspaces, conversations, chat, { WsTicket }]
   const seen = new Map<string, TSchema>()
   for (const mod of modules) {
     for (const value of Object.values(mod)) {

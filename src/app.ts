@@ -137,6 +137,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'messages', description: 'Messages of a conversation, by seq' },
         { name: 'chat', description: "Document 004's chats over the same conversations" },
         { name: 'realtime', description: 'The WebSocket stream `/ws`' },
+        { name: 'workspaces', description: 'Workspaces, their members and attached assistants (agents)' },
         { name: 'health', description: 'Liveness and readiness' }
       ]
     },

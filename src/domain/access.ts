@@ -5,7 +5,8 @@ import type { Tx } from './events.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
 
-export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
+import type { WorkspaceRole } from './workspaces.js'
+export type { WorkspaceRole }
 
 /** What a user may do in a conversation. */
 export interface ConversationAccess {

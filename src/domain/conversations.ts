@@ -10,6 +10,7 @@ export type { Attachment }
 import { IdempotencyService, requestHash } from './idempotency.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
+import type { WorkspaceService } from './workspaces.js'
 
 export type MessageRow = typeof messages.$inferSelect
 
@@ -129,7 +130,8 @@ export class ConversationService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
-    private readonly outbox: Outbox
+    private readonly outbox: Outbox,
+    private readonly workspaces: Pick<WorkspaceService, 'touch'>
   ) {
     this.idempotency = new IdempotencyService(db)
   }
@@ -550,7 +552,7 @@ export class ConversationService {
   }
 
   private touchWorkspace(tx: Tx, workspaceId: string, at: string): void {
-    tx.update(workspaces).set({ lastActivityAt: at }).where(eq(workspaces.id, workspaceId)).run()
+    this.workspaces.touch(tx, workspaceId, at)
   }
 
   /** Inserts a message with the next seq of its conversation; runs inside the caller's transaction. */

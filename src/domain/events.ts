@@ -43,6 +43,21 @@ export interface ConversationView {
   updated_at: string
 }
 
+/** A workspace as events carry it (v1 shape, without the caller's role). */
+export interface WorkspaceData {
+  id: string
+  name: string
+  path: string | null
+  status: 'new' | 'active' | 'archived'
+  owner_id: string
+  /** Ids of the assistants attached to the workspace. */
+  agents: string[]
+  member_count: number
+  last_activity_at: string | null
+  created_at: string
+  updated_at: string
+}
+
 /**
  * Domain events. Services publish them to the bus after their transaction commits; the
  * WebSocket hub, webhooks and metrics listen. Services never call a listener directly.
@@ -66,6 +81,19 @@ export type DomainEvent =
       conversationId: string
       assistantId: string | null
       status: 'thinking' | 'streaming' | 'idle'
+      audience: string[]
+    }
+  /** Workspaces (issue #3). `audience` is the workspace's members (for a removal, including the one removed). */
+  | { type: 'workspace.created'; workspace: WorkspaceData; actorId: string; audience: string[] }
+  | { type: 'workspace.updated'; workspace: WorkspaceData; actorId: string; audience: string[] }
+  | { type: 'workspace.deleted'; workspaceId: string; actorId: string; audience: string[] }
+  | {
+      type: 'workspace.member_changed'
+      workspaceId: string
+      userId: string
+      /** The member's role now; null when they were removed. */
+      role: 'owner' | 'admin' | 'member' | 'viewer' | null
+      actorId: string
       audience: string[]
     }
 

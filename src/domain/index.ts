@@ -7,6 +7,7 @@ import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
+import { WorkspaceService } from './workspaces.js'
 
 export interface ServiceDeps {
   db: Db
@@ -23,10 +24,11 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
-  const conversations = new ConversationService(deps.db, deps.events, outbox)
+  const workspaces = new WorkspaceService(deps.db, deps.events, outbox)
+  const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces)
   const chats = new ChatService(deps.db, conversations)
   const wsTickets = new WsTicketService(deps.db)
-  return { users, apiKeys, auth, health, conversations, chats, wsTickets, events: deps.events }
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

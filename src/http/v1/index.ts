@@ -7,6 +7,7 @@ import health from './health.js'
 import realtime from './realtime.js'
 import internal from './internal.js'
 import users from './users.js'
+import workspaces from './workspaces.js'
 
 /** The v1 surface (documents 002 and 004): `/api/v1/*`, `/ws`, `/internal/*`. */
 const v1: FastifyPluginAsync = async (app) => {
@@ -15,6 +16,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
   await app.register(conversations, { prefix: '/api/v1/conversations' })
   await app.register(chat, { prefix: '/api/v1/chat' })
+  await app.register(workspaces, { prefix: '/api/v1/workspaces' })
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(internal, { prefix: '/internal' })
   await app.register(realtime)
