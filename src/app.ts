@@ -15,6 +15,8 @@ import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
+import metricsPlugin from './http/metrics.js'
+import rateLimitPlugin from './http/rate-limit.js'
 import { toFailure } from './http/errors.js'
 import { SurfaceRegistry } from './http/surfaces.js'
 import v1 from './http/v1/index.js'
@@ -99,6 +101,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     )
   )
   await app.register(authPlugin)
+  await app.register(metricsPlugin)
+  await app.register(rateLimitPlugin)
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 
   await app.register(swagger, {
@@ -125,7 +129,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'auth', description: 'Registration, sign-in and tokens' },
         { name: 'users', description: 'Profiles and user administration' },
         { name: 'api-keys', description: 'Keys for programs' },
-        { name: 'health', description: 'Liveness and readiness' }
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'files', description: 'Uploads and downloads' },
+        { name: 'webhooks', description: 'Event notifications to your endpoints, signed per Standard Webhooks' },
+        { name: 'metrics', description: 'Prometheus metrics' }
       ]
     },
     refResolver: {

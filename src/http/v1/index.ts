@@ -3,6 +3,7 @@ import apiKeys from './api-keys.js'
 import auth from './auth.js'
 import health from './health.js'
 import internal from './internal.js'
+import metrics from './metrics.js'
 import users from './users.js'
 
 /** The v1 surface (documents 002 and 004): `/api/v1/*`, `/ws`, `/internal/*`. */
@@ -12,6 +13,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(internal, { prefix: '/internal' })
+  await app.register(metrics, { prefix: '/internal' })
 }
 
 export default v1
