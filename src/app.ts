@@ -21,6 +21,8 @@ import { toFailure } from './http/errors.js'
 import { SurfaceRegistry } from './http/surfaces.js'
 import v1 from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
+import type { DispatcherOptions } from './webhooks/dispatcher.js'
+import webhookDispatcher from './webhooks/plugin.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +39,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
+  /** Timings of the webhook dispatcher (tests make them short). */
+  webhookDispatcher?: Partial<DispatcherOptions>
 }
 
 export const JWT_ISSUER = 'assistant-backend'
@@ -88,6 +92,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           db: database.db,
           events,
           version: config.version,
+          webhookAllowPrivate: config.webhookAllowPrivate,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
@@ -103,6 +108,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(authPlugin)
   await app.register(metricsPlugin)
   await app.register(rateLimitPlugin)
+  await app.register(webhookDispatcher, { dispatcher: options.webhookDispatcher })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 
   await app.register(swagger, {

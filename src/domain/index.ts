@@ -1,9 +1,10 @@
 import type { Db } from '../db/index.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
-import { type EventBus, noOutbox, type Outbox } from './events.js'
+import type { EventBus, Outbox } from './events.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
+import { WebhookOutbox, WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
   db: Db
@@ -11,16 +12,19 @@ export interface ServiceDeps {
   signer: TokenSigner
   version: string
   outbox?: Outbox
+  /** Let webhooks reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
+  webhookAllowPrivate?: boolean
 }
 
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
-  const outbox = deps.outbox ?? noOutbox
+  const outbox = deps.outbox ?? new WebhookOutbox()
   const users = new UserService(deps.db, deps.events, outbox)
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
-  return { users, apiKeys, auth, health, events: deps.events }
+  const webhooks = new WebhookService(deps.db, { allowPrivate: deps.webhookAllowPrivate ?? false })
+  return { users, apiKeys, auth, health, webhooks, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -5,6 +5,7 @@ import health from './health.js'
 import internal from './internal.js'
 import metrics from './metrics.js'
 import users from './users.js'
+import webhooks from './webhooks.js'
 
 /** The v1 surface (documents 002 and 004): `/api/v1/*`, `/ws`, `/internal/*`. */
 const v1: FastifyPluginAsync = async (app) => {
@@ -12,6 +13,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(users, { prefix: '/api/v1/users' })
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
   await app.register(health, { prefix: '/api/v1/health' })
+  await app.register(webhooks, { prefix: '/api/v1/webhooks' })
   await app.register(internal, { prefix: '/internal' })
   await app.register(metrics, { prefix: '/internal' })
 }
