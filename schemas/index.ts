@@ -2,13 +2,14 @@ import type { TSchema } from '@sinclair/typebox'
 import * as apiKeys from './api-keys.js'
 import * as auth from './auth.js'
 import * as common from './common.js'
+import * as files from './files.js'
 import * as health from './health.js'
 import * as users from './users.js'
 import * as webhooks from './webhooks.js'
 
 /** Every schema with an `$id`: added to Fastify with `addSchema`, named components in OpenAPI. */
 export function sharedSchemas(): TSchema[] {
-  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, webhooks]
+  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, webhooks, files]
   const seen = new Map<string, TSchema>()
   for (const mod of modules) {
     for (const value of Object.values(mod)) {

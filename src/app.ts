@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import multipart from '@fastify/multipart'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
@@ -21,6 +24,8 @@ import { toFailure } from './http/errors.js'
 import { SurfaceRegistry } from './http/surfaces.js'
 import v1 from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
+import { DiskBlobStore } from './storage/disk-blob-store.js'
+import { MAX_FILE_SIZE } from './domain/files.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
 import webhookDispatcher from './webhooks/plugin.js'
 
@@ -88,8 +93,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       async (instance) => {
         const database = openDatabase(config.databaseUrl)
         const events = options.events ?? new InProcessEventBus((err, event) => instance.log.error({ err, event: event.type }, 'event listener failed'))
+        // Files live under DATA_DIR; an in-process app without one (tests) gets a temporary store.
+        const blobs = new DiskBlobStore(config.dataDir ? join(config.dataDir, 'files') : join(tmpdir(), `assistant-backend-files-${randomUUID()}`))
+        if (!config.dataDir) instance.addHook('onClose', async () => blobs.destroy())
         const services = createServices({
           db: database.db,
+          blobs,
           events,
           version: config.version,
           webhookAllowPrivate: config.webhookAllowPrivate,
@@ -109,6 +118,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(metricsPlugin)
   await app.register(rateLimitPlugin)
   await app.register(webhookDispatcher, { dispatcher: options.webhookDispatcher })
+  await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 
   await app.register(swagger, {

@@ -2,6 +2,7 @@ import type { Db } from '../db/index.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import type { EventBus, Outbox } from './events.js'
+import { type BlobStore, FileService, noBlobStore } from './files.js'
 import { HealthService } from './health.js'
 import { UserService } from './users.js'
 import { WebhookOutbox, WebhookService } from './webhooks.js'
@@ -14,6 +15,8 @@ export interface ServiceDeps {
   outbox?: Outbox
   /** Let webhooks reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
   webhookAllowPrivate?: boolean
+  /** Where file bytes are kept (a DiskBlobStore under DATA_DIR in the app). */
+  blobs?: BlobStore
 }
 
 /** The domain core every surface sits on. */
@@ -24,7 +27,8 @@ export function createServices(deps: ServiceDeps) {
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
   const webhooks = new WebhookService(deps.db, { allowPrivate: deps.webhookAllowPrivate ?? false })
-  return { users, apiKeys, auth, health, webhooks, events: deps.events }
+  const files = new FileService(deps.db, deps.blobs ?? noBlobStore)
+  return { users, apiKeys, auth, health, webhooks, files, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import apiKeys from './api-keys.js'
 import auth from './auth.js'
+import files from './files.js'
 import health from './health.js'
 import internal from './internal.js'
 import metrics from './metrics.js'
@@ -14,6 +15,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(webhooks, { prefix: '/api/v1/webhooks' })
+  await app.register(files, { prefix: '/api/v1/files' })
   await app.register(internal, { prefix: '/internal' })
   await app.register(metrics, { prefix: '/internal' })
 }
