@@ -51,7 +51,7 @@ async function receiver(t: Tap, respond: (r: Omit<Received, 'status'>, res: Serv
 
 /** Waits (bounded) until `check` holds. */
 async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 1000; i++) {
     const v = await check()
     if (v) return v
     await new Promise((r) => setTimeout(r, 10))
