@@ -5,13 +5,15 @@ import * as chat from './chat.js'
 import * as common from './common.js'
 import * as conversations from './conversations.js'
 import { WsTicket } from './frames.js'
+import * as workspaces from './workspaces.js'
+import * as files from './files.js'
 import * as health from './health.js'
 import * as users from './users.js'
-import * as workspaces from './workspaces.js'
+import * as webhooks from './webhooks.js'
 
 /** Every schema with an `$id`: added to Fastify with `addSchema`, named components in OpenAPI. */
 export function sharedSchemas(): TSchema[] {
-  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, workspaces, conversations, chat, { WsTicket }]
+  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, workspaces, conversations, chat, { WsTicket }, webhooks, files]
   const seen = new Map<string, TSchema>()
   for (const mod of modules) {
     for (const value of Object.values(mod)) {

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import multipart from '@fastify/multipart'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
@@ -15,11 +18,17 @@ import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
+import metricsPlugin from './http/metrics.js'
+import rateLimitPlugin from './http/rate-limit.js'
 import { toFailure } from './http/errors.js'
 import { SurfaceRegistry } from './http/surfaces.js'
 import v1 from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
+import { DiskBlobStore } from './storage/disk-blob-store.js'
+import { MAX_FILE_SIZE } from './domain/files.js'
+import type { DispatcherOptions } from './webhooks/dispatcher.js'
+import webhookDispatcher from './webhooks/plugin.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +48,8 @@ export interface BuildOptions {
   events?: EventBus
   /** Timings and bounds of the WebSocket hub (tests shorten them). */
   hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit'>>
+  /** Timings of the webhook dispatcher (tests make them short). */
+  webhookDispatcher?: Partial<DispatcherOptions>
 }
 
 export const JWT_ISSUER = 'assistant-backend'
@@ -86,10 +97,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       async (instance) => {
         const database = openDatabase(config.databaseUrl)
         const events = options.events ?? new InProcessEventBus((err, event) => instance.log.error({ err, event: event.type }, 'event listener failed'))
+        // Files live under DATA_DIR; an in-process app without one (tests) gets a temporary store.
+        const blobs = new DiskBlobStore(config.dataDir ? join(config.dataDir, 'files') : join(tmpdir(), `assistant-backend-files-${randomUUID()}`))
+        if (!config.dataDir) instance.addHook('onClose', async () => blobs.destroy())
         const services = createServices({
           db: database.db,
+          blobs,
           events,
           version: config.version,
+          webhookAllowPrivate: config.webhookAllowPrivate,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
@@ -107,6 +123,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     )
   )
   await app.register(authPlugin)
+  await app.register(metricsPlugin)
+  await app.register(rateLimitPlugin)
+  await app.register(webhookDispatcher, { dispatcher: options.webhookDispatcher })
+  await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 
   await app.register(swagger, {
@@ -138,7 +158,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'chat', description: "Document 004's chats over the same conversations" },
         { name: 'realtime', description: 'The WebSocket stream `/ws`' },
         { name: 'workspaces', description: 'Workspaces, their members and attached assistants (agents)' },
-        { name: 'health', description: 'Liveness and readiness' }
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'files', description: 'Uploads and downloads' },
+        { name: 'webhooks', description: 'Event notifications to your endpoints, signed per Standard Webhooks' },
+        { name: 'metrics', description: 'Prometheus metrics' }
       ]
     },
     refResolver: {

@@ -62,6 +62,15 @@ export class ApiKeyService {
     if (res.changes === 0) throw new DomainError('API_KEY_NOT_FOUND', 'API key not found')
   }
 
+  /** The owner of a live key, without recording a use (for rate limiting); undefined when unknown or revoked. */
+  ownerOf(key: string): string | undefined {
+    return this.db
+      .select({ userId: apiKeys.userId })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, sha256(key)), isNull(apiKeys.revokedAt)))
+      .get()?.userId
+  }
+
   /** The live key row for a presented key, recording its use; undefined when unknown or revoked. */
   resolve(key: string): ApiKeyRow | undefined {
     const row = this.db

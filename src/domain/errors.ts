@@ -31,6 +31,13 @@ export const ERROR_KINDS = {
   MESSAGE_NOT_FOUND: 'not_found',
   NOT_MESSAGE_AUTHOR: 'forbidden',
   IDEMPOTENCY_KEY_REUSED: 'conflict',
+  WEBHOOK_NOT_FOUND: 'not_found',
+  WEBHOOK_DELIVERY_NOT_FOUND: 'not_found',
+  WEBHOOK_URL_NOT_ALLOWED: 'invalid',
+  WEBHOOK_DISABLED: 'conflict',
+  FILE_NOT_FOUND: 'not_found',
+  FILE_TOO_LARGE: 'too_large',
+  UNSUPPORTED_FILE_TYPE: 'unsupported_media_type',
   NOT_FOUND: 'not_found',
   CONFLICT: 'conflict'
 } as const

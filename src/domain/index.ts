@@ -1,13 +1,15 @@
 import type { Db } from '../db/index.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
-import { type EventBus, noOutbox, type Outbox } from './events.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
-import { HealthService } from './health.js'
-import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
 import { WorkspaceService } from './workspaces.js'
+import type { EventBus, Outbox } from './events.js'
+import { type BlobStore, FileService, noBlobStore } from './files.js'
+import { HealthService } from './health.js'
+import { UserService } from './users.js'
+import { WebhookOutbox, WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
   db: Db
@@ -15,11 +17,15 @@ export interface ServiceDeps {
   signer: TokenSigner
   version: string
   outbox?: Outbox
+  /** Let webhooks reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
+  webhookAllowPrivate?: boolean
+  /** Where file bytes are kept (a DiskBlobStore under DATA_DIR in the app). */
+  blobs?: BlobStore
 }
 
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
-  const outbox = deps.outbox ?? noOutbox
+  const outbox = deps.outbox ?? new WebhookOutbox()
   const users = new UserService(deps.db, deps.events, outbox)
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
@@ -28,7 +34,9 @@ export function createServices(deps: ServiceDeps) {
   const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces)
   const chats = new ChatService(deps.db, conversations)
   const wsTickets = new WsTicketService(deps.db)
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, events: deps.events }
+  const webhooks = new WebhookService(deps.db, { allowPrivate: deps.webhookAllowPrivate ?? false })
+  const files = new FileService(deps.db, deps.blobs ?? noBlobStore)
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -19,7 +19,9 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
-  conflict: 409
+  conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415
 }
 
 const CODE_BY_STATUS: Record<number, string> = {

@@ -1,0 +1,107 @@
+import { Type } from '@sinclair/typebox'
+import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+
+/** The events a webhook can subscribe to (document 002). */
+export const WEBHOOK_EVENT_NAMES = [
+  'conversation.created',
+  'conversation.updated',
+  'message.received',
+  'assistant.status_changed',
+  'user.created',
+  'user.updated'
+] as const
+
+export const WebhookEventName = StringEnum(WEBHOOK_EVENT_NAMES, { $id: 'WebhookEventName', description: 'An event a webhook can subscribe to.' })
+
+const WebhookUrl = Type.String({
+  format: 'uri',
+  pattern: '^https?://',
+  maxLength: 2048,
+  description: 'Where deliveries are POSTed. Private, loopback and link-local addresses are refused unless the server allows them.',
+  examples: ['https://example.com/hooks/assistant']
+})
+const Secret = Type.String({
+  minLength: 8,
+  maxLength: 256,
+  description:
+    'The signing secret. A `whsec_` + base64 secret is used as Standard Webhooks defines; any other string is used as raw bytes ' +
+    '(verify with `new Webhook(secret, { format: "raw" })`).'
+})
+const Events = Type.Array(ref(WebhookEventName), { minItems: 1, uniqueItems: true, description: 'The events to deliver.' })
+const Description = Type.Union([Type.String({ maxLength: 500 }), Type.Null()])
+
+const webhookFields = {
+  id: Uuid,
+  url: Type.String(),
+  events: Type.Array(ref(WebhookEventName)),
+  description: Type.Union([Type.String(), Type.Null()]),
+  is_active: Type.Boolean({ description: 'false when turned off by its owner or disabled after repeated failures.' }),
+  consecutive_failures: Type.Integer({ minimum: 0, description: 'Failed deliveries in a row; past a bound the webhook is disabled.' }),
+  disabled_at: Type.Union([Timestamp, Type.Null()]),
+  disabled_reason: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}
+
+export const Webhook = Type.Object(webhookFields, { $id: 'Webhook', additionalProperties: false })
+
+export const CreatedWebhook = Type.Object(
+  {
+    ...webhookFields,
+    secret: Type.String({ description: 'The signing secret: shown in this response only.' })
+  },
+  { $id: 'CreatedWebhook', additionalProperties: false }
+)
+
+export const WebhookPage = PageOf(Webhook, 'WebhookPage')
+
+export const CreateWebhookRequest = Type.Object(
+  {
+    url: WebhookUrl,
+    events: Events,
+    secret: Type.Optional(Secret),
+    description: Type.Optional(Description),
+    is_active: Type.Optional(Type.Boolean({ default: true }))
+  },
+  { $id: 'CreateWebhookRequest', additionalProperties: false }
+)
+
+export const UpdateWebhookRequest = Type.Object(
+  {
+    url: Type.Optional(WebhookUrl),
+    events: Type.Optional(Events),
+    secret: Type.Optional(Secret),
+    description: Type.Optional(Description),
+    is_active: Type.Optional(Type.Boolean({ description: 'true re-enables a webhook disabled after failures.' }))
+  },
+  { $id: 'UpdateWebhookRequest', additionalProperties: false }
+)
+
+export const WebhookDelivery = Type.Object(
+  {
+    id: Uuid,
+    webhook_id: Uuid,
+    message_id: Type.String({ description: 'The `webhook-id` header: the same on every attempt, so receivers can drop duplicates.' }),
+    event: Type.String({ description: 'The event name, or `webhook.test` for a test ping.' }),
+    status: StringEnum(['pending', 'succeeded', 'failed']),
+    attempts: Type.Integer({ minimum: 0 }),
+    next_attempt_at: Type.Union([Timestamp, Type.Null()], { description: 'When a pending delivery is tried next.' }),
+    last_status_code: Type.Union([Type.Integer(), Type.Null()]),
+    last_error: Type.Union([Type.String(), Type.Null()]),
+    last_duration_ms: Type.Union([Type.Integer(), Type.Null()]),
+    delivered_at: Type.Union([Timestamp, Type.Null()]),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    payload: Type.Unknown({ description: 'The body delivered: `{ event, timestamp, data }`.' })
+  },
+  { $id: 'WebhookDelivery', additionalProperties: false }
+)
+
+export const WebhookDeliveryPage = PageOf(WebhookDelivery, 'WebhookDeliveryPage')
+
+export const WebhookIdParams = Type.Object({ webhook_id: Uuid })
+export const WebhookDeliveryParams = Type.Object({ webhook_id: Uuid, delivery_id: Uuid })
+export const ListDeliveriesQuery = Type.Object({
+  ...PageQuery.properties,
+  status: Type.Optional(StringEnum(['pending', 'succeeded', 'failed']))
+})

@@ -1,0 +1,87 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+
+/**
+ * Routes (by their route pattern) that get the authentication limit (`RATE_LIMIT_AUTH_MAX`)
+ * instead of the API limit: the ones that take a password or a refresh token. Other surfaces add
+ * theirs here, or set `config: { rateLimitClass: 'auth' }` on the route.
+ */
+export const AUTH_RATE_LIMITED_ROUTES = new Set<string>(['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh'])
+
+/** Paths never limited: monitors, the docs and the OpenAPI document. */
+const UNLIMITED_PREFIXES = ['/internal/', '/docs', '/openapi.json']
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `auth` puts a route under the authentication limit; `none` exempts it. */
+    rateLimitClass?: 'auth' | 'api' | 'none'
+  }
+}
+
+function classOf(request: FastifyRequest): 'auth' | 'api' | 'none' {
+  const configured = request.routeOptions.config?.rateLimitClass
+  if (configured) return configured
+  const route = request.routeOptions.url ?? request.url.split('?')[0]
+  if (AUTH_RATE_LIMITED_ROUTES.has(route)) return 'auth'
+  if (UNLIMITED_PREFIXES.some((p) => route.startsWith(p))) return 'none'
+  return 'api'
+}
+
+/**
+ * Rate limits with @fastify/rate-limit: `RATE_LIMIT_MAX` requests a minute per user (or IP when the
+ * caller is anonymous) on the API, `RATE_LIMIT_AUTH_MAX` a minute per IP on the authentication
+ * routes, each in its own bucket; 0 turns a limit off. A refused request is a 429 in the surface's
+ * error body with `Retry-After` and `x-ratelimit-*` headers (the error handler keeps them).
+ * Every `/api/v1` route documents the 429.
+ */
+export default fp(
+  async (app) => {
+    const apiMax = app.config.rateLimitMax
+    const authMax = app.config.rateLimitAuthMax
+
+    app.addHook('onRoute', (route) => {
+      const response = route.schema?.response as Record<string, unknown> | undefined
+      if (response && route.url.startsWith('/api/v1/') && !response[429]) {
+        response[429] = { $ref: 'ErrorResponse', description: 'Too many requests: retry after `Retry-After` seconds' }
+      }
+    })
+
+    if (apiMax === 0 && authMax === 0) return
+
+    /** The user of a bearer credential when it can be told without much work, else undefined. */
+    const userOf = (request: FastifyRequest): string | undefined => {
+      if (request.principal) return request.principal.userId
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+      if (!match) return undefined
+      const credential = match[1]
+      if (app.services.apiKeys.looksLikeKey(credential)) return app.services.apiKeys.ownerOf(credential)
+      try {
+        const claims = app.jwt.verify<{ sub?: unknown; typ?: unknown }>(credential)
+        return claims.typ === 'access' && typeof claims.sub === 'string' ? claims.sub : undefined
+      } catch {
+        return undefined
+      }
+    }
+
+    await app.register(rateLimit, {
+      global: true,
+      timeWindow: 60_000,
+      keyGenerator: (request) => {
+        if (classOf(request) === 'auth') return `auth:${request.ip}`
+        const user = userOf(request)
+        return user ? `user:${user}` : `ip:${request.ip}`
+      },
+      max: (_request, key) => (key.startsWith('auth:') ? authMax : apiMax),
+      allowList: (request) => {
+        const cls = classOf(request)
+        return cls === 'none' || (cls === 'auth' ? authMax === 0 : apiMax === 0)
+      },
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(new Error(`Rate limit exceeded: at most ${context.max} requests a minute; retry in ${context.after}`), {
+          statusCode: context.statusCode
+        })
+    })
+  },
+  { name: 'rate-limit', dependencies: ['services'] }
+)
