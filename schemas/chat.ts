@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { File } from './files.js'
 
 /** Document 004's chat structure, over the same conversations. */
 export const Chat = Type.Object(
@@ -9,7 +10,7 @@ export const Chat = Type.Object(
     current_model_id: Type.Union([Type.String(), Type.Null()]),
     current_model_api_source: Type.Union([Type.String(), Type.Null()]),
     created_timestamp: Timestamp,
-    files: Type.Array(Type.Unknown(), { description: 'Files uploaded to the chat.' })
+    files: Type.Array(ref(File), { description: 'Files uploaded to the chat (the newest 100).' })
   },
   { $id: 'Chat', additionalProperties: false }
 )
@@ -40,4 +41,5 @@ export const ChatMessage = Type.Object(
 export const ChatMessagePage = PageOf(ChatMessage, 'ChatMessagePage')
 
 export const ChatIdParams = Type.Object({ chat_id: Uuid })
+export const ChatFileParams = Type.Object({ chat_id: Uuid, file_id: Uuid })
 export const ChatListQuery = PageQuery

@@ -8,9 +8,11 @@ export const Attachment = Type.Object(
     type: Type.String({ minLength: 1, maxLength: 50, description: '`file`, `image`, `link`, …', examples: ['file'] }),
     url: Type.Optional(Type.String({ maxLength: 2048, format: 'uri' })),
     file_id: Type.Optional(Uuid),
-    name: Type.Optional(Type.String({ maxLength: 255 }))
+    name: Type.Optional(Type.String({ maxLength: 255 })),
+    content_type: Type.Optional(Type.String({ maxLength: 255, description: 'Set by the server for stored files.' })),
+    size: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes; set by the server for stored files.' }))
   },
-  { $id: 'Attachment', additionalProperties: false }
+  { $id: 'Attachment', additionalProperties: false, description: 'A stored file (`file_id`, from an upload) or a link (`url`).' }
 )
 
 export const MessageRole = StringEnum(['user', 'assistant', 'system', 'tool'], { $id: 'MessageRole' })

@@ -1,6 +1,7 @@
 import parse from 'parse-prometheus-text-format'
 import t from 'tap'
 import { build, signUp } from './helper.js'
+import { connect } from './ws-helper.js'
 
 function counter(text: string, name: string, labels: Record<string, string>): number {
   const family = parse(text).find((f) => f.name === name)
@@ -38,11 +39,22 @@ t.test('/internal/metrics is Prometheus text and its counters move with traffic'
   t.equal(Number(timed?.[1]), 3, 'every request is timed')
   t.notMatch(text, new RegExp(acct.id), 'no id leaks into a label')
 
-  app.metrics.wsConnections.inc()
-  app.metrics.webhookDeliveries.inc({ outcome: 'success' })
+  // A real WebSocket moves the connection gauge and the frame counters.
+  const ws = await connect(app, { token: acct.token })
+  ws.send({ type: 'ping' })
+  await ws.type('pong')
+  const conv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: acct.auth, payload: { initial_message: 'hi' } })).json()
+  t.ok(conv.id)
   const later = (await app.inject({ method: 'GET', url: '/internal/metrics' })).body
   t.equal(counter(later, 'ws_connections', {}), 1)
-  t.equal(counter(later, 'webhook_delivery_attempts_total', { outcome: 'success' }), 1)
+  t.equal(counter(later, 'ws_frames_total', { direction: 'in', type: 'ping' }), 1)
+  t.equal(counter(later, 'ws_frames_total', { direction: 'out', type: 'pong' }), 1)
+  t.equal(counter(later, 'messages_created_total', { role: 'user' }), 1)
+  ws.close()
+  await ws.closed
+  await new Promise((r) => setTimeout(r, 50))
+  const closed = (await app.inject({ method: 'GET', url: '/internal/metrics' })).body
+  t.equal(counter(closed, 'ws_connections', {}), 0)
 })
 
 t.test('two apps keep their metrics apart', async (t) => {

@@ -27,6 +27,16 @@ export function workspaceRole(db: Tx, workspaceId: string, userId: string): Work
     .get()?.role
 }
 
+/** Whether a user may see a conversation (without throwing). */
+export function canSeeConversation(db: Tx, conversationId: string, userId: string): boolean {
+  try {
+    conversationAccess(db, conversationId, userId)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * The single rule of who sees a conversation: its participants, and the members of the workspace
  * it belongs to. Everyone else gets CONVERSATION_NOT_FOUND (the surface's 404), never the data.

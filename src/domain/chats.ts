@@ -3,6 +3,7 @@ import type { Db } from '../db/index.js'
 import { conversationParticipants, conversations, messages } from '../db/schema.js'
 import type { ConversationRow } from './access.js'
 import type { ConversationService, MessageRow } from './conversations.js'
+import type { FileDownload, FileService, FileView, IncomingFile } from './files.js'
 import { DomainError, isDomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
@@ -14,7 +15,7 @@ export interface ChatView {
   current_model_id: string | null
   current_model_api_source: string | null
   created_timestamp: string
-  files: unknown[]
+  files: FileView[]
 }
 
 export interface ChatMessageView {
@@ -26,14 +27,14 @@ export interface ChatMessageView {
   timestamp: string
 }
 
-function chatView(c: ConversationRow): ChatView {
+function chatView(c: ConversationRow, files: FileView[]): ChatView {
   return {
     chat_id: c.id,
     user_id: c.creatorId,
     current_model_id: c.modelId,
     current_model_api_source: c.modelApiSource,
     created_timestamp: c.createdAt,
-    files: []
+    files
   }
 }
 
@@ -48,7 +49,8 @@ function chatMessageView(m: MessageRow): ChatMessageView {
 export class ChatService {
   constructor(
     private readonly db: Db,
-    private readonly conversations: ConversationService
+    private readonly conversations: ConversationService,
+    private readonly files: FileService
   ) {}
 
   list(p: Principal, q: PageQuery): Page<ChatView> {
@@ -61,7 +63,11 @@ export class ChatService {
     )
     const rows = this.db.select().from(conversations).where(mine).orderBy(desc(conversations.createdAt), desc(conversations.id)).limit(w.size).offset(w.offset).all()
     const total = this.db.select({ n: count() }).from(conversations).where(mine).get()!.n
-    return toPage(rows.map(chatView), total, w)
+    return toPage(
+      rows.map((c) => chatView(c, this.filesOf(p, c.id))),
+      total,
+      w
+    )
   }
 
   create(p: Principal, input: { model_id: string; model_api_source: string }): ChatView {
@@ -70,7 +76,7 @@ export class ChatService {
   }
 
   get(p: Principal, chatId: string): ChatView {
-    return chatView(this.asChat(() => this.conversations.access(p.userId, chatId)).conversation)
+    return chatView(this.asChat(() => this.conversations.access(p.userId, chatId)).conversation, this.filesOf(p, chatId))
   }
 
   delete(p: Principal, chatId: string): void {
@@ -84,6 +90,35 @@ export class ChatService {
     const rows = this.db.select().from(messages).where(where).orderBy(asc(messages.seq)).limit(w.size).offset(w.offset).all()
     const total = this.db.select({ n: count() }).from(messages).where(where).get()!.n
     return toPage(rows.map(chatMessageView), total, w)
+  }
+
+  upload(p: Principal, chatId: string, parts: AsyncIterable<IncomingFile>): Promise<FileView[]> {
+    return this.asChatAsync(() => this.files.uploadToConversation(p, chatId, parts))
+  }
+
+  listFiles(p: Principal, chatId: string, q: PageQuery): Page<FileView> {
+    return this.asChat(() => this.files.listForConversation(p, chatId, q))
+  }
+
+  download(p: Principal, chatId: string, fileId: string): FileDownload {
+    return this.asChat(() => this.files.downloadFromConversation(p, chatId, fileId))
+  }
+
+  deleteFile(p: Principal, chatId: string, fileId: string): void {
+    this.asChat(() => this.files.deleteFromConversation(p, chatId, fileId))
+  }
+
+  private filesOf(p: Principal, chatId: string): FileView[] {
+    return this.files.listForConversation(p, chatId, { page: 1, size: 100 }).items
+  }
+
+  private async asChatAsync<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (e) {
+      if (isDomainError(e) && e.code === 'CONVERSATION_NOT_FOUND') throw new DomainError('CHAT_NOT_FOUND', 'Chat not found')
+      throw e
+    }
   }
 
   /** Speaks of chats, not conversations, in errors. */

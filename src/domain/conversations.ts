@@ -11,6 +11,7 @@ import { IdempotencyService, requestHash } from './idempotency.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import type { WorkspaceService } from './workspaces.js'
+import type { FileService } from './files.js'
 
 export type MessageRow = typeof messages.$inferSelect
 
@@ -131,7 +132,8 @@ export class ConversationService {
     private readonly db: Db,
     private readonly events: EventBus,
     private readonly outbox: Outbox,
-    private readonly workspaces: Pick<WorkspaceService, 'touch'>
+    private readonly workspaces: Pick<WorkspaceService, 'touch'>,
+    private readonly files: Pick<FileService, 'attachmentsFor' | 'linkToMessage' | 'releaseConversation' | 'sweep' | 'unlinkMessage'>
   ) {
     this.idempotency = new IdempotencyService(db)
   }
@@ -292,12 +294,14 @@ export class ConversationService {
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.canManage) throw new DomainError('NOT_CONVERSATION_OWNER', 'Only the creator of a conversation can delete it')
       const audience = this.audience(tx, acc.conversation)
+      const blobs = this.files.releaseConversation(tx, conversationId)
       tx.delete(conversations).where(eq(conversations.id, conversationId)).run()
       const e: DomainEvent = { type: 'conversation.deleted', conversationId, actorId: p.userId, audience }
       this.outbox.record(tx, e)
-      return e
+      return { e, blobs }
     })
-    this.events.publish(event)
+    this.files.sweep(event.blobs)
+    this.events.publish(event.e)
   }
 
   /**
@@ -308,6 +312,9 @@ export class ConversationService {
     const scope = `messages.send:${conversationId}`
     const hash = requestHash(input)
     let published: DomainEvent | undefined
+    // Attachments that name a stored file are checked (the caller's own files, or files of this
+    // conversation) and completed with the file's name, type and size.
+    const fileIds = (input.attachments ?? []).map((a) => a.file_id).filter((id): id is string => typeof id === 'string')
     const result = this.db.transaction((tx): SendResult => {
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not post in it')
@@ -329,7 +336,10 @@ export class ConversationService {
         // A workspace member who posts joins the conversation.
         tx.insert(conversationParticipants).values({ conversationId, userId: p.userId, joinedAt: nowIso() }).onConflictDoNothing().run()
       }
-      const { message, event } = this.insertMessage(tx, acc.conversation, p.userId, input, this.audience(tx, acc.conversation))
+      const stored = new Map(this.files.attachmentsFor(p, conversationId, fileIds).map((a) => [a.file_id, a]))
+      const attachments = (input.attachments ?? []).map((a) => (a.file_id ? { ...stored.get(a.file_id)!, ...(a.name ? { name: a.name } : {}) } : a))
+      const { message, event } = this.insertMessage(tx, acc.conversation, p.userId, { ...input, attachments }, this.audience(tx, acc.conversation))
+      this.files.linkToMessage(tx, message.id, fileIds)
       if (idempotencyKey) this.idempotency.store(tx, p.userId, scope, idempotencyKey, hash, { statusCode: 201, body: message })
       published = event
       return { message, created: true }
@@ -444,6 +454,7 @@ export class ConversationService {
       if (m.senderId !== p.userId && !acc.canManage) throw new DomainError('NOT_MESSAGE_AUTHOR', 'Only the author of a message can delete it')
       if (m.deletedAt) return undefined
       const now = nowIso()
+      this.files.unlinkMessage(tx, m.id)
       const row = tx
         .update(messages)
         .set({ content: '', attachments: [], deletedAt: now, updatedAt: now })

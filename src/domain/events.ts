@@ -10,6 +10,8 @@ export interface Attachment {
   url?: string
   file_id?: string
   name?: string
+  content_type?: string
+  size?: number
 }
 
 /** A message as every surface and event carries it (v1 shape). */

@@ -362,6 +362,11 @@ export class FileService {
     })
   }
 
+  /** Drops the links of a (deleted) message to its files, in the message's transaction. */
+  unlinkMessage(tx: Tx, messageId: string): void {
+    tx.delete(messageFiles).where(eq(messageFiles.messageId, messageId)).run()
+  }
+
   /** Links files to a message, in the message's transaction. */
   linkToMessage(tx: Tx, messageId: string, fileIds: string[]): void {
     if (fileIds.length === 0) return

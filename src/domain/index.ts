@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.js'
+import { canSeeConversation } from './access.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { ChatService } from './chats.js'
@@ -31,11 +32,13 @@ export function createServices(deps: ServiceDeps) {
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, deps.events, outbox)
-  const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces)
-  const chats = new ChatService(deps.db, conversations)
+  const files = new FileService(deps.db, deps.blobs ?? noBlobStore, {
+    canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
+  })
+  const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
+  const chats = new ChatService(deps.db, conversations, files)
   const wsTickets = new WsTicketService(deps.db)
   const webhooks = new WebhookService(deps.db, { allowPrivate: deps.webhookAllowPrivate ?? false })
-  const files = new FileService(deps.db, deps.blobs ?? noBlobStore)
   return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, events: deps.events }
 }
 

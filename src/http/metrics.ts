@@ -26,6 +26,12 @@ export default fp(
       metrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
     })
 
+    app.hub.setObserver({
+      connectionOpened: () => metrics.wsConnections.inc(),
+      connectionClosed: () => metrics.wsConnections.dec(),
+      frame: (direction, type) => metrics.wsFrames.inc({ direction, type })
+    })
+
     const unsubscribe = app.services.events.subscribe((event) => {
       if (event.type === 'message.created') metrics.messagesCreated.inc({ role: event.message.role })
     })

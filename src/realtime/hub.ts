@@ -87,6 +87,10 @@ export class Hub {
     return this.connections.size
   }
 
+  setObserver(observer: HubObserver): void {
+    this.opts.observer = observer
+  }
+
   setPartialReply(fn: HubOptions['partialReply']): void {
     this.opts.partialReply = fn
   }

@@ -1,9 +1,30 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ChatIdParams, Chat, ChatListQuery, ChatMessagePage, ChatPage, CreateChatRequest } from '../../../schemas/chat.js'
+import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
+import { ChatFileParams, ChatIdParams, Chat, ChatListQuery, ChatMessagePage, ChatPage, CreateChatRequest } from '../../../schemas/chat.js'
+import { File, FileContent, FilePage, UploadFilesRequest } from '../../../schemas/files.js'
+import { DomainError } from '../../domain/errors.js'
+import type { IncomingFile } from '../../domain/files.js'
+import { closeAfterRefusal, sendDownload } from './files.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
 
 const tags = ['chat']
+
+/** The `files` parts of a multipart request, one at a time, as the file service takes them. */
+async function* fileParts(request: FastifyRequest): AsyncGenerator<IncomingFile> {
+  if (!request.isMultipart()) throw new DomainError('BAD_REQUEST', 'Send the files as multipart/form-data in the field `files`')
+  let count = 0
+  for await (const part of request.files({ limits: { files: 20 }, throwFileSizeLimit: false })) {
+    if (part.fieldname !== 'files') {
+      part.file.resume()
+      throw new DomainError('VALIDATION_ERROR', 'Files go in the multipart field `files`', [{ field: `body.${part.fieldname}`, message: 'is not an accepted field' }])
+    }
+    count++
+    yield { filename: part.filename, stream: part.file, truncated: () => part.file.truncated }
+  }
+  if (count === 0) throw new DomainError('VALIDATION_ERROR', 'At least one file is required in `files`', [{ field: 'body.files', message: 'is required' }])
+}
 const security = [{ bearerAuth: [] }]
 
 /** Document 004's chats, over the same conversations. */
@@ -70,6 +91,87 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       chats.delete(principalOf(request), request.params.chat_id)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.post(
+    '/:chat_id/upload',
+    {
+      validatorCompiler: () => () => true,
+      schema: {
+        operationId: 'uploadChatFiles',
+        tags,
+        summary: 'Upload files to a chat',
+        description:
+          'multipart/form-data with one or more files in the field `files` (at most 20). Each is checked as ' +
+          '`POST /api/v1/files/upload` checks a file; if one is refused, none of the request is kept.',
+        security,
+        consumes: ['multipart/form-data'],
+        params: ChatIdParams,
+        body: ref(UploadFilesRequest),
+        response: { 201: Type.Array(ref(File), { description: 'The stored files' }), ...errors(400, 401, 404, 413, 415, 422) }
+      }
+    },
+    async (request, reply) => {
+      try {
+        return reply.code(201).send(await chats.upload(principalOf(request), request.params.chat_id, fileParts(request)))
+      } catch (err) {
+        return closeAfterRefusal(reply, err)
+      }
+    }
+  )
+
+  app.get(
+    '/:chat_id/files',
+    {
+      schema: {
+        operationId: 'listChatFiles',
+        tags,
+        summary: 'List the files of a chat',
+        security,
+        params: ChatIdParams,
+        querystring: ChatListQuery,
+        response: { 200: ref(FilePage, 'A page of files, newest first'), ...errors(401, 404, 422) }
+      }
+    },
+    async (request) => chats.listFiles(principalOf(request), request.params.chat_id, request.query)
+  )
+
+  app.get(
+    '/:chat_id/files/:file_id',
+    {
+      schema: {
+        operationId: 'downloadChatFile',
+        tags,
+        summary: 'Download a file of a chat',
+        description: 'The bytes, with the stored content type and `Content-Disposition: attachment`.',
+        security,
+        params: ChatFileParams,
+        response: {
+          200: { description: 'The file', content: { 'application/octet-stream': { schema: FileContent } } },
+          ...errors(401, 404, 422)
+        }
+      }
+    },
+    async (request, reply) => sendDownload(reply, chats.download(principalOf(request), request.params.chat_id, request.params.file_id))
+  )
+
+  app.delete(
+    '/:chat_id/files/:file_id',
+    {
+      schema: {
+        operationId: 'deleteChatFile',
+        tags,
+        summary: 'Delete a file from a chat',
+        description: 'Idempotent: a file already gone is a 204. Its uploader or the chat owner may delete it.',
+        security,
+        params: ChatFileParams,
+        response: { 204: { ...NoContent, description: 'The file is gone' }, ...errors(401, 403, 404, 422) }
+      }
+    },
+    async (request, reply) => {
+      chats.deleteFile(principalOf(request), request.params.chat_id, request.params.file_id)
       return reply.code(204).send(null)
     }
   )
