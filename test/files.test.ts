@@ -186,7 +186,10 @@ t.test('chat files: visible to who may see the chat, and released with it unless
   const now = nowIso()
   const chat = newId()
   const other = newId()
-  for (const id of [chat, other]) db.insert(conversations).values({ id, creatorId: alice.id, createdAt: now, updatedAt: now }).run()
+  for (const id of [chat, other]) {
+    db.insert(conversations).values({ id, creatorId: alice.id, createdAt: now, updatedAt: now }).run()
+    db.insert(conversationParticipants).values({ conversationId: id, userId: alice.id, joinedAt: now }).run()
+  }
   db.insert(conversationParticipants).values({ conversationId: chat, userId: bob.id, joinedAt: now }).run()
 
   async function* parts(...list: [string, string][]): AsyncGenerator<IncomingFile> {
