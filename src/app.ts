@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { sharedSchemas } from '../schemas/index.js'
+import { ModelRegistry } from './ai/registry.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
@@ -35,6 +36,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
+  /** Model providers to use instead of the ones the config's keys give (tests). */
+  models?: ModelRegistry
 }
 
 export const JWT_ISSUER = 'assistant-backend'
@@ -86,6 +89,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           db: database.db,
           events,
           version: config.version,
+          models: options.models ?? ModelRegistry.fromConfig(config),
+          allowPrivateAddresses: config.webhookAllowPrivate,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
@@ -125,7 +130,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'auth', description: 'Registration, sign-in and tokens' },
         { name: 'users', description: 'Profiles and user administration' },
         { name: 'api-keys', description: 'Keys for programs' },
-        { name: 'health', description: 'Liveness and readiness' }
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'assistants', description: 'Assistants: prompt, model, tools' },
+        { name: 'tools', description: 'Tools assistants can call: built-in and custom HTTP tools' },
+        { name: 'models', description: 'The models this server is configured for' },
+        { name: 'ai', description: 'Chat completions, assistant runs and the prompt compiler (document 004)' }
       ]
     },
     refResolver: {

@@ -1,8 +1,12 @@
+import { ModelRegistry } from '../ai/registry.js'
 import type { Db } from '../db/index.js'
+import { AiService, type AiServiceOptions } from './ai.js'
+import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { type EventBus, noOutbox, type Outbox } from './events.js'
 import { HealthService } from './health.js'
+import { ToolService } from './tools.js'
 import { UserService } from './users.js'
 
 export interface ServiceDeps {
@@ -11,6 +15,12 @@ export interface ServiceDeps {
   signer: TokenSigner
   version: string
   outbox?: Outbox
+  /** Model providers; the offline model only when omitted. */
+  models?: ModelRegistry
+  /** Let HTTP tools (and webhooks) reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
+  allowPrivateAddresses?: boolean
+  /** Bounds of the tool loop. */
+  ai?: AiServiceOptions
 }
 
 /** The domain core every surface sits on. */
@@ -20,7 +30,11 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
-  return { users, apiKeys, auth, health, events: deps.events }
+  const models = deps.models ?? new ModelRegistry()
+  const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
+  const assistants = new AssistantService(deps.db, tools, models)
+  const ai = new AiService(models, assistants, tools, deps.ai)
+  return { users, apiKeys, auth, health, tools, assistants, ai, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
+import ai from './ai.js'
 import apiKeys from './api-keys.js'
+import assistants from './assistants.js'
 import auth from './auth.js'
 import health from './health.js'
 import internal from './internal.js'
+import tools from './tools.js'
 import users from './users.js'
 
 /** The v1 surface (documents 002 and 004): `/api/v1/*`, `/ws`, `/internal/*`. */
@@ -11,6 +14,9 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(users, { prefix: '/api/v1/users' })
   await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
   await app.register(health, { prefix: '/api/v1/health' })
+  await app.register(assistants, { prefix: '/api/v1/assistants' })
+  await app.register(tools, { prefix: '/api/v1/tools' })
+  await app.register(ai, { prefix: '/api/v1' })
   await app.register(internal, { prefix: '/internal' })
 }
 
