@@ -19,7 +19,7 @@ export const Model = Type.Object(
 export const ModelPage = PageOf(Model, 'ModelPage')
 export const ListModelsQuery = Type.Omit(PageQuery, ['sort'])
 
-const ModelField = Type.String({ minLength: 1, maxLength: 200, description: '`provider:model`; the default model when omitted.', examples: ['offline', 'anthropic:claude-sonnet-4-5'] })
+const ModelField = Type.String({ minLength: 1, maxLength: 200, description: '`provider:model`; the default model when omitted.', examples: ['offline', 'anthropic:claude-sonnet-4-6'] })
 
 export const ChatCompletionInputMessage = Type.Object(
   {
@@ -127,7 +127,8 @@ export const CompiledPrompt = Type.Object(
   { $id: 'CompiledPrompt', additionalProperties: false }
 )
 
-const ParameterValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
+// One `type` list rather than a union: with type coercion on, a union's branches would coerce (false into "false" or null).
+const ParameterValue = Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'] })
 export const ParameterType = StringEnum(['string', 'number', 'boolean', 'enum'], { $id: 'PromptParameterType' })
 
 export const PromptParameter = Type.Object(

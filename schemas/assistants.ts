@@ -10,7 +10,7 @@ export const AssistantStatus = StringEnum(ASSISTANT_STATUSES, {
 const ModelName = Type.String({
   minLength: 1,
   maxLength: 200,
-  description: 'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-5`, `groq:llama-3.3-70b-versatile`, `offline`); see `GET /api/v1/model`.',
+  description: 'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `groq:llama-3.3-70b-versatile`, `offline`); see `GET /api/v1/model`.',
   examples: ['offline', 'openai:gpt-4o-mini']
 })
 const ToolIds = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {
@@ -20,7 +20,8 @@ const ToolIds = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '
 })
 const Temperature = Type.Number({ minimum: 0, maximum: 2, description: 'Sampling temperature (0–2; Anthropic models use at most 1).' })
 const NullableText = (maxLength: number, description?: string) =>
-  Type.Union([Type.String({ maxLength }), Type.Null()], description ? { description } : {})
+  // Null first: with type coercion on, a string branch tried first would turn null into "".
+  Type.Union([Type.Null(), Type.String({ maxLength })], description ? { description } : {})
 
 export const Assistant = Type.Object(
   {

@@ -4,7 +4,7 @@ import { OpenAIProvider } from './providers/openai.js'
 import type { ModelError, ModelProvider } from './types.js'
 
 /**
- * Models are named `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-5`,
+ * Models are named `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`,
  * `groq:llama-3.3-70b-versatile`, `offline`). The part after the first colon is the vendor's own
  * name and may contain colons itself (`openai:llama3.2:3b` on Ollama). A bare name is read as the
  * vendor it obviously belongs to (`gpt-4` → openai, `claude-…` → anthropic), as document 002's
@@ -20,13 +20,13 @@ const KNOWN_MODELS: Record<Exclude<ProviderId, 'offline'>, { model: string; name
   openai: [
     { model: 'gpt-4o-mini', name: 'GPT-4o mini' },
     { model: 'gpt-4o', name: 'GPT-4o' },
-    { model: 'gpt-4.1', name: 'GPT-4.1' },
-    { model: 'gpt-4.1-mini', name: 'GPT-4.1 mini' }
+    { model: 'gpt-4.1-mini', name: 'GPT-4.1 mini' },
+    { model: 'gpt-5-mini', name: 'GPT-5 mini' }
   ],
   anthropic: [
-    { model: 'claude-sonnet-4-5', name: 'Claude Sonnet 4.5' },
+    { model: 'claude-sonnet-4-6', name: 'Claude Sonnet 4.6' },
     { model: 'claude-haiku-4-5', name: 'Claude Haiku 4.5' },
-    { model: 'claude-opus-4-1', name: 'Claude Opus 4.1' }
+    { model: 'claude-opus-4-6', name: 'Claude Opus 4.6' }
   ],
   groq: [
     { model: 'llama-3.3-70b-versatile', name: 'Llama 3.3 70B (Groq)' },

@@ -73,6 +73,16 @@ function safe<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...ar
   }
 }
 
+/**
+ * A signal that fires with a TimeoutError after `ms`. Unlike `AbortSignal.timeout`, its timer keeps
+ * the process alive while it runs, so a bound still fires when nothing else is pending; `clear` it when done.
+ */
+function deadline(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new DOMException(`Timed out after ${ms} ms`, 'TimeoutError')), ms)
+  return { signal: controller.signal, clear: () => clearTimeout(timer) }
+}
+
 function parseArguments(text: string): Record<string, unknown> {
   const value = JSON.parse(text.trim() || '{}') as unknown
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('the arguments must be a JSON object')
@@ -88,7 +98,8 @@ async function runTool(tool: RunnableTool | undefined, call: ToolCall, signal: A
   } catch (err) {
     return { ...base, content: JSON.stringify({ error: `Invalid arguments: ${(err as Error).message}` }), isError: true }
   }
-  const toolSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+  const limit = deadline(timeoutMs)
+  const toolSignal = AbortSignal.any([signal, limit.signal])
   // A tool that ignores its signal still cannot hold the loop past the bound.
   const aborted = new Promise<never>((_, reject) => {
     const fail = () => reject(toolSignal.reason instanceof Error ? toolSignal.reason : new Error('aborted'))
@@ -103,14 +114,24 @@ async function runTool(tool: RunnableTool | undefined, call: ToolCall, signal: A
     const message = toolSignal.aborted && !signal.aborted ? `The tool did not finish within ${timeoutMs} ms` : e.message || 'The tool failed'
     return { ...base, content: JSON.stringify({ error: message }), isError: true }
   } finally {
+    limit.clear()
     aborted.catch(() => {})
   }
 }
 
 export async function generateReply(input: GenerateReplyInput): Promise<ReplyResult> {
+  const limit = deadline(input.timeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS)
+  try {
+    return await loop(input, limit.signal)
+  } finally {
+    limit.clear()
+  }
+}
+
+async function loop(input: GenerateReplyInput, deadlineSignal: AbortSignal): Promise<ReplyResult> {
   const maxSteps = Math.max(1, input.maxSteps ?? DEFAULT_MAX_STEPS)
   const toolTimeoutMs = input.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS
-  const signal = AbortSignal.any([...(input.signal ? [input.signal] : []), AbortSignal.timeout(input.timeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS)])
+  const signal = AbortSignal.any([...(input.signal ? [input.signal] : []), deadlineSignal])
   const sink = input.sink ?? {}
   const tools = new Map((input.tools ?? []).map((t) => [t.spec.name, t]))
   const specs = [...tools.values()].map((t) => t.spec)

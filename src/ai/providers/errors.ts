@@ -48,7 +48,9 @@ function clean(message: string | undefined, fallback: string): string {
 export function toModelError(err: unknown, provider: string, signal?: AbortSignal): ModelError {
   if (signal?.aborted) return abortError(signal)
   const e = (err ?? {}) as ApiErrorLike
-  const name = e.name ?? ''
+  // The SDKs' error classes keep the generic `name` "Error"; their class names tell them apart.
+  const className = (err as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? ''
+  const name = className && className !== 'Error' && className !== 'Object' ? className : (e.name ?? '')
   const type = vendorType(e)
   const label = `${provider}: ${clean(e.message, 'request failed')}`
   if (name === 'APIConnectionTimeoutError' || name === 'TimeoutError') return { code: 'timeout', message: `${provider}: the model did not answer in time` }

@@ -42,7 +42,7 @@ export function arithmeticIn(text: string): string | undefined {
   return undefined
 }
 
-function chunksOf(text: string, wordsPerChunk = 3): string[] {
+function chunksOf(text: string, wordsPerChunk = 2): string[] {
   const words = text.match(/\S+\s*/g) ?? [text]
   const out: string[] = []
   for (let i = 0; i < words.length; i += wordsPerChunk) out.push(words.slice(i, i + wordsPerChunk).join(''))
