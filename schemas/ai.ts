@@ -127,8 +127,8 @@ export const CompiledPrompt = Type.Object(
   { $id: 'CompiledPrompt', additionalProperties: false }
 )
 
-// One `type` list rather than a union: with type coercion on, a union's branches would coerce (false into "false" or null).
-const ParameterValue = Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'] })
+// No `type` here: with type coercion on, a union's branches would coerce (false into "false" or null). The service checks it.
+const ParameterValue = Type.Unsafe<string | number | boolean | null>({ description: 'A string, number, boolean or null.' })
 export const ParameterType = StringEnum(['string', 'number', 'boolean', 'enum'], { $id: 'PromptParameterType' })
 
 export const PromptParameter = Type.Object(

@@ -142,6 +142,8 @@ t.test('document 004 with the offline model', async (t) => {
     t.equal(values.json().filled_prompt, 'Plan a trip to Lisbon for 5 days ({{budget}})')
     const dup = await app.inject({ method: 'POST', url: '/api/v1/prompt_compiler/update_parameters', headers: h, payload: { prompt: 'x', parameters: [{ name: 'a' }, { name: 'a' }] } })
     t.equal(dup.statusCode, 422)
+    const badDefault = await app.inject({ method: 'POST', url: '/api/v1/prompt_compiler/update_parameters', headers: h, payload: { prompt: 'x', parameters: [{ name: 'a', default: { x: 1 } }] } })
+    t.equal(badDefault.statusCode, 422)
   })
 })
 

@@ -36,6 +36,8 @@ export function modelErrorToDomain(e: ModelError): DomainError {
       return new DomainError('MODEL_REQUEST_REJECTED', e.message)
     case 'unavailable':
       return new DomainError('MODEL_UNAVAILABLE', e.message)
+    case 'cancelled':
+      return new DomainError('REQUEST_CANCELLED', e.message)
     default:
       return new DomainError('MODEL_ERROR', e.message)
   }
@@ -281,6 +283,10 @@ export class AiService {
     for (const p of input.parameters) {
       if (names.has(p.name)) throw new DomainError('VALIDATION_ERROR', `The parameter ${p.name} is listed twice`, [{ field: 'body.parameters', message: `${p.name} is listed twice` }])
       names.add(p.name)
+      const d = p.default
+      if (d !== undefined && d !== null && !['string', 'number', 'boolean'].includes(typeof d)) {
+        throw new DomainError('VALIDATION_ERROR', `The default of ${p.name} must be a string, number, boolean or null`, [{ field: 'body.parameters', message: `${p.name}.default must be a string, number, boolean or null` }])
+      }
     }
     const parameters: PromptParameter[] = input.parameters.map((p) => ({
       name: p.name,

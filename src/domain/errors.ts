@@ -36,6 +36,8 @@ export const ERROR_KINDS = {
   ADDRESS_NOT_ALLOWED: 'invalid',
   FILES_NOT_SUPPORTED: 'invalid',
   MODEL_REQUEST_REJECTED: 'bad_request',
+  /** The caller went away and its model call was stopped; nobody receives this answer. */
+  REQUEST_CANCELLED: 'bad_request',
   MODEL_RATE_LIMITED: 'rate_limited',
   MODEL_UNAVAILABLE: 'upstream',
   MODEL_ERROR: 'upstream',

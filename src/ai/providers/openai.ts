@@ -38,6 +38,9 @@ function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessageParam[]
   })
 }
 
+/** OpenAI's reasoning models refuse a temperature other than the default. */
+const REASONING_MODEL = /^(o\d|gpt-5(?!.*chat))/
+
 function finishReasonOf(r: string | null | undefined): FinishReason {
   if (r === 'tool_calls' || r === 'function_call') return 'tool_calls'
   if (r === 'length') return 'length'
@@ -50,6 +53,8 @@ export class OpenAIProvider implements ModelProvider {
   readonly id: string
   private readonly client: OpenAI
   private readonly includeUsage: boolean
+  /** OpenAI itself (no base URL): newer parameter names, and reasoning models that take no temperature. */
+  private readonly official: boolean
 
   constructor(options: OpenAIProviderOptions) {
     this.id = options.id ?? 'openai'
@@ -60,6 +65,7 @@ export class OpenAIProvider implements ModelProvider {
       timeout: options.timeoutMs ?? 60_000
     })
     this.includeUsage = options.includeUsage ?? !options.baseURL
+    this.official = !options.baseURL
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
@@ -78,8 +84,8 @@ export class OpenAIProvider implements ModelProvider {
           messages: toOpenAIMessages(request.messages),
           stream: true,
           ...(tools ? { tools } : {}),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+          ...(request.temperature !== undefined && !(this.official && REASONING_MODEL.test(request.model)) ? { temperature: request.temperature } : {}),
+          ...(request.maxTokens !== undefined ? (this.official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
           ...(this.includeUsage ? { stream_options: { include_usage: true } } : {})
         },
         { signal }
@@ -95,7 +101,8 @@ export class OpenAIProvider implements ModelProvider {
           if (!prior) calls.set(tc.index, { id: tc.id ?? `call_${tc.index}`, name: tc.function?.name ?? '', arguments: tc.function?.arguments ?? '' })
           else {
             if (tc.id) prior.id = tc.id
-            if (tc.function?.name) prior.name += tc.function.name
+            // OpenAI names the function once; some compatible servers repeat it in every fragment.
+            if (tc.function?.name && !prior.name) prior.name = tc.function.name
             if (tc.function?.arguments) prior.arguments += tc.function.arguments
           }
         }

@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const completion = await ai.chat(p, input, { onDelta: (index, delta) => sse.send('delta', { index, delta }) }, sse.signal)
         sse.send('completed', completion)
       } catch (err) {
-        sse.sendError(err)
+        if (!sse.closed) sse.sendError(err) // else the client left, which cancelled the reply
       } finally {
         sse.close()
       }
