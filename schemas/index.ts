@@ -3,14 +3,18 @@ import * as ai from './ai.js'
 import * as apiKeys from './api-keys.js'
 import * as assistants from './assistants.js'
 import * as auth from './auth.js'
+import * as chat from './chat.js'
 import * as common from './common.js'
+import * as conversations from './conversations.js'
+import { WsTicket } from './frames.js'
 import * as health from './health.js'
 import * as tools from './tools.js'
 import * as users from './users.js'
+import * as workspaces from './workspaces.js'
 
 /** Every schema with an `$id`: added to Fastify with `addSchema`, named components in OpenAPI. */
 export function sharedSchemas(): TSchema[] {
-  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, assistants, tools, ai]
+  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, workspaces, conversations, chat, { WsTicket }, assistants, tools, ai]
   const seen = new Map<string, TSchema>()
   for (const mod of modules) {
     for (const value of Object.values(mod)) {

@@ -20,6 +20,7 @@ import { toFailure } from './http/errors.js'
 import { SurfaceRegistry } from './http/surfaces.js'
 import v1 from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
+import { Hub, type HubOptions } from './realtime/hub.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +28,7 @@ declare module 'fastify' {
     services: Services
     database: Database_
     surfaces: SurfaceRegistry
+    hub: Hub
   }
 }
 
@@ -36,6 +38,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
+  /** Timings and bounds of the WebSocket hub (tests shorten them). */
+  hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit'>>
   /** Model providers to use instead of the ones the config's keys give (tests). */
   models?: ModelRegistry
 }
@@ -96,8 +100,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
           }
         })
+        const hub = new Hub({ services, events, log: instance.log, ...options.hub })
         instance.decorate('database', database)
         instance.decorate('services', services)
+        instance.decorate('hub', hub)
+        // Sockets are told and closed before the server waits for connections to end.
+        instance.addHook('preClose', async () => hub.close())
         instance.addHook('onClose', async () => database.close())
       },
       { name: 'services' }
@@ -130,6 +138,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'auth', description: 'Registration, sign-in and tokens' },
         { name: 'users', description: 'Profiles and user administration' },
         { name: 'api-keys', description: 'Keys for programs' },
+        { name: 'conversations', description: 'Conversations between people and assistants' },
+        { name: 'messages', description: 'Messages of a conversation, by seq' },
+        { name: 'chat', description: "Document 004's chats over the same conversations" },
+        { name: 'realtime', description: 'The WebSocket stream `/ws`' },
+        { name: 'workspaces', description: 'Workspaces, their members and attached assistants (agents)' },
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'assistants', description: 'Assistants: prompt, model, tools' },
         { name: 'tools', description: 'Tools assistants can call: built-in and custom HTTP tools' },

@@ -209,6 +209,13 @@ export class AuthService {
     return { userId: user.id, role: user.role, via: 'access_token', sessionId: claims.sid }
   }
 
+  /** The principal of a user who proved themself another way (a WebSocket ticket). */
+  principalForUser(userId: string, via: Principal['via']): Principal {
+    const user = this.users.findById(userId)
+    if (!user || !user.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials')
+    return { userId: user.id, role: user.role, via }
+  }
+
   private issue(user: UserRow, familyId: string): TokenPair {
     const refresh = randomToken('rt_')
     this.db

@@ -4,6 +4,14 @@ import type { UserView } from './users.js'
 /** A database handle or the transaction a service is in. */
 export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
+/** A file or link attached to a message. */
+export interface Attachment {
+  type: string
+  url?: string
+  file_id?: string
+  name?: string
+}
+
 /** A message as every surface and event carries it (v1 shape). */
 export interface MessageView {
   id: string
@@ -12,7 +20,7 @@ export interface MessageView {
   role: 'user' | 'assistant' | 'system' | 'tool'
   sender_id: string | null
   content: string
-  attachments: unknown[]
+  attachments: Attachment[]
   status: 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled'
   tool_call: unknown | null
   client_msg_id: string | null
@@ -31,6 +39,21 @@ export interface ConversationView {
   creator_id: string
   is_ai: boolean
   last_seq: number
+  created_at: string
+  updated_at: string
+}
+
+/** A workspace as events carry it (v1 shape, without the caller's role). */
+export interface WorkspaceData {
+  id: string
+  name: string
+  path: string | null
+  status: 'new' | 'active' | 'archived'
+  owner_id: string
+  /** Ids of the assistants attached to the workspace. */
+  agents: string[]
+  member_count: number
+  last_activity_at: string | null
   created_at: string
   updated_at: string
 }
@@ -58,6 +81,19 @@ export type DomainEvent =
       conversationId: string
       assistantId: string | null
       status: 'thinking' | 'streaming' | 'idle'
+      audience: string[]
+    }
+  /** Workspaces (issue #3). `audience` is the workspace's members (for a removal, including the one removed). */
+  | { type: 'workspace.created'; workspace: WorkspaceData; actorId: string; audience: string[] }
+  | { type: 'workspace.updated'; workspace: WorkspaceData; actorId: string; audience: string[] }
+  | { type: 'workspace.deleted'; workspaceId: string; actorId: string; audience: string[] }
+  | {
+      type: 'workspace.member_changed'
+      workspaceId: string
+      userId: string
+      /** The member's role now; null when they were removed. */
+      role: 'owner' | 'admin' | 'member' | 'viewer' | null
+      actorId: string
       audience: string[]
     }
 

@@ -5,9 +5,13 @@ import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { type EventBus, noOutbox, type Outbox } from './events.js'
+import { ChatService } from './chats.js'
+import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { ToolService } from './tools.js'
 import { UserService } from './users.js'
+import { WsTicketService } from './ws-tickets.js'
+import { WorkspaceService } from './workspaces.js'
 
 export interface ServiceDeps {
   db: Db
@@ -30,11 +34,15 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
+  const workspaces = new WorkspaceService(deps.db, deps.events, outbox)
+  const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces)
+  const chats = new ChatService(deps.db, conversations)
+  const wsTickets = new WsTicketService(deps.db)
   const models = deps.models ?? new ModelRegistry()
   const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
   const assistants = new AssistantService(deps.db, tools, models)
   const ai = new AiService(models, assistants, tools, deps.ai)
-  return { users, apiKeys, auth, health, tools, assistants, ai, events: deps.events }
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, tools, assistants, ai, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

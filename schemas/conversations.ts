@@ -1,0 +1,145 @@
+import { Type } from '@sinclair/typebox'
+import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+
+const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()])
+
+export const Attachment = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 50, description: '`file`, `image`, `link`, …', examples: ['file'] }),
+    url: Type.Optional(Type.String({ maxLength: 2048, format: 'uri' })),
+    file_id: Type.Optional(Uuid),
+    name: Type.Optional(Type.String({ maxLength: 255 }))
+  },
+  { $id: 'Attachment', additionalProperties: false }
+)
+
+export const MessageRole = StringEnum(['user', 'assistant', 'system', 'tool'], { $id: 'MessageRole' })
+export const MessageStatus = StringEnum(['pending', 'streaming', 'completed', 'failed', 'cancelled'], { $id: 'MessageStatus' })
+
+export const Message = Type.Object(
+  {
+    id: Uuid,
+    conversation_id: Uuid,
+    seq: Type.Integer({ minimum: 1, description: 'Position in the conversation: 1, 2, 3, … Orders messages and makes cursors.' }),
+    role: ref(MessageRole),
+    sender_id: Nullable(Uuid),
+    content: Type.String({ description: 'Empty for a deleted message (a tombstone).' }),
+    attachments: Type.Array(ref(Attachment)),
+    status: ref(MessageStatus),
+    tool_call: Type.Unknown({ description: 'The tool call or result of a `tool` message; null otherwise.' }),
+    client_msg_id: Nullable(Type.String()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    edited_at: Nullable(Timestamp),
+    deleted_at: Nullable(Timestamp)
+  },
+  { $id: 'Message', additionalProperties: false }
+)
+
+export const Participant = Type.Object(
+  { user_id: Uuid, last_read_seq: Type.Integer({ minimum: 0 }), joined_at: Timestamp },
+  { $id: 'Participant', additionalProperties: false }
+)
+
+const conversationFields = {
+  id: Uuid,
+  title: Nullable(Type.String()),
+  assistant_id: Nullable(Uuid),
+  workspace_id: Nullable(Uuid),
+  creator_id: Uuid,
+  is_ai: Type.Boolean({ description: 'true for a conversation with an assistant, false between people.' }),
+  last_seq: Type.Integer({ minimum: 0, description: 'The seq of the newest message.' }),
+  last_message_at: Nullable(Timestamp),
+  unread_count: Type.Integer({ minimum: 0, description: "Others' messages after the caller's read mark." }),
+  model_id: Nullable(Type.String()),
+  model_api_source: Nullable(Type.String()),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}
+
+export const Conversation = Type.Object(conversationFields, { $id: 'Conversation', additionalProperties: false })
+
+export const ConversationDetail = Type.Object(
+  {
+    ...conversationFields,
+    participants: Type.Array(ref(Participant)),
+    messages: Type.Array(ref(Message), { description: 'The latest messages, oldest first (at most 50).' })
+  },
+  { $id: 'ConversationDetail', additionalProperties: false }
+)
+
+export const ConversationPage = PageOf(Conversation, 'ConversationPage')
+
+export const CreateConversationRequest = Type.Object(
+  {
+    assistant_id: Type.Optional(Nullable(Uuid)),
+    title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    initial_message: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32000 }))),
+    workspace_id: Type.Optional(Nullable(Uuid)),
+    participant_ids: Type.Optional(
+      Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })
+    ),
+    is_ai: Type.Optional(Type.Boolean({ description: 'Defaults to true with an assistant or no other participant.' }))
+  },
+  { $id: 'CreateConversationRequest', additionalProperties: false }
+)
+
+export const UpdateConversationRequest = Type.Object(
+  { title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) },
+  { $id: 'UpdateConversationRequest', additionalProperties: false }
+)
+
+export const ListConversationsQuery = Type.Composite([
+  PageQuery,
+  Type.Object({ assistant_id: Type.Optional(Uuid), workspace_id: Type.Optional(Uuid) })
+])
+
+export const ConversationIdParams = Type.Object({ conversation_id: Uuid })
+export const MessageIdParams = Type.Object({ conversation_id: Uuid, message_id: Uuid })
+
+export const SendMessageRequest = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: 32000 }),
+    attachments: Type.Optional(Type.Array(ref(Attachment), { maxItems: 20 })),
+    client_msg_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Your id for this message: a retried send with the same id makes one message.' })
+    )
+  },
+  { $id: 'SendMessageRequest', additionalProperties: false }
+)
+
+export const EditMessageRequest = Type.Object(
+  { content: Type.String({ minLength: 1, maxLength: 32000 }) },
+  { $id: 'EditMessageRequest', additionalProperties: false }
+)
+
+export const HistoryQuery = Type.Object({
+  after_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Messages after this seq, oldest first.' })),
+  before_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Messages before this seq (the newest of them), oldest first.' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }))
+})
+
+export const MessageHistory = Type.Object(
+  {
+    items: Type.Array(ref(Message)),
+    has_more: Type.Boolean({ description: 'More messages lie beyond this page in the direction of the cursor.' }),
+    last_seq: Type.Integer({ minimum: 0 })
+  },
+  { $id: 'MessageHistory', additionalProperties: false }
+)
+
+export const MarkReadRequest = Type.Object(
+  { seq: Type.Integer({ minimum: 0, description: 'The newest seq the caller has read.' }) },
+  { $id: 'MarkReadRequest', additionalProperties: false }
+)
+
+export const ReadState = Type.Object(
+  { last_read_seq: Type.Integer({ minimum: 0 }), unread_count: Type.Integer({ minimum: 0 }) },
+  { $id: 'ReadState', additionalProperties: false }
+)
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key: the same key twice makes one thing and returns the first answer.' })
+  )
+})

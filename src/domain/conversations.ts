@@ -1,0 +1,611 @@
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
+import { type ConversationAccess, conversationAccess, type ConversationRow, workspaceRole } from './access.js'
+import { newId, nowIso } from './clock.js'
+import { DomainError } from './errors.js'
+import type { Attachment, ConversationView, DomainEvent, EventBus, MessageView, Outbox, Tx } from './events.js'
+
+export type { Attachment }
+import { IdempotencyService, requestHash } from './idempotency.js'
+import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
+import type { Principal } from './principal.js'
+import type { WorkspaceService } from './workspaces.js'
+
+export type MessageRow = typeof messages.$inferSelect
+
+
+export interface ParticipantView {
+  user_id: string
+  last_read_seq: number
+  joined_at: string
+}
+
+export interface ConversationSummary extends ConversationView {
+  last_message_at: string | null
+  unread_count: number
+  /** Document 004's chat fields. */
+  model_id: string | null
+  model_api_source: string | null
+}
+
+export interface ConversationDetail extends ConversationSummary {
+  participants: ParticipantView[]
+  messages: MessageView[]
+}
+
+export interface CreateConversationInput {
+  assistant_id?: string | null
+  title?: string | null
+  initial_message?: string | null
+  workspace_id?: string | null
+  participant_ids?: string[]
+  is_ai?: boolean
+  model_id?: string | null
+  model_api_source?: string | null
+}
+
+export interface ListConversationsQuery extends PageQuery {
+  assistant_id?: string
+  workspace_id?: string
+}
+
+export interface SendMessageInput {
+  content: string
+  attachments?: Attachment[]
+  client_msg_id?: string | null
+  role?: 'user'
+}
+
+export interface HistoryQuery {
+  after_seq?: number
+  before_seq?: number
+  limit?: number
+}
+
+export interface History {
+  items: MessageView[]
+  has_more: boolean
+  /** The seq of the newest message of the conversation. */
+  last_seq: number
+}
+
+export interface SendResult {
+  message: MessageView
+  /** false when an idempotent retry returned the first answer. */
+  created: boolean
+}
+
+export const LATEST_MESSAGES_IN_DETAIL = 50
+export const MAX_HISTORY_PAGE = 200
+
+const SORTABLE = ['created_at', 'updated_at', 'last_message_at', 'title'] as const
+const SORT_COLUMNS = {
+  created_at: conversations.createdAt,
+  updated_at: conversations.updatedAt,
+  last_message_at: conversations.lastMessageAt,
+  title: conversations.title
+}
+
+export function messageView(m: MessageRow): MessageView {
+  return {
+    id: m.id,
+    conversation_id: m.conversationId,
+    seq: m.seq,
+    role: m.role,
+    sender_id: m.senderId,
+    content: m.content,
+    attachments: (m.attachments ?? []) as Attachment[],
+    status: m.status,
+    tool_call: m.toolCall ?? null,
+    client_msg_id: m.clientMsgId,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+    edited_at: m.editedAt,
+    deleted_at: m.deletedAt
+  }
+}
+
+export function conversationView(c: ConversationRow): ConversationView {
+  return {
+    id: c.id,
+    title: c.title,
+    assistant_id: c.assistantId,
+    workspace_id: c.workspaceId,
+    creator_id: c.creatorId,
+    is_ai: c.isAi,
+    last_seq: c.lastSeq,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt
+  }
+}
+
+/**
+ * Conversations, their messages and read state. Every message takes the next per-conversation
+ * `seq` in its insert transaction; every change is published as a domain event after commit.
+ */
+export class ConversationService {
+  private readonly idempotency: IdempotencyService
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+    private readonly outbox: Outbox,
+    private readonly workspaces: Pick<WorkspaceService, 'touch'>
+  ) {
+    this.idempotency = new IdempotencyService(db)
+  }
+
+  /** Who may see a conversation now: its participants and its workspace's members. */
+  audience(tx: Tx, c: ConversationRow): string[] {
+    const ids = new Set(
+      tx
+        .select({ id: conversationParticipants.userId })
+        .from(conversationParticipants)
+        .where(eq(conversationParticipants.conversationId, c.id))
+        .all()
+        .map((r) => r.id)
+    )
+    if (c.workspaceId) {
+      for (const r of tx.select({ id: workspaceMembers.userId }).from(workspaceMembers).where(eq(workspaceMembers.workspaceId, c.workspaceId)).all()) {
+        ids.add(r.id)
+      }
+    }
+    return [...ids]
+  }
+
+  /** Throws CONVERSATION_NOT_FOUND unless the user may see the conversation. */
+  access(userId: string, conversationId: string): ConversationAccess {
+    return conversationAccess(this.db, conversationId, userId)
+  }
+
+  create(p: Principal, input: CreateConversationInput, idempotencyKey?: string): { detail: ConversationDetail; created: boolean } {
+    const hash = requestHash(input)
+    const scope = 'conversations.create'
+    let replay: ConversationDetail | undefined
+    const events: DomainEvent[] = []
+    const id = this.db.transaction((tx) => {
+      if (idempotencyKey) {
+        const stored = this.idempotency.lookup(tx, p.userId, scope, idempotencyKey, hash)
+        if (stored) {
+          replay = stored.body as ConversationDetail
+          return replay.id
+        }
+      }
+      let assistantId: string | null = null
+      if (input.assistant_id) {
+        const a = tx.select().from(assistants).where(eq(assistants.id, input.assistant_id)).get()
+        if (!a || (a.status !== 'active' && a.ownerId !== p.userId && p.role !== 'admin')) {
+          throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
+        }
+        assistantId = a.id
+      }
+      if (input.workspace_id) {
+        const w = tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, input.workspace_id)).get()
+        const role = w ? workspaceRole(tx, w.id, p.userId) : undefined
+        if (!role) throw new DomainError('WORKSPACE_NOT_FOUND', 'Workspace not found')
+        if (role === 'viewer') throw new DomainError('FORBIDDEN', 'Viewers cannot start conversations in this workspace')
+      }
+      const others = [...new Set(input.participant_ids ?? [])].filter((u) => u !== p.userId)
+      if (others.length) {
+        const found = tx.select({ id: users.id }).from(users).where(inArray(users.id, others)).all()
+        if (found.length !== others.length) {
+          const known = new Set(found.map((f) => f.id))
+          const missing = others.filter((o) => !known.has(o))
+          throw new DomainError('VALIDATION_ERROR', `Unknown participant(s): ${missing.join(', ')}`, [
+            { field: 'body.participant_ids', message: `unknown user id(s): ${missing.join(', ')}` }
+          ])
+        }
+      }
+      const now = nowIso()
+      const row = tx
+        .insert(conversations)
+        .values({
+          id: newId(),
+          creatorId: p.userId,
+          assistantId,
+          workspaceId: input.workspace_id ?? null,
+          title: input.title ?? null,
+          isAi: input.is_ai ?? (assistantId !== null || others.length === 0),
+          modelId: input.model_id ?? null,
+          modelApiSource: input.model_api_source ?? null,
+          createdAt: now,
+          updatedAt: now
+        })
+        .returning()
+        .get()
+      for (const userId of [p.userId, ...others]) {
+        tx.insert(conversationParticipants).values({ conversationId: row.id, userId, joinedAt: now }).run()
+      }
+      const audience = this.audience(tx, row)
+      const created: DomainEvent = { type: 'conversation.created', conversation: conversationView(row), actorId: p.userId, audience }
+      this.outbox.record(tx, created)
+      events.push(created)
+      if (input.initial_message) {
+        const m = this.insertMessage(tx, row, p.userId, { content: input.initial_message }, audience)
+        events.push(m.event)
+      }
+      if (row.workspaceId) this.touchWorkspace(tx, row.workspaceId, now)
+      if (idempotencyKey) {
+        this.idempotency.store(tx, p.userId, scope, idempotencyKey, hash, { statusCode: 201, body: this.detail(tx, row.id, p.userId) })
+      }
+      return row.id
+    })
+    if (replay) return { detail: replay, created: false }
+    for (const e of events) this.events.publish(e)
+    return { detail: this.detail(this.db, id, p.userId), created: true }
+  }
+
+  list(p: Principal, q: ListConversationsQuery): Page<ConversationSummary> {
+    const w = pageWindow(q)
+    const sort = parseSort(q.sort, SORTABLE, { field: 'updated_at', direction: 'desc' })
+    const visible = or(
+      sql`exists (select 1 from ${conversationParticipants} cp where cp.conversation_id = ${conversations.id} and cp.user_id = ${p.userId})`,
+      sql`(${conversations.workspaceId} is not null and exists (select 1 from ${workspaceMembers} wm where wm.workspace_id = ${conversations.workspaceId} and wm.user_id = ${p.userId}))`
+    )!
+    const filters: SQL[] = [visible]
+    if (q.assistant_id) filters.push(eq(conversations.assistantId, q.assistant_id))
+    if (q.workspace_id) filters.push(eq(conversations.workspaceId, q.workspace_id))
+    const where = and(...filters)
+    const column = SORT_COLUMNS[sort.field]
+    const order = sort.direction === 'asc' ? asc(column) : desc(column)
+    const rows = this.db.select().from(conversations).where(where).orderBy(order, desc(conversations.id)).limit(w.size).offset(w.offset).all()
+    const total = this.db.select({ n: count() }).from(conversations).where(where).get()!.n
+    const unread = this.unreadCounts(
+      p.userId,
+      rows.map((r) => r.id)
+    )
+    return toPage(
+      rows.map((r) => this.summary(r, unread.get(r.id) ?? 0)),
+      total,
+      w
+    )
+  }
+
+  get(p: Principal, conversationId: string): ConversationDetail {
+    this.access(p.userId, conversationId)
+    return this.detail(this.db, conversationId, p.userId)
+  }
+
+  update(p: Principal, conversationId: string, input: { title?: string | null }): ConversationDetail {
+    const event = this.db.transaction((tx) => {
+      const acc = conversationAccess(tx, conversationId, p.userId)
+      if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not change it')
+      if (input.title === undefined) return undefined
+      const row = tx
+        .update(conversations)
+        .set({ title: input.title, updatedAt: nowIso() })
+        .where(eq(conversations.id, conversationId))
+        .returning()
+        .get()
+      const e: DomainEvent = { type: 'conversation.updated', conversation: conversationView(row), actorId: p.userId, audience: this.audience(tx, row) }
+      this.outbox.record(tx, e)
+      return e
+    })
+    if (event) this.events.publish(event)
+    return this.detail(this.db, conversationId, p.userId)
+  }
+
+  /** Deletes a conversation with its messages. Its creator and the workspace's owner/admins may. */
+  delete(p: Principal, conversationId: string): void {
+    const event = this.db.transaction((tx) => {
+      const acc = conversationAccess(tx, conversationId, p.userId)
+      if (!acc.canManage) throw new DomainError('NOT_CONVERSATION_OWNER', 'Only the creator of a conversation can delete it')
+      const audience = this.audience(tx, acc.conversation)
+      tx.delete(conversations).where(eq(conversations.id, conversationId)).run()
+      const e: DomainEvent = { type: 'conversation.deleted', conversationId, actorId: p.userId, audience }
+      this.outbox.record(tx, e)
+      return e
+    })
+    this.events.publish(event)
+  }
+
+  /**
+   * Sends a person's message. A retry with the same `client_msg_id` (or `Idempotency-Key`)
+   * returns the first message instead of making another.
+   */
+  send(p: Principal, conversationId: string, input: SendMessageInput, idempotencyKey?: string): SendResult {
+    const scope = `messages.send:${conversationId}`
+    const hash = requestHash(input)
+    let published: DomainEvent | undefined
+    const result = this.db.transaction((tx): SendResult => {
+      const acc = conversationAccess(tx, conversationId, p.userId)
+      if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not post in it')
+      if (idempotencyKey) {
+        const stored = this.idempotency.lookup(tx, p.userId, scope, idempotencyKey, hash)
+        if (stored) return { message: stored.body as MessageView, created: false }
+      }
+      if (input.client_msg_id) {
+        const prior = tx
+          .select()
+          .from(messages)
+          .where(
+            and(eq(messages.conversationId, conversationId), eq(messages.senderId, p.userId), eq(messages.clientMsgId, input.client_msg_id))
+          )
+          .get()
+        if (prior) return { message: messageView(prior), created: false }
+      }
+      if (!acc.participant) {
+        // A workspace member who posts joins the conversation.
+        tx.insert(conversationParticipants).values({ conversationId, userId: p.userId, joinedAt: nowIso() }).onConflictDoNothing().run()
+      }
+      const { message, event } = this.insertMessage(tx, acc.conversation, p.userId, input, this.audience(tx, acc.conversation))
+      if (idempotencyKey) this.idempotency.store(tx, p.userId, scope, idempotencyKey, hash, { statusCode: 201, body: message })
+      published = event
+      return { message, created: true }
+    })
+    if (published) this.events.publish(published)
+    return result
+  }
+
+  /**
+   * Appends a message that is not a person's (an assistant's reply, a tool call or result, a
+   * system note). Used by the assistant runner.
+   */
+  appendMessage(
+    conversationId: string,
+    input: { role: 'assistant' | 'system' | 'tool'; content: string; status?: MessageRow['status']; tool_call?: unknown }
+  ): MessageView {
+    const event = this.db.transaction((tx) => {
+      const c = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+      if (!c) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
+      return this.insertMessage(tx, c, null, { content: input.content, role: input.role, status: input.status, toolCall: input.tool_call }, this.audience(tx, c)).event
+    })
+    this.events.publish(event)
+    return (event as Extract<DomainEvent, { type: 'message.created' }>).message
+  }
+
+  /**
+   * Changes a message that is not a person's (an assistant reply finishing its stream). Publishes
+   * `message.completed` when the status becomes final, else `message.updated`.
+   */
+  finishMessage(messageId: string, patch: { content?: string; status: MessageRow['status']; tool_call?: unknown }): MessageView {
+    const event = this.db.transaction((tx) => {
+      const m = tx.select().from(messages).where(eq(messages.id, messageId)).get()
+      if (!m) throw new DomainError('MESSAGE_NOT_FOUND', 'Message not found')
+      const c = tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get()!
+      const row = tx
+        .update(messages)
+        .set({
+          ...(patch.content !== undefined ? { content: patch.content } : {}),
+          ...(patch.tool_call !== undefined ? { toolCall: patch.tool_call } : {}),
+          status: patch.status,
+          updatedAt: nowIso()
+        })
+        .where(eq(messages.id, messageId))
+        .returning()
+        .get()
+      const type = patch.status === 'streaming' || patch.status === 'pending' ? 'message.updated' : 'message.completed'
+      const e: DomainEvent = { type, conversationId: c.id, seq: row.seq, message: messageView(row), audience: this.audience(tx, c) }
+      this.outbox.record(tx, e)
+      return e
+    })
+    this.events.publish(event)
+    return (event as { message: MessageView }).message
+  }
+
+  history(p: Principal, conversationId: string, q: HistoryQuery): History {
+    const acc = this.access(p.userId, conversationId)
+    return this.historyOf(acc.conversation, q)
+  }
+
+  /** Messages by cursor, oldest first. `after_seq` pages forward; `before_seq` (or neither) pages back from there (or the end). */
+  historyOf(c: ConversationRow, q: HistoryQuery): History {
+    const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, q.limit ?? 50))
+    const conds: SQL[] = [eq(messages.conversationId, c.id)]
+    if (q.after_seq !== undefined) conds.push(gt(messages.seq, q.after_seq))
+    if (q.before_seq !== undefined) conds.push(lt(messages.seq, q.before_seq))
+    const forward = q.after_seq !== undefined
+    const rows = this.db
+      .select()
+      .from(messages)
+      .where(and(...conds))
+      .orderBy(forward ? asc(messages.seq) : desc(messages.seq))
+      .limit(limit + 1)
+      .all()
+    const has_more = rows.length > limit
+    const page = rows.slice(0, limit)
+    if (!forward) page.reverse()
+    const lastSeq = this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, c.id)).get()?.s ?? c.lastSeq
+    return { items: page.map(messageView), has_more, last_seq: lastSeq }
+  }
+
+  /** The seq of the newest message of a conversation (0 when it has none or is gone). */
+  lastSeq(conversationId: string): number {
+    return this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversationId)).get()?.s ?? 0
+  }
+
+  getMessage(p: Principal, conversationId: string, messageId: string): MessageView {
+    this.access(p.userId, conversationId)
+    return messageView(this.requireMessage(conversationId, messageId))
+  }
+
+  editMessage(p: Principal, conversationId: string, messageId: string, input: { content: string }): MessageView {
+    const event = this.db.transaction((tx) => {
+      const acc = conversationAccess(tx, conversationId, p.userId)
+      const m = this.requireMessage(conversationId, messageId, tx)
+      if (m.senderId !== p.userId) throw new DomainError('NOT_MESSAGE_AUTHOR', 'Only the author of a message can change it')
+      if (m.deletedAt) throw new DomainError('MESSAGE_NOT_FOUND', 'Message was deleted')
+      const now = nowIso()
+      const row = tx.update(messages).set({ content: input.content, editedAt: now, updatedAt: now }).where(eq(messages.id, m.id)).returning().get()
+      const e: DomainEvent = { type: 'message.updated', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) }
+      this.outbox.record(tx, e)
+      return e
+    })
+    this.events.publish(event)
+    return (event as { message: MessageView }).message
+  }
+
+  /** Deletes one's own message, leaving a tombstone (the seq stays, the content goes). */
+  deleteMessage(p: Principal, conversationId: string, messageId: string): void {
+    const event = this.db.transaction((tx) => {
+      const acc = conversationAccess(tx, conversationId, p.userId)
+      const m = this.requireMessage(conversationId, messageId, tx)
+      if (m.senderId !== p.userId && !acc.canManage) throw new DomainError('NOT_MESSAGE_AUTHOR', 'Only the author of a message can delete it')
+      if (m.deletedAt) return undefined
+      const now = nowIso()
+      const row = tx
+        .update(messages)
+        .set({ content: '', attachments: [], deletedAt: now, updatedAt: now })
+        .where(eq(messages.id, m.id))
+        .returning()
+        .get()
+      const e: DomainEvent = { type: 'message.deleted', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) }
+      this.outbox.record(tx, e)
+      return e
+    })
+    if (event) this.events.publish(event)
+  }
+
+  /** Marks the conversation read up to `seq` for the caller. The mark never moves back. */
+  markRead(p: Principal, conversationId: string, seq: number): { last_read_seq: number; unread_count: number } {
+    let event: DomainEvent | undefined
+    const result = this.db.transaction((tx) => {
+      const acc = conversationAccess(tx, conversationId, p.userId)
+      if (!acc.participant) {
+        tx.insert(conversationParticipants).values({ conversationId, userId: p.userId, joinedAt: nowIso() }).onConflictDoNothing().run()
+      }
+      const target = Math.min(Math.max(0, seq), acc.conversation.lastSeq)
+      const current =
+        tx
+          .select({ s: conversationParticipants.lastReadSeq })
+          .from(conversationParticipants)
+          .where(and(eq(conversationParticipants.conversationId, conversationId), eq(conversationParticipants.userId, p.userId)))
+          .get()?.s ?? 0
+      if (target > current) {
+        tx.update(conversationParticipants)
+          .set({ lastReadSeq: target })
+          .where(and(eq(conversationParticipants.conversationId, conversationId), eq(conversationParticipants.userId, p.userId)))
+          .run()
+        event = { type: 'conversation.read', conversationId, userId: p.userId, lastReadSeq: target, audience: this.audience(tx, acc.conversation) }
+      }
+      return Math.max(target, current)
+    })
+    if (event) this.events.publish(event)
+    return { last_read_seq: result, unread_count: this.unreadCounts(p.userId, [conversationId]).get(conversationId) ?? 0 }
+  }
+
+  /** Unread messages per conversation for a user: others' live messages past their read mark. */
+  unreadCounts(userId: string, conversationIds: string[]): Map<string, number> {
+    if (conversationIds.length === 0) return new Map()
+    const rows = this.db
+      .select({ id: messages.conversationId, n: count() })
+      .from(messages)
+      .leftJoin(
+        conversationParticipants,
+        and(eq(conversationParticipants.conversationId, messages.conversationId), eq(conversationParticipants.userId, userId))
+      )
+      .where(
+        and(
+          inArray(messages.conversationId, conversationIds),
+          gt(messages.seq, sql`coalesce(${conversationParticipants.lastReadSeq}, 0)`),
+          or(isNull(messages.senderId), ne(messages.senderId, userId)),
+          isNull(messages.deletedAt)
+        )
+      )
+      .groupBy(messages.conversationId)
+      .all()
+    return new Map(rows.map((r) => [r.id, r.n]))
+  }
+
+  private summary(c: ConversationRow, unread: number): ConversationSummary {
+    return {
+      ...conversationView(c),
+      last_message_at: c.lastMessageAt,
+      unread_count: unread,
+      model_id: c.modelId,
+      model_api_source: c.modelApiSource
+    }
+  }
+
+  private detail(tx: Tx, conversationId: string, userId: string): ConversationDetail {
+    const c = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+    if (!c) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
+    const participants = tx
+      .select()
+      .from(conversationParticipants)
+      .where(eq(conversationParticipants.conversationId, conversationId))
+      .orderBy(asc(conversationParticipants.joinedAt), asc(conversationParticipants.userId))
+      .all()
+      .map((r) => ({ user_id: r.userId, last_read_seq: r.lastReadSeq, joined_at: r.joinedAt }))
+    const latest = tx
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(desc(messages.seq))
+      .limit(LATEST_MESSAGES_IN_DETAIL)
+      .all()
+      .reverse()
+      .map(messageView)
+    const unread = this.unreadCounts(userId, [conversationId]).get(conversationId) ?? 0
+    return { ...this.summary(c, unread), participants, messages: latest }
+  }
+
+  private requireMessage(conversationId: string, messageId: string, tx: Tx = this.db): MessageRow {
+    const m = tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)))
+      .get()
+    if (!m) throw new DomainError('MESSAGE_NOT_FOUND', 'Message not found')
+    return m
+  }
+
+  private touchWorkspace(tx: Tx, workspaceId: string, at: string): void {
+    this.workspaces.touch(tx, workspaceId, at)
+  }
+
+  /** Inserts a message with the next seq of its conversation; runs inside the caller's transaction. */
+  private insertMessage(
+    tx: Tx,
+    c: ConversationRow,
+    senderId: string | null,
+    input: {
+      content: string
+      attachments?: Attachment[]
+      client_msg_id?: string | null
+      role?: MessageRow['role']
+      status?: MessageRow['status']
+      toolCall?: unknown
+    },
+    audience: string[]
+  ): { message: MessageView; event: DomainEvent } {
+    const now = nowIso()
+    const { lastSeq: seq } = tx
+      .update(conversations)
+      .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastMessageAt: now, updatedAt: now })
+      .where(eq(conversations.id, c.id))
+      .returning({ lastSeq: conversations.lastSeq })
+      .get()
+    const row = tx
+      .insert(messages)
+      .values({
+        id: newId(),
+        conversationId: c.id,
+        seq,
+        senderId,
+        role: input.role ?? 'user',
+        content: input.content,
+        attachments: input.attachments ?? [],
+        status: input.status ?? 'completed',
+        toolCall: input.toolCall ?? null,
+        clientMsgId: input.client_msg_id ?? null,
+        createdAt: now,
+        updatedAt: now
+      })
+      .returning()
+      .get()
+    if (senderId) {
+      // Sending a message reads everything before it.
+      tx.update(conversationParticipants)
+        .set({ lastReadSeq: seq })
+        .where(and(eq(conversationParticipants.conversationId, c.id), eq(conversationParticipants.userId, senderId)))
+        .run()
+    }
+    if (c.workspaceId) this.touchWorkspace(tx, c.workspaceId, now)
+    const message = messageView(row)
+    const event: DomainEvent = { type: 'message.created', conversationId: c.id, seq, message, audience }
+    this.outbox.record(tx, event)
+    return { message, event }
+  }
+}

@@ -1,0 +1,231 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors, NoContent, ref } from '../../../schemas/common.js'
+import {
+  ConversationDetail,
+  ConversationIdParams,
+  ConversationPage,
+  CreateConversationRequest,
+  EditMessageRequest,
+  HistoryQuery,
+  IdempotencyHeaders,
+  ListConversationsQuery,
+  MarkReadRequest,
+  Message,
+  MessageHistory,
+  MessageIdParams,
+  ReadState,
+  SendMessageRequest,
+  UpdateConversationRequest
+} from '../../../schemas/conversations.js'
+import { principalOf } from '../auth.js'
+
+const tags = ['conversations']
+const messageTags = ['messages']
+const security = [{ bearerAuth: [] }]
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { conversations } = app.services
+  app.addHook('onRequest', app.authenticate)
+
+  app.post(
+    '/',
+    {
+      schema: {
+        operationId: 'createConversation',
+        tags,
+        summary: 'Start a conversation',
+        description:
+          'With an assistant (`assistant_id`), between people (`participant_ids`), or both; optionally in a workspace. ' +
+          '`initial_message` becomes message 1. Send `Idempotency-Key` to make retries safe.',
+        security,
+        headers: IdempotencyHeaders,
+        body: ref(CreateConversationRequest),
+        response: { 201: ref(ConversationDetail, 'The new conversation'), ...errors(400, 401, 403, 404, 409, 422) }
+      }
+    },
+    async (request, reply) => {
+      const { detail, created } = conversations.create(principalOf(request), request.body, request.headers['idempotency-key'])
+      if (!created) reply.header('idempotent-replayed', 'true')
+      return reply.code(201).send(detail)
+    }
+  )
+
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'listConversations',
+        tags,
+        summary: "List the caller's conversations",
+        description: 'Conversations the caller takes part in, and those of workspaces they belong to, with unread counts.',
+        security,
+        querystring: ListConversationsQuery,
+        response: { 200: ref(ConversationPage, 'A page of conversations'), ...errors(401, 422) }
+      }
+    },
+    async (request) => conversations.list(principalOf(request), request.query)
+  )
+
+  app.get(
+    '/:conversation_id',
+    {
+      schema: {
+        operationId: 'getConversation',
+        tags,
+        summary: 'Get a conversation with its latest messages',
+        security,
+        params: ConversationIdParams,
+        response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(401, 404, 422) }
+      }
+    },
+    async (request) => conversations.get(principalOf(request), request.params.conversation_id)
+  )
+
+  app.patch(
+    '/:conversation_id',
+    {
+      schema: {
+        operationId: 'updateConversation',
+        tags,
+        summary: 'Rename a conversation',
+        security,
+        params: ConversationIdParams,
+        body: ref(UpdateConversationRequest),
+        response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(400, 401, 403, 404, 422) }
+      }
+    },
+    async (request) => conversations.update(principalOf(request), request.params.conversation_id, request.body)
+  )
+
+  app.delete(
+    '/:conversation_id',
+    {
+      schema: {
+        operationId: 'deleteConversation',
+        tags,
+        summary: 'Delete a conversation and its messages',
+        description: 'Its creator (or the owner or an admin of its workspace) may.',
+        security,
+        params: ConversationIdParams,
+        response: { 204: { ...NoContent, description: 'Deleted' }, ...errors(401, 403, 404, 422) }
+      }
+    },
+    async (request, reply) => {
+      conversations.delete(principalOf(request), request.params.conversation_id)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.post(
+    '/:conversation_id/messages',
+    {
+      schema: {
+        operationId: 'sendMessage',
+        tags: messageTags,
+        summary: 'Send a message',
+        description:
+          'The message takes the next `seq` of the conversation. A retry with the same `client_msg_id` or ' +
+          '`Idempotency-Key` makes one message and answers as the first time did.',
+        security,
+        params: ConversationIdParams,
+        headers: IdempotencyHeaders,
+        body: ref(SendMessageRequest),
+        response: { 201: ref(Message, 'The message'), ...errors(400, 401, 403, 404, 409, 422) }
+      }
+    },
+    async (request, reply) => {
+      const result = conversations.send(principalOf(request), request.params.conversation_id, request.body, request.headers['idempotency-key'])
+      if (!result.created) reply.header('idempotent-replayed', 'true')
+      return reply.code(201).send(result.message)
+    }
+  )
+
+  app.get(
+    '/:conversation_id/messages',
+    {
+      schema: {
+        operationId: 'listMessages',
+        tags: messageTags,
+        summary: 'Message history by cursor',
+        description:
+          'Oldest first. `after_seq` pages forward from a seq (what a client missed); `before_seq` pages back; ' +
+          'with neither, the latest messages.',
+        security,
+        params: ConversationIdParams,
+        querystring: HistoryQuery,
+        response: { 200: ref(MessageHistory, 'A page of messages'), ...errors(401, 404, 422) }
+      }
+    },
+    async (request) => conversations.history(principalOf(request), request.params.conversation_id, request.query)
+  )
+
+  app.get(
+    '/:conversation_id/messages/:message_id',
+    {
+      schema: {
+        operationId: 'getMessage',
+        tags: messageTags,
+        summary: 'Get one message',
+        security,
+        params: MessageIdParams,
+        response: { 200: ref(Message, 'The message'), ...errors(401, 404, 422) }
+      }
+    },
+    async (request) => conversations.getMessage(principalOf(request), request.params.conversation_id, request.params.message_id)
+  )
+
+  app.patch(
+    '/:conversation_id/messages/:message_id',
+    {
+      schema: {
+        operationId: 'editMessage',
+        tags: messageTags,
+        summary: "Edit one's own message",
+        security,
+        params: MessageIdParams,
+        body: ref(EditMessageRequest),
+        response: { 200: ref(Message, 'The edited message'), ...errors(400, 401, 403, 404, 422) }
+      }
+    },
+    async (request) =>
+      conversations.editMessage(principalOf(request), request.params.conversation_id, request.params.message_id, request.body)
+  )
+
+  app.delete(
+    '/:conversation_id/messages/:message_id',
+    {
+      schema: {
+        operationId: 'deleteMessage',
+        tags: messageTags,
+        summary: "Delete one's own message",
+        description: 'Leaves a tombstone: the seq stays, the content goes, and `message.deleted` is sent.',
+        security,
+        params: MessageIdParams,
+        response: { 204: { ...NoContent, description: 'Deleted' }, ...errors(401, 403, 404, 422) }
+      }
+    },
+    async (request, reply) => {
+      conversations.deleteMessage(principalOf(request), request.params.conversation_id, request.params.message_id)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.post(
+    '/:conversation_id/read',
+    {
+      schema: {
+        operationId: 'markConversationRead',
+        tags,
+        summary: 'Mark the conversation read up to a seq',
+        description: 'The read mark never moves back.',
+        security,
+        params: ConversationIdParams,
+        body: ref(MarkReadRequest),
+        response: { 200: ref(ReadState, "The caller's read state"), ...errors(400, 401, 404, 422) }
+      }
+    },
+    async (request) => conversations.markRead(principalOf(request), request.params.conversation_id, request.body.seq)
+  )
+}
+
+export default routes

@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { errors, ref } from '../../../schemas/common.js'
+import { WsTicket } from '../../../schemas/frames.js'
+import { DomainError } from '../../domain/errors.js'
+import type { Principal } from '../../domain/principal.js'
+import { bearerToken, principalOf } from '../auth.js'
+
+/** `/ws`: v1's WebSocket stream, and the tickets browsers use to open it. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { auth, wsTickets } = app.services
+
+  app.post(
+    '/api/v1/ws/ticket',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'createWebSocketTicket',
+        tags: ['realtime'],
+        summary: 'Get a single-use ticket to open /ws from a browser',
+        description: 'Browsers cannot set headers on a WebSocket: open `/ws?ticket=<ticket>` within `expires_in` seconds.',
+        security: [{ bearerAuth: [] }],
+        response: { 201: ref(WsTicket, 'A ticket'), ...errors(401) }
+      }
+    },
+    async (request, reply) => reply.code(201).send(wsTickets.issue(principalOf(request)))
+  )
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      preValidation: async (request) => {
+        // Header first, then a ticket; with neither, the client has a few seconds for an `auth` frame.
+        const token = bearerToken(request)
+        let principal: Principal | null = null
+        if (token) principal = auth.authenticate(token)
+        else if (request.query.ticket) principal = auth.principalForUser(wsTickets.redeem(request.query.ticket), 'ws_ticket')
+        request.principal = principal
+      },
+      schema: {
+        operationId: 'connectWebSocket',
+        tags: ['realtime'],
+        summary: 'Open the real-time stream (WebSocket)',
+        description:
+          'Upgrade to a WebSocket. Authenticate with `Authorization: Bearer …`, with `?ticket=` from ' +
+          '`POST /api/v1/ws/ticket`, or with a first `{"type":"auth","token":…}` frame within 5 seconds ' +
+          '(else the socket closes with 4401). Frames are described in `openapi/asyncapi.json`.',
+        // @fastify/websocket hides WebSocket routes from OpenAPI; `openapi/asyncapi.json` documents /ws.
+        querystring: Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 200 })) })
+      }
+    },
+    (socket, request) => {
+      if (!app.hub) throw new DomainError('NOT_FOUND', 'Real-time stream is not available')
+      app.hub.accept(socket, request.principal)
+    }
+  )
+}
+
+export default routes

@@ -1,0 +1,106 @@
+import type { TSchema } from '@sinclair/typebox'
+import { ClientFrames, CloseCodes, ServerFrames } from '../../schemas/frames.js'
+
+type Json = Record<string, unknown>
+
+/**
+ * Turns a frame schema into plain JSON Schema, moving every nested `$id`'d schema (Message,
+ * Attachment, …) to `components.schemas` and pointing at it, so each object is named once.
+ */
+function collect(schema: unknown, components: Record<string, Json>, top = true): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => collect(s, components, false))
+  if (!schema || typeof schema !== 'object') return schema
+  const obj = JSON.parse(JSON.stringify(schema)) as Json
+  const id = typeof obj.$id === 'string' ? obj.$id : undefined
+  const out: Json = {}
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === '$id') continue
+    out[k] = collect(v, components, false)
+  }
+  if (id) {
+    components[id] ??= out
+    if (!top) return { $ref: `#/components/schemas/${id}` }
+  }
+  return out
+}
+
+function frameName(schema: TSchema): string {
+  return String(schema.$id)
+}
+
+/** The AsyncAPI 3.0 document of `/ws`, generated from the frame schemas in `schemas/frames.ts`. */
+export function asyncApiDocument(version: string): Json {
+  const schemas: Record<string, Json> = {}
+  const messages: Record<string, Json> = {}
+  const channelMessages: Record<string, Json> = {}
+  const operations: Record<string, Json> = {}
+
+  const add = (frames: TSchema[], action: 'send' | 'receive') => {
+    for (const frame of frames) {
+      const name = frameName(frame)
+      collect(frame, schemas)
+      const type = (frame.properties as { type: { const: string } }).type.const
+      messages[name] = {
+        name: type,
+        title: `${type} (${action === 'receive' ? 'client → server' : 'server → client'})`,
+        summary: frame.description,
+        contentType: 'application/json',
+        payload: { $ref: `#/components/schemas/${name}` }
+      }
+      channelMessages[name] = { $ref: `#/components/messages/${name}` }
+      const opId = `${action}${name.replace(/^WsFrame/, '')}`
+      operations[opId] = {
+        action,
+        channel: { $ref: '#/channels/stream' },
+        summary: frame.description,
+        messages: [{ $ref: `#/channels/stream/messages/${name}` }]
+      }
+    }
+  }
+  add(ClientFrames, 'receive')
+  add(ServerFrames, 'send')
+
+  const closeCodes = Object.entries(CloseCodes)
+    .map(([name, code]) => `\`${code}\` ${name}`)
+    .join(', ')
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Assistant Backend real-time stream',
+      version,
+      description:
+        'Native WebSocket at `/ws`. Frames are JSON objects `{ "type": ..., ... }`. Authenticate with ' +
+        '`Authorization: Bearer <token>`, with `?ticket=` from `POST /api/v1/ws/ticket`, or with a first `auth` frame ' +
+        'within 5 seconds. Subscribe to a conversation with `after_seq` to get what you missed from the database, ' +
+        'then live events, with no gap and no duplicate. Every conversation event carries its `seq`. A bad frame is ' +
+        `answered with an \`error\` frame and the socket stays open. Close codes: ${closeCodes}. Frames are at most 64 KiB.`
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: { host: 'localhost:3000', protocol: 'ws', description: '`npm start`' }
+    },
+    channels: {
+      stream: {
+        address: '/ws',
+        title: 'The v1 stream',
+        messages: channelMessages,
+        bindings: {
+          ws: {
+            method: 'GET',
+            query: {
+              type: 'object',
+              properties: { ticket: { type: 'string', description: 'A single-use ticket from `POST /api/v1/ws/ticket`.' } }
+            },
+            headers: {
+              type: 'object',
+              properties: { Authorization: { type: 'string', description: '`Bearer <access token or API key>`' } }
+            }
+          }
+        }
+      }
+    },
+    operations,
+    components: { schemas, messages }
+  }
+}

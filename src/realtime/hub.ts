@@ -1,0 +1,469 @@
+import { randomUUID } from 'node:crypto'
+import type { Static, TSchema } from '@sinclair/typebox'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { WebSocket } from 'ws'
+import './formats.js'
+import { ClientFrames, CloseCodes, type ErrorFrame, type MessageSendFrame, type ReadClientFrame, type SubscribeFrame } from '../../schemas/frames.js'
+import type { DomainEvent, EventBus, MessageView } from '../domain/events.js'
+import { isDomainError } from '../domain/errors.js'
+import type { Services } from '../domain/index.js'
+import type { Principal } from '../domain/principal.js'
+
+/** Counters the hub reports to (metrics). */
+export interface HubObserver {
+  connectionOpened?(): void
+  connectionClosed?(): void
+  frame?(direction: 'in' | 'out', type: string): void
+  slowConsumerDropped?(): void
+}
+
+/** What a reply in progress has streamed so far, so a resubscribing client gets no hole. */
+export interface PartialReply {
+  content: string
+  /** The index the next live delta will carry. */
+  nextIndex: number
+}
+
+export interface HubOptions {
+  services: Pick<Services, 'auth' | 'conversations'>
+  events: EventBus
+  log?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void }
+  /** How long an unauthenticated socket may wait for its `auth` frame. */
+  authTimeoutMs?: number
+  /** Interval of pings; a peer that has not answered the previous ping is closed. */
+  heartbeatMs?: number
+  /** A socket whose unsent data passes this is dropped, so it never slows the others. */
+  maxBufferedBytes?: number
+  /** The most missed messages a subscribe replays before telling the client to page over HTTP. */
+  replayLimit?: number
+  observer?: HubObserver
+  partialReply?: (messageId: string) => PartialReply | undefined
+}
+
+interface Subscription {
+  /** The newest message seq this socket has been sent: live `message.created` at or below it is a duplicate. */
+  lastSeq: number
+}
+
+class Connection {
+  readonly id = randomUUID()
+  principal: Principal | null = null
+  readonly subscriptions = new Map<string, Subscription>()
+  alive = true
+  authTimer?: NodeJS.Timeout
+  constructor(readonly ws: WebSocket) {}
+}
+
+type ClientFrameType = (typeof ClientFrames)[number]
+const checkers = new Map<string, TypeCheck<TSchema>>(
+  ClientFrames.map((schema: ClientFrameType) => [(schema.properties.type as { const: string }).const, TypeCompiler.Compile(schema)])
+)
+
+const OPEN = 1
+
+/**
+ * The WebSocket hub: fans domain events out to the sockets that may see them. It listens to
+ * the event bus; services never call it.
+ */
+export class Hub {
+  private readonly connections = new Set<Connection>()
+  private readonly byConversation = new Map<string, Set<Connection>>()
+  private readonly byUser = new Map<string, Set<Connection>>()
+  private readonly unsubscribe: () => void
+  private readonly heartbeat: NodeJS.Timeout
+  private readonly opts: Required<Omit<HubOptions, 'observer' | 'partialReply' | 'log'>> & Pick<HubOptions, 'observer' | 'partialReply' | 'log'>
+  /** The connection whose frame is being handled, so its own answer is not broadcast back to it twice. */
+  private origin: Connection | null = null
+  private closed = false
+
+  constructor(options: HubOptions) {
+    this.opts = { authTimeoutMs: 5000, heartbeatMs: 30_000, maxBufferedBytes: 1024 * 1024, replayLimit: 1000, ...options }
+    this.unsubscribe = options.events.subscribe((e) => this.onEvent(e))
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs)
+    this.heartbeat.unref()
+  }
+
+  get size(): number {
+    return this.connections.size
+  }
+
+  setPartialReply(fn: HubOptions['partialReply']): void {
+    this.opts.partialReply = fn
+  }
+
+  /** Takes a new socket; `principal` is null when it must still authenticate with an `auth` frame. */
+  accept(ws: WebSocket, principal: Principal | null): void {
+    const conn = new Connection(ws)
+    this.connections.add(conn)
+    this.opts.observer?.connectionOpened?.()
+    ws.on('pong', () => {
+      conn.alive = true
+    })
+    ws.on('message', (data, isBinary) => this.onFrame(conn, data as Buffer, isBinary))
+    ws.on('close', () => this.drop(conn))
+    ws.on('error', () => this.drop(conn))
+    if (this.closed) {
+      ws.close(CloseCodes.GOING_AWAY, 'server shutting down')
+      return
+    }
+    if (principal) this.authenticated(conn, principal)
+    else {
+      conn.authTimer = setTimeout(() => {
+        if (!conn.principal) ws.close(CloseCodes.UNAUTHORIZED, 'authentication required')
+      }, this.opts.authTimeoutMs)
+    }
+  }
+
+  /** Tells every client, then closes every socket. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.heartbeat)
+    this.unsubscribe()
+    const notice = JSON.stringify({ type: 'system_notification', level: 'warning', message: 'The server is shutting down' })
+    for (const conn of this.connections) {
+      this.sendRaw(conn, notice, 'system_notification')
+      conn.ws.close(CloseCodes.GOING_AWAY, 'server shutting down')
+    }
+  }
+
+  private authenticated(conn: Connection, principal: Principal): void {
+    clearTimeout(conn.authTimer)
+    conn.principal = principal
+    let set = this.byUser.get(principal.userId)
+    if (!set) this.byUser.set(principal.userId, (set = new Set()))
+    set.add(conn)
+    this.send(conn, { type: 'ready', user_id: principal.userId, connection_id: conn.id })
+  }
+
+  private drop(conn: Connection): void {
+    if (!this.connections.delete(conn)) return
+    clearTimeout(conn.authTimer)
+    this.opts.observer?.connectionClosed?.()
+    for (const conversationId of [...conn.subscriptions.keys()]) this.leave(conn, conversationId)
+    if (conn.principal) {
+      const set = this.byUser.get(conn.principal.userId)
+      set?.delete(conn)
+      if (set && set.size === 0) this.byUser.delete(conn.principal.userId)
+    }
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.ws.terminate()
+        this.drop(conn)
+        continue
+      }
+      conn.alive = false
+      try {
+        conn.ws.ping()
+      } catch {
+        this.drop(conn)
+      }
+    }
+  }
+
+  // ---- frames from clients ----
+
+  private onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
+    let parsed: unknown
+    try {
+      if (isBinary) throw new Error('binary')
+      parsed = JSON.parse(data.toString('utf8'))
+    } catch {
+      return this.error(conn, 'INVALID_FRAME', 'Frames are JSON text objects: { "type": ..., ... }')
+    }
+    const type = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { type?: unknown }).type : undefined
+    if (typeof type !== 'string') return this.error(conn, 'INVALID_FRAME', 'A frame needs a string "type"')
+    this.opts.observer?.frame?.('in', type)
+    const checker = checkers.get(type)
+    if (!checker) return this.error(conn, 'UNKNOWN_FRAME_TYPE', `Unknown frame type "${type}"`)
+    const requestId = typeof (parsed as { request_id?: unknown }).request_id === 'string' ? ((parsed as { request_id: string }).request_id) : undefined
+    if (!checker.Check(parsed)) {
+      const first = checker.Errors(parsed).First()
+      const where = first?.path || '/'
+      return this.error(conn, 'INVALID_FRAME', `Invalid "${type}" frame: ${where} ${first?.message ?? 'is invalid'}`, requestId)
+    }
+    if (type === 'auth') return this.onAuth(conn, (parsed as { token: string }).token)
+    if (type === 'ping') return this.send(conn, { type: 'pong', ...(requestId ? { request_id: requestId } : {}) })
+    if (!conn.principal) return this.error(conn, 'UNAUTHORIZED', 'Authenticate first with an "auth" frame', requestId)
+    this.origin = conn
+    try {
+      switch (type) {
+        case 'subscribe':
+          return this.onSubscribe(conn, parsed as Static<typeof SubscribeFrame>)
+        case 'unsubscribe': {
+          const id = (parsed as { conversation_id: string }).conversation_id
+          this.leave(conn, id)
+          return this.send(conn, { type: 'unsubscribed', conversation_id: id, ...(requestId ? { request_id: requestId } : {}) })
+        }
+        case 'typing':
+          return this.onTyping(conn, parsed as { conversation_id: string; is_typing?: boolean })
+        case 'read':
+          return this.onRead(conn, parsed as Static<typeof ReadClientFrame>)
+        case 'message.send':
+          return this.onSend(conn, parsed as Static<typeof MessageSendFrame>)
+      }
+    } catch (err) {
+      const conversationId = (parsed as { conversation_id?: string }).conversation_id
+      if (isDomainError(err)) return this.error(conn, err.code, err.message, requestId, conversationId)
+      this.opts.log?.error({ err, type }, 'websocket frame failed')
+      return this.error(conn, 'INTERNAL_ERROR', 'The frame could not be handled', requestId, conversationId)
+    } finally {
+      this.origin = null
+    }
+  }
+
+  private onAuth(conn: Connection, token: string): void {
+    if (conn.principal) return this.error(conn, 'ALREADY_AUTHENTICATED', 'This connection is already authenticated')
+    try {
+      this.authenticated(conn, this.opts.services.auth.authenticate(token))
+    } catch {
+      conn.ws.close(CloseCodes.UNAUTHORIZED, 'invalid credentials')
+    }
+  }
+
+  private onSubscribe(conn: Connection, f: Static<typeof SubscribeFrame>): void {
+    const { conversations } = this.opts.services
+    const userId = conn.principal!.userId
+    const access = conversations.access(userId, f.conversation_id)
+    // Everything from here to registering the subscription is synchronous, so no event published
+    // in between can be missed or sent twice: the replay and the live stream meet exactly.
+    let after = f.after_seq
+    let replayed = 0
+    let truncated = false
+    let lastSeq = access.conversation.lastSeq
+    if (after !== undefined) {
+      for (;;) {
+        const room = this.opts.replayLimit - replayed
+        const page = conversations.historyOf(access.conversation, { after_seq: after, limit: Math.min(200, room) })
+        for (const m of page.items) {
+          this.sendMessageFrame(conn, m)
+          after = m.seq
+          replayed++
+        }
+        lastSeq = page.last_seq
+        if (!page.has_more) break
+        if (replayed >= this.opts.replayLimit) {
+          truncated = true
+          lastSeq = after
+          break
+        }
+      }
+    }
+    const already = conn.subscriptions.has(f.conversation_id)
+    conn.subscriptions.set(f.conversation_id, { lastSeq: truncated ? after! : Math.max(lastSeq, after ?? 0) })
+    if (!already) {
+      let set = this.byConversation.get(f.conversation_id)
+      if (!set) this.byConversation.set(f.conversation_id, (set = new Set()))
+      const firstOfUser = ![...set].some((c) => c.principal?.userId === userId)
+      set.add(conn)
+      if (firstOfUser) this.presence(f.conversation_id, userId, 'user_joined', conn)
+    }
+    this.send(conn, {
+      type: 'subscribed',
+      conversation_id: f.conversation_id,
+      last_seq: lastSeq,
+      replayed,
+      replay_truncated: truncated,
+      ...(f.request_id ? { request_id: f.request_id } : {})
+    })
+  }
+
+  /** Sends a stored message; a reply still streaming carries what it has streamed so far. */
+  private sendMessageFrame(conn: Connection, m: MessageView): void {
+    let message = m
+    if (m.status === 'streaming' && this.opts.partialReply) {
+      const partial = this.opts.partialReply(m.id)
+      if (partial) message = { ...m, content: partial.content }
+    }
+    this.send(conn, { type: 'message.created', conversation_id: m.conversation_id, seq: m.seq, message })
+  }
+
+  private leave(conn: Connection, conversationId: string): void {
+    if (!conn.subscriptions.delete(conversationId)) return
+    const set = this.byConversation.get(conversationId)
+    if (!set) return
+    set.delete(conn)
+    const userId = conn.principal?.userId
+    if (userId && ![...set].some((c) => c.principal?.userId === userId)) this.presence(conversationId, userId, 'user_left', conn)
+    if (set.size === 0) this.byConversation.delete(conversationId)
+  }
+
+  private presence(conversationId: string, userId: string, status: 'user_joined' | 'user_left', except: Connection): void {
+    const set = this.byConversation.get(conversationId)
+    if (!set) return
+    const seq = this.currentSeq(conversationId)
+    const data = JSON.stringify({ type: 'presence', conversation_id: conversationId, seq, user_id: userId, status })
+    for (const c of set) if (c !== except) this.sendRaw(c, data, 'presence')
+  }
+
+  private onTyping(conn: Connection, f: { conversation_id: string; is_typing?: boolean }): void {
+    if (!conn.subscriptions.has(f.conversation_id)) {
+      return this.error(conn, 'NOT_SUBSCRIBED', 'Subscribe to the conversation before sending typing frames', undefined, f.conversation_id)
+    }
+    const userId = conn.principal!.userId
+    const data = JSON.stringify({
+      type: 'typing',
+      conversation_id: f.conversation_id,
+      seq: conn.subscriptions.get(f.conversation_id)!.lastSeq,
+      user_id: userId,
+      is_typing: f.is_typing ?? true
+    })
+    for (const c of this.byConversation.get(f.conversation_id) ?? []) {
+      if (c.principal?.userId !== userId) this.sendRaw(c, data, 'typing')
+    }
+  }
+
+  private onRead(conn: Connection, f: Static<typeof ReadClientFrame>): void {
+    const state = this.opts.services.conversations.markRead(conn.principal!, f.conversation_id, f.seq)
+    this.send(conn, {
+      type: 'read',
+      conversation_id: f.conversation_id,
+      seq: this.currentSeq(f.conversation_id),
+      user_id: conn.principal!.userId,
+      last_read_seq: state.last_read_seq,
+      ...(f.request_id ? { request_id: f.request_id } : {})
+    })
+  }
+
+  private onSend(conn: Connection, f: Static<typeof MessageSendFrame>): void {
+    const result = this.opts.services.conversations.send(conn.principal!, f.conversation_id, {
+      content: f.content,
+      attachments: f.attachments,
+      client_msg_id: f.client_msg_id
+    })
+    this.send(conn, { type: 'message.ack', ...(f.request_id ? { request_id: f.request_id } : {}), created: result.created, message: result.message })
+  }
+
+  // ---- domain events to frames ----
+
+  private onEvent(e: DomainEvent): void {
+    switch (e.type) {
+      case 'message.created':
+        return this.toSubscribers(e.conversationId, e.audience, { type: 'message.created', conversation_id: e.conversationId, seq: e.seq, message: e.message }, e.seq, true)
+      case 'message.updated':
+      case 'message.deleted':
+      case 'message.completed':
+        return this.toSubscribers(e.conversationId, e.audience, { type: e.type, conversation_id: e.conversationId, seq: e.seq, message: e.message })
+      case 'message.delta':
+        return this.toSubscribers(e.conversationId, e.audience, {
+          type: 'message.delta',
+          conversation_id: e.conversationId,
+          seq: e.seq,
+          message_id: e.messageId,
+          index: e.index,
+          delta: e.delta
+        })
+      case 'assistant.status_changed':
+        return this.toSubscribers(e.conversationId, e.audience, {
+          type: 'assistant_status',
+          conversation_id: e.conversationId,
+          seq: this.currentSeq(e.conversationId),
+          assistant_id: e.assistantId,
+          status: e.status
+        })
+      case 'conversation.read': {
+        const frame = { type: 'read', conversation_id: e.conversationId, seq: this.currentSeq(e.conversationId), user_id: e.userId, last_read_seq: e.lastReadSeq }
+        return this.toSubscribers(e.conversationId, e.audience, frame, undefined, false, this.origin)
+      }
+      case 'conversation.created':
+      case 'conversation.updated':
+        return this.toUsers(e.audience, {
+          type: 'conversation_update',
+          conversation_id: e.conversation.id,
+          seq: e.conversation.last_seq,
+          action: e.type === 'conversation.created' ? 'created' : 'updated',
+          title: e.conversation.title
+        })
+      case 'conversation.deleted': {
+        this.toUsers(e.audience, { type: 'conversation_update', conversation_id: e.conversationId, seq: 0, action: 'deleted' })
+        for (const c of [...(this.byConversation.get(e.conversationId) ?? [])]) c.subscriptions.delete(e.conversationId)
+        this.byConversation.delete(e.conversationId)
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  /**
+   * Sends one serialized frame to the conversation's subscribers who are in the event's audience.
+   * With `notifyOthers`, the audience's other sockets get a `conversation_update` instead.
+   */
+  private toSubscribers(
+    conversationId: string,
+    audience: string[],
+    frame: Record<string, unknown> & { type: string },
+    seq?: number,
+    notifyOthers = false,
+    except: Connection | null = null
+  ): void {
+    const allowed = new Set(audience)
+    const subscribers = this.byConversation.get(conversationId)
+    const data = JSON.stringify(frame)
+    if (subscribers) {
+      for (const c of subscribers) {
+        if (c === except || !c.principal || !allowed.has(c.principal.userId)) continue
+        if (seq !== undefined) {
+          const sub = c.subscriptions.get(conversationId)!
+          if (seq <= sub.lastSeq) continue // already replayed
+          sub.lastSeq = seq
+        }
+        this.sendRaw(c, data, frame.type)
+      }
+    }
+    if (notifyOthers) {
+      const note = JSON.stringify({ type: 'conversation_update', conversation_id: conversationId, seq: seq ?? 0, action: 'new_message' })
+      for (const userId of allowed) {
+        for (const c of this.byUser.get(userId) ?? []) {
+          if (!c.subscriptions.has(conversationId)) this.sendRaw(c, note, 'conversation_update')
+        }
+      }
+    }
+  }
+
+  private toUsers(userIds: string[], frame: Record<string, unknown> & { type: string }): void {
+    const data = JSON.stringify(frame)
+    for (const userId of new Set(userIds)) for (const c of this.byUser.get(userId) ?? []) this.sendRaw(c, data, frame.type)
+  }
+
+  private currentSeq(conversationId: string): number {
+    try {
+      return this.opts.services.conversations.lastSeq(conversationId)
+    } catch {
+      return 0
+    }
+  }
+
+  // ---- sending ----
+
+  private error(conn: Connection, code: string, message: string, requestId?: string, conversationId?: string): void {
+    const frame: Static<typeof ErrorFrame> = { type: 'error', code, message }
+    if (requestId) frame.request_id = requestId
+    if (conversationId) frame.conversation_id = conversationId
+    this.send(conn, frame)
+  }
+
+  private send(conn: Connection, frame: Record<string, unknown> & { type: string }): void {
+    this.sendRaw(conn, JSON.stringify(frame), frame.type)
+  }
+
+  /** A socket that cannot keep up is dropped instead of buffering without bound. */
+  private sendRaw(conn: Connection, data: string, type: string): void {
+    const ws = conn.ws
+    if (ws.readyState !== OPEN) return
+    if (ws.bufferedAmount + data.length > this.opts.maxBufferedBytes) {
+      this.opts.observer?.slowConsumerDropped?.()
+      this.opts.log?.warn({ connection: conn.id, buffered: ws.bufferedAmount }, 'dropping a slow WebSocket reader')
+      ws.close(CloseCodes.SLOW_CONSUMER, 'slow consumer')
+      // The close frame queues behind the backlog; do not wait for it.
+      ws.terminate()
+      this.drop(conn)
+      return
+    }
+    ws.send(data)
+    this.opts.observer?.frame?.('out', type)
+  }
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import t from 'tap'
+import { ClientFrames, ServerFrames } from '../schemas/frames.js'
+import { asyncApiDocument } from '../src/realtime/asyncapi.js'
+
+const require = createRequire(import.meta.url)
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+const specs = require('@asyncapi/specs') as { schemas: Record<string, object> }
+
+t.test('the AsyncAPI document is valid 3.0 and lists every frame', async (t) => {
+  const doc = asyncApiDocument('test')
+  const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false })
+  addFormats(ajv)
+  const validate = ajv.compile(specs.schemas['3.0.0'])
+  const ok = validate(doc)
+  if (!ok) t.comment(JSON.stringify(validate.errors, null, 2).slice(0, 3000))
+  t.ok(ok, 'validates against the AsyncAPI 3.0.0 schema')
+  t.notOk(validate({ asyncapi: '3.0.0', channels: { x: { address: 5 } } }), 'the validator does reject a broken document')
+
+  const messages = (doc.components as { messages: Record<string, { name: string }> }).messages
+  const names = new Set(Object.values(messages).map((m) => m.name))
+  for (const f of [...ClientFrames, ...ServerFrames]) {
+    const type = (f.properties as { type: { const: string } }).type.const
+    t.ok(names.has(type), `${type} is documented`)
+  }
+  const ops = Object.values(doc.operations as Record<string, { action: string }>)
+  t.equal(ops.filter((o) => o.action === 'receive').length, ClientFrames.length)
+  t.equal(ops.filter((o) => o.action === 'send').length, ServerFrames.length)
+  const schemas = (doc.components as { schemas: Record<string, unknown> }).schemas
+  t.ok(schemas.Message, 'shared objects are named once')
+  t.notOk(JSON.stringify(doc).includes('"$id"'), 'no $id left inline')
+})
+
+t.test('the committed openapi/asyncapi.json is what the code generates', async (t) => {
+  const committed = JSON.parse(readFileSync(new URL('../openapi/asyncapi.json', import.meta.url), 'utf8'))
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  t.same(committed, asyncApiDocument(pkg.version), 'run `npm run openapi` after changing a frame')
+})
