@@ -72,7 +72,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Validation error: the failing fields are listed in `errors`',
-  429: 'Too many requests'
+  429: 'Too many requests',
+  502: 'The model provider failed or refused the request',
+  504: 'The model provider did not answer in time'
 }
 
 export function errors(...statuses: number[]) {

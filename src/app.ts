@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { sharedSchemas } from '../schemas/index.js'
+import { ModelRegistry } from './ai/registry.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
@@ -50,6 +51,8 @@ export interface BuildOptions {
   hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit'>>
   /** Timings of the webhook dispatcher (tests make them short). */
   webhookDispatcher?: Partial<DispatcherOptions>
+  /** Model providers to use instead of the ones the config's keys give (tests). */
+  models?: ModelRegistry
 }
 
 export const JWT_ISSUER = 'assistant-backend'
@@ -105,7 +108,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           blobs,
           events,
           version: config.version,
-          webhookAllowPrivate: config.webhookAllowPrivate,
+          models: options.models ?? ModelRegistry.fromConfig(config),
+          allowPrivateAddresses: config.webhookAllowPrivate,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
@@ -161,7 +165,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'files', description: 'Uploads and downloads' },
         { name: 'webhooks', description: 'Event notifications to your endpoints, signed per Standard Webhooks' },
-        { name: 'metrics', description: 'Prometheus metrics' }
+        { name: 'metrics', description: 'Prometheus metrics' },
+        { name: 'assistants', description: 'Assistants: prompt, model, tools' },
+        { name: 'tools', description: 'Tools assistants can call: built-in and custom HTTP tools' },
+        { name: 'models', description: 'The models this server is configured for' },
+        { name: 'ai', description: 'Chat completions, assistant runs and the prompt compiler (document 004)' }
       ]
     },
     refResolver: {

@@ -39,7 +39,23 @@ export const ERROR_KINDS = {
   FILE_TOO_LARGE: 'too_large',
   UNSUPPORTED_FILE_TYPE: 'unsupported_media_type',
   NOT_FOUND: 'not_found',
-  CONFLICT: 'conflict'
+  CONFLICT: 'conflict',
+  // Assistants, tools and models (issue #4).
+  NOT_ASSISTANT_OWNER: 'forbidden',
+  TOOL_NOT_FOUND: 'not_found',
+  TOOL_NAME_TAKEN: 'conflict',
+  UNKNOWN_TOOL: 'invalid',
+  UNKNOWN_MODEL: 'invalid',
+  MODEL_NOT_CONFIGURED: 'invalid',
+  ADDRESS_NOT_ALLOWED: 'invalid',
+  FILES_NOT_SUPPORTED: 'invalid',
+  MODEL_REQUEST_REJECTED: 'bad_request',
+  /** The caller went away and its model call was stopped; nobody receives this answer. */
+  REQUEST_CANCELLED: 'bad_request',
+  MODEL_RATE_LIMITED: 'rate_limited',
+  MODEL_UNAVAILABLE: 'upstream',
+  MODEL_ERROR: 'upstream',
+  MODEL_TIMEOUT: 'upstream_timeout'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_KINDS
@@ -54,13 +70,16 @@ export class DomainError extends Error {
   readonly code: ErrorCode
   readonly kind: ErrorKind
   readonly fields?: FieldError[]
+  /** Seconds after which a retry may succeed (rate limits). */
+  readonly retryAfter?: number
 
-  constructor(code: ErrorCode, message: string, fields?: FieldError[]) {
+  constructor(code: ErrorCode, message: string, fields?: FieldError[], options?: { retryAfter?: number }) {
     super(message)
     this.name = 'DomainError'
     this.code = code
     this.kind = ERROR_KINDS[code]
     this.fields = fields
+    this.retryAfter = options?.retryAfter
   }
 }
 

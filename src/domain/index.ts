@@ -1,15 +1,19 @@
+import { ModelRegistry } from '../ai/registry.js'
 import type { Db } from '../db/index.js'
 import { canSeeConversation } from './access.js'
+import { AiService, type AiServiceOptions } from './ai.js'
+import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
+import { HealthService } from './health.js'
+import { ToolService } from './tools.js'
+import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
 import { WorkspaceService } from './workspaces.js'
 import type { EventBus, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
-import { HealthService } from './health.js'
-import { UserService } from './users.js'
 import { WebhookOutbox, WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
@@ -18,10 +22,14 @@ export interface ServiceDeps {
   signer: TokenSigner
   version: string
   outbox?: Outbox
-  /** Let webhooks reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
-  webhookAllowPrivate?: boolean
   /** Where file bytes are kept (a DiskBlobStore under DATA_DIR in the app). */
   blobs?: BlobStore
+  /** Model providers; the offline model only when omitted. */
+  models?: ModelRegistry
+  /** Let HTTP tools (and webhooks) reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
+  allowPrivateAddresses?: boolean
+  /** Bounds of the tool loop. */
+  ai?: AiServiceOptions
 }
 
 /** The domain core every surface sits on. */
@@ -38,8 +46,12 @@ export function createServices(deps: ServiceDeps) {
   const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
   const chats = new ChatService(deps.db, conversations, files)
   const wsTickets = new WsTicketService(deps.db)
-  const webhooks = new WebhookService(deps.db, { allowPrivate: deps.webhookAllowPrivate ?? false })
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, events: deps.events }
+  const webhooks = new WebhookService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
+  const models = deps.models ?? new ModelRegistry()
+  const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
+  const assistants = new AssistantService(deps.db, tools, models)
+  const ai = new AiService(models, assistants, tools, deps.ai)
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -21,7 +21,10 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
-  unsupported_media_type: 415
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  upstream: 502,
+  upstream_timeout: 504
 }
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -69,7 +72,12 @@ export function toFailure(error: unknown): Failure {
       code: error.code,
       message: error.message,
       fields: error.fields,
-      headers: status === 401 ? { 'www-authenticate': 'Bearer' } : undefined
+      headers:
+        status === 401
+          ? { 'www-authenticate': 'Bearer' }
+          : error.retryAfter !== undefined
+            ? { 'retry-after': String(error.retryAfter) }
+            : undefined
     }
   }
   const fe = error as FastifyError & { validationContext?: string }

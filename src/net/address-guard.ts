@@ -1,124 +1,140 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { BlockList, isIP, type LookupFunction } from 'node:net'
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
+import { lookup as dnsLookupAsync } from 'node:dns/promises'
+import { isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
 
 /**
- * Which addresses an outbound request (webhooks, HTTP tools) may reach. Private, loopback,
- * link-local, unspecified, multicast, documentation, CGNAT and IPv4-mapped/translated IPv6
- * addresses are refused unless private addresses are allowed (`WEBHOOK_ALLOW_PRIVATE`).
+ * The guard that keeps outbound requests the service makes on a user's behalf (HTTP tools,
+ * webhooks) from reaching the machine it runs on or its private network (SSRF).
+ *
+ * Only public unicast addresses pass: loopback, private (RFC 1918), carrier-grade NAT, link-local
+ * (169.254/16, fe80::/10: cloud metadata lives there), unique-local (fc00::/7), unspecified,
+ * multicast, broadcast, reserved and documentation ranges are refused. An IPv4-mapped IPv6 address
+ * (`::ffff:a.b.c.d`) is judged by the IPv4 address inside; the other IPv6 forms that embed an IPv4
+ * address (IPv4-translated, NAT64, 6to4, Teredo) are refused outright. `allowPrivate` (config `WEBHOOK_ALLOW_PRIVATE`) turns the guard off.
  */
-// Two lists: Node checks an IPv4 address against IPv6 rules too (as IPv4-mapped), which would
-// put every IPv4 address under `::ffff:0:0/96`.
-const blocked4 = new BlockList()
-const blocked6 = new BlockList()
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], // "this" network, unspecified
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local (cloud metadata)
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.0.2.0', 24], // documentation
-  ['192.88.99.0', 24], // 6to4 relay anycast
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['198.51.100.0', 24], // documentation
-  ['203.0.113.0', 24], // documentation
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4] // reserved, broadcast
-] as const) {
-  blocked4.addSubnet(net, prefix, 'ipv4')
-}
-for (const [net, prefix] of [
-  ['::', 96], // unspecified, loopback and IPv4-compatible
-  ['::ffff:0:0', 96], // IPv4-mapped
-  ['64:ff9b::', 96], // NAT64
-  ['64:ff9b:1::', 48], // local NAT64
-  ['100::', 64], // discard
-  ['2001::', 32], // Teredo
-  ['2001:db8::', 32], // documentation
-  ['2002::', 16], // 6to4
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // site-local (deprecated)
-  ['ff00::', 8] // multicast
-] as const) {
-  blocked6.addSubnet(net, prefix, 'ipv6')
-}
 
-/** Thrown when an address may not be reached. */
 export class AddressNotAllowedError extends Error {
-  readonly code = 'EADDRNOTALLOWED'
-  constructor(message: string) {
+  readonly code = 'ADDRESS_NOT_ALLOWED'
+  constructor(
+    message: string,
+    readonly address?: string
+  ) {
     super(message)
     this.name = 'AddressNotAllowedError'
   }
 }
 
-function bare(ip: string): string {
-  let s = ip.trim()
-  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
-  const zone = s.indexOf('%')
-  return zone >= 0 ? s.slice(0, zone) : s
+/** The reason an IP address is refused ('loopback', 'private', 'linkLocal', ...), or null when it is public. */
+export function refusedRange(ip: string): string | null {
+  if (!ipaddr.isValid(ip)) return 'invalid'
+  let addr = ipaddr.parse(ip)
+  if (addr.kind() === 'ipv6') {
+    const v6 = addr as ipaddr.IPv6
+    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-translated forms are judged by the IPv4 address inside.
+    if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address()
+  }
+  const range = addr.range()
+  return range === 'unicast' ? null : range
+}
+
+export function isPublicAddress(ip: string): boolean {
+  return refusedRange(ip) === null
+}
+
+/** The hostname of a URL without IPv6 brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') && url.hostname.endsWith(']') ? url.hostname.slice(1, -1) : url.hostname
+}
+
+/** Parses and checks that a URL is http(s) with a host; throws AddressNotAllowedError otherwise. */
+export function parseOutboundUrl(raw: string | URL): URL {
+  let url: URL
+  try {
+    url = raw instanceof URL ? raw : new URL(raw)
+  } catch {
+    throw new AddressNotAllowedError(`Not a valid URL: ${String(raw)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AddressNotAllowedError(`Only http and https URLs are allowed (got ${url.protocol})`)
+  if (!hostOf(url)) throw new AddressNotAllowedError('The URL has no host')
+  if (url.username || url.password) throw new AddressNotAllowedError('Credentials in the URL are not allowed')
+  return url
+}
+
+/**
+ * A check that needs no DNS: the URL's syntax, an IP-literal host, and names that always mean this
+ * machine (`localhost`, `*.localhost`). Use it where a name may not resolve yet (when a webhook or
+ * tool is saved); use `assertPublicAddress` before connecting.
+ */
+export function assertPublicUrlSyntax(raw: string | URL, allowPrivate: boolean): URL {
+  const url = parseOutboundUrl(raw)
+  if (allowPrivate) return url
+  const host = hostOf(url).toLowerCase().replace(/\.$/, '')
+  if (isIP(host)) {
+    const why = refusedRange(host)
+    if (why) throw new AddressNotAllowedError(`The address ${host} is not public (${why})`, host)
+  } else if (host === 'localhost' || host.endsWith('.localhost')) {
+    throw new AddressNotAllowedError(`The host ${host} is this machine (loopback)`, host)
+  }
+  return url
+}
+
+/**
+ * Throws AddressNotAllowedError unless every address the URL's host resolves to is public (or
+ * `allowPrivate`). Returns the resolved addresses. A name that resolves to several addresses is
+ * refused if any of them is private, since the connection could pick that one.
+ */
+export async function assertPublicAddress(raw: string | URL, allowPrivate: boolean): Promise<LookupAddress[]> {
+  const url = assertPublicUrlSyntax(raw, allowPrivate)
+  const host = hostOf(url)
+  if (isIP(host)) return [{ address: host, family: isIP(host) }]
+  let addresses: LookupAddress[]
+  try {
+    addresses = await dnsLookupAsync(host, { all: true, verbatim: true })
+  } catch (err) {
+    throw new AddressNotAllowedError(`The host ${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'error'})`, host)
+  }
+  if (addresses.length === 0) throw new AddressNotAllowedError(`The host ${host} has no address`, host)
+  if (!allowPrivate) {
+    for (const a of addresses) {
+      const why = refusedRange(a.address)
+      if (why) throw new AddressNotAllowedError(`The host ${host} resolves to ${a.address}, which is not public (${why})`, a.address)
+    }
+  }
+  return addresses
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
+
+/**
+ * A `lookup` for `http.request`/`net.connect` that refuses private addresses at connect time, so a
+ * name cannot pass `assertPublicAddress` and then resolve elsewhere when the socket opens (DNS
+ * rebinding). Node calls `lookup` only for names, so check IP literals with `assertPublicAddress` first.
+ */
+export function guardedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, options.all ? [] : '', undefined)
+      if (!allowPrivate) {
+        const bad = addresses.find((a) => refusedRange(a.address) !== null)
+        if (bad) {
+          const e = new AddressNotAllowedError(`The host ${hostname} resolves to ${bad.address}, which is not public`, bad.address) as AddressNotAllowedError &
+            NodeJS.ErrnoException
+          return callback(e, options.all ? [] : '', undefined)
+        }
+      }
+      if (options.all) return callback(null, addresses)
+      const first = addresses[0]
+      if (!first) {
+        const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' })
+        return callback(e, '', undefined)
+      }
+      callback(null, first.address, first.family)
+    })
+  }
 }
 
 /** True for an address that is not a public unicast address (or is not an IP address at all). */
 export function isPrivateAddress(ip: string): boolean {
-  const addr = bare(ip)
-  const family = isIP(addr)
-  if (family === 4) return blocked4.check(addr, 'ipv4')
-  if (family === 6) return blocked6.check(addr, 'ipv6')
-  return true
-}
-
-/**
- * Checks a URL before it is stored or called: http(s) only, and unless `allowPrivate`, its host
- * must be (or resolve only to) public addresses. Throws AddressNotAllowedError otherwise. This is
- * the early check; `guardedLookup` repeats it at connect time, on the address actually connected to.
- */
-export async function assertPublicAddress(url: string | URL, allowPrivate: boolean): Promise<void> {
-  let parsed: URL
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url
-  } catch {
-    throw new AddressNotAllowedError('Not a valid URL')
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new AddressNotAllowedError('Only http and https URLs are allowed')
-  }
-  if (allowPrivate) return
-  const host = bare(parsed.hostname)
-  if (isIP(host)) {
-    if (isPrivateAddress(host)) throw new AddressNotAllowedError(`The address ${host} is private, loopback or reserved`)
-    return
-  }
-  let addresses: LookupAddress[]
-  try {
-    addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
-      dnsLookup(host, { all: true }, (err, list) => (err ? reject(err) : resolve(list)))
-    )
-  } catch {
-    throw new AddressNotAllowedError(`The host ${host} could not be resolved`)
-  }
-  const bad = addresses.find((a) => isPrivateAddress(a.address))
-  if (bad) throw new AddressNotAllowedError(`The host ${host} resolves to ${bad.address}, a private, loopback or reserved address`)
-}
-
-/**
- * A `lookup` for net/tls/undici connections that drops addresses that may not be reached, so the
- * address checked is the one connected to (no DNS rebinding between check and connect). When no
- * address is left the connection fails with AddressNotAllowedError.
- */
-export function guardedLookup(allowPrivate: boolean): LookupFunction {
-  return ((hostname: string, options: { all?: boolean; family?: number } & Record<string, unknown>, callback: (...args: unknown[]) => void) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, list) => {
-      if (err) return callback(err)
-      const usable = allowPrivate ? list : list.filter((a) => !isPrivateAddress(a.address))
-      if (usable.length === 0) {
-        return callback(new AddressNotAllowedError(`The host ${hostname} resolves only to private, loopback or reserved addresses`))
-      }
-      if (options?.all) callback(null, usable)
-      else callback(null, usable[0].address, usable[0].family)
-    })
-  }) as unknown as LookupFunction
+  return !isPublicAddress(ip)
 }

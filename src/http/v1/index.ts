@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
+import ai from './ai.js'
 import apiKeys from './api-keys.js'
+import assistants from './assistants.js'
 import auth from './auth.js'
 import chat from './chat.js'
 import conversations from './conversations.js'
@@ -8,6 +10,7 @@ import health from './health.js'
 import realtime from './realtime.js'
 import internal from './internal.js'
 import metrics from './metrics.js'
+import tools from './tools.js'
 import users from './users.js'
 import workspaces from './workspaces.js'
 import webhooks from './webhooks.js'
@@ -23,6 +26,9 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(health, { prefix: '/api/v1/health' })
   await app.register(webhooks, { prefix: '/api/v1/webhooks' })
   await app.register(files, { prefix: '/api/v1/files' })
+  await app.register(assistants, { prefix: '/api/v1/assistants' })
+  await app.register(tools, { prefix: '/api/v1/tools' })
+  await app.register(ai, { prefix: '/api/v1' })
   await app.register(internal, { prefix: '/internal' })
   await app.register(realtime)
   await app.register(metrics, { prefix: '/internal' })

@@ -1,0 +1,188 @@
+import { Type } from '@sinclair/typebox'
+import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+
+export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'offline'], { $id: 'ModelProviderId' })
+
+export const Model = Type.Object(
+  {
+    id: Type.String({ description: 'The model as `provider:model`: what an assistant\'s `model` takes.', examples: ['openai:gpt-4o-mini'] }),
+    model_id: Type.String({ description: 'The vendor\'s own model name.' }),
+    model_api_source: ref(ModelProviderId),
+    name: Type.String(),
+    supports_tools: Type.Boolean(),
+    supports_streaming: Type.Boolean(),
+    is_default: Type.Boolean({ description: 'The model used when none is named.' })
+  },
+  { $id: 'Model', additionalProperties: false }
+)
+
+export const ModelPage = PageOf(Model, 'ModelPage')
+export const ListModelsQuery = Type.Omit(PageQuery, ['sort'])
+
+const ModelField = Type.String({ minLength: 1, maxLength: 200, description: '`provider:model`; the default model when omitted.', examples: ['offline', 'anthropic:claude-sonnet-4-6'] })
+
+export const ChatCompletionInputMessage = Type.Object(
+  {
+    role: StringEnum(['system', 'user', 'assistant']),
+    content: Type.String({ maxLength: 100_000 })
+  },
+  { $id: 'ChatCompletionInputMessage', additionalProperties: false }
+)
+
+export const ChatCompletionRequest = Type.Object(
+  {
+    model: Type.Optional(ModelField),
+    messages: Type.Array(ref(ChatCompletionInputMessage), { minItems: 1, maxItems: 200 }),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32_000 })),
+    stream: Type.Optional(Type.Boolean({ description: 'Stream the answer as Server-Sent Events (also with `Accept: text/event-stream`).' }))
+  },
+  { $id: 'ChatCompletionRequest', additionalProperties: false }
+)
+
+export const TokenUsage = Type.Object(
+  {
+    prompt_tokens: Type.Integer({ minimum: 0 }),
+    completion_tokens: Type.Integer({ minimum: 0 }),
+    total_tokens: Type.Integer({ minimum: 0 })
+  },
+  { $id: 'TokenUsage', additionalProperties: false }
+)
+
+export const FinishReason = StringEnum(['stop', 'tool_calls', 'length', 'content_filter'], { $id: 'FinishReason' })
+
+export const ChatCompletion = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('chat.completion'),
+    created: Type.Integer({ description: 'Unix seconds.' }),
+    model: Type.String({ description: 'The model that answered, as `provider:model`.' }),
+    choices: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer(),
+          message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }, { additionalProperties: false }),
+          finish_reason: ref(FinishReason)
+        },
+        { additionalProperties: false }
+      )
+    ),
+    usage: ref(TokenUsage)
+  },
+  { $id: 'ChatCompletion', additionalProperties: false, description: 'An OpenAI-style chat completion, as aisuite returns it.' }
+)
+
+export const RunRequest = Type.Object(
+  {
+    assistant_id: Uuid,
+    input: Type.String({ minLength: 1, maxLength: 100_000, description: 'The text to run the assistant on.' }),
+    file_ids: Type.Optional(
+      Type.Array(Uuid, { maxItems: 20, description: 'Not supported yet: a non-empty list is refused with 422 `FILES_NOT_SUPPORTED`.' })
+    ),
+    history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
+  },
+  { $id: 'RunRequest', additionalProperties: false }
+)
+
+export const ToolRun = Type.Object(
+  {
+    id: Type.String({ description: 'The call\'s id, as the model gave it.' }),
+    name: Type.String(),
+    arguments: Type.String({ description: 'The arguments, as the JSON text the model produced.' }),
+    result: Type.String({ description: 'What the tool returned (JSON text); `{"error": ...}` when it failed.' }),
+    is_error: Type.Boolean(),
+    step: Type.Integer({ minimum: 1 })
+  },
+  { $id: 'ToolRun', additionalProperties: false }
+)
+
+export const RunResult = Type.Object(
+  {
+    id: Uuid,
+    assistant_id: Uuid,
+    model: Type.String(),
+    status: StringEnum(['completed']),
+    output: Type.String(),
+    tool_calls: Type.Array(ref(ToolRun)),
+    steps: Type.Integer({ minimum: 1, description: 'Model calls made.' }),
+    finish_reason: ref(FinishReason),
+    usage: ref(TokenUsage),
+    created_at: Timestamp
+  },
+  { $id: 'RunResult', additionalProperties: false }
+)
+
+const PromptModel = {
+  model: Type.Optional(ModelField),
+  modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Document 004\'s name for `model`.' }))
+}
+
+export const CompilePromptRequest = Type.Object(
+  { prompt: Type.String({ minLength: 1, maxLength: 20_000 }), ...PromptModel },
+  { $id: 'CompilePromptRequest', additionalProperties: false }
+)
+
+export const CompiledPrompt = Type.Object(
+  { original_prompt: Type.String(), compiled_prompt: Type.String(), model: Type.String() },
+  { $id: 'CompiledPrompt', additionalProperties: false }
+)
+
+// No `type` here: with type coercion on, a union's branches would coerce (false into "false" or null). The service checks it.
+const ParameterValue = Type.Unsafe<string | number | boolean | null>({ description: 'A string, number, boolean or null.' })
+export const ParameterType = StringEnum(['string', 'number', 'boolean', 'enum'], { $id: 'PromptParameterType' })
+
+export const PromptParameter = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 64 }),
+    label: Type.String(),
+    type: ref(ParameterType),
+    description: Type.String(),
+    required: Type.Boolean(),
+    default: Type.Optional(ParameterValue),
+    options: Type.Optional(Type.Array(Type.String()))
+  },
+  { $id: 'PromptParameter', additionalProperties: false }
+)
+
+export const CompiledPromptForm = Type.Object(
+  {
+    original_prompt: Type.String(),
+    compiled_prompt: Type.String({ description: 'The prompt with `{{name}}` placeholders.' }),
+    parameters: Type.Array(ref(PromptParameter)),
+    form_schema: Type.Record(Type.String(), Type.Any(), { description: 'A JSON Schema of an object with one property per parameter, for a form generator.' }),
+    model: Type.String()
+  },
+  { $id: 'CompiledPromptForm', additionalProperties: false }
+)
+
+export const PromptParameterInput = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 64 }),
+    type: Type.Optional(ref(ParameterType)),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    required: Type.Optional(Type.Boolean()),
+    default: Type.Optional(ParameterValue),
+    options: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 }))
+  },
+  { $id: 'PromptParameterInput', additionalProperties: false }
+)
+
+export const UpdateParametersRequest = Type.Object(
+  {
+    prompt: Type.String({ minLength: 1, maxLength: 20_000, description: 'The text to read values from.' }),
+    parameters: Type.Array(ref(PromptParameterInput), { minItems: 1, maxItems: 50 }),
+    template: Type.Optional(Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })),
+    ...PromptModel
+  },
+  { $id: 'UpdateParametersRequest', additionalProperties: false }
+)
+
+export const UpdatedParameters = Type.Object(
+  {
+    values: Type.Record(Type.String(), ParameterValue, { description: 'Each parameter\'s value, or null when the text does not give it.' }),
+    filled_prompt: Type.Union([Type.String(), Type.Null()], { description: 'The template with the values put in, when a template was sent.' }),
+    model: Type.String()
+  },
+  { $id: 'UpdatedParameters', additionalProperties: false }
+)

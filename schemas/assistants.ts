@@ -1,0 +1,86 @@
+import { Type } from '@sinclair/typebox'
+import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+
+export const ASSISTANT_STATUSES = ['active', 'inactive', 'draft'] as const
+export const AssistantStatus = StringEnum(ASSISTANT_STATUSES, {
+  $id: 'AssistantStatus',
+  description: '`active` assistants are visible to everyone signed in; `inactive` and `draft` ones only to their owner and admins.'
+})
+
+const ModelName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `groq:llama-3.3-70b-versatile`, `offline`); see `GET /api/v1/model`.',
+  examples: ['offline', 'openai:gpt-4o-mini']
+})
+const ToolIds = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {
+  maxItems: 32,
+  uniqueItems: true,
+  description: 'Ids of tools the assistant may call (see `GET /api/v1/tools`).'
+})
+const Temperature = Type.Number({ minimum: 0, maximum: 2, description: 'Sampling temperature (0–2; Anthropic models use at most 1).' })
+const NullableText = (maxLength: number, description?: string) =>
+  // Null first: with type coercion on, a string branch tried first would turn null into "".
+  Type.Union([Type.Null(), Type.String({ maxLength })], description ? { description } : {})
+
+export const Assistant = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    personality: Type.Union([Type.String(), Type.Null()]),
+    system_prompt: Type.Union([Type.String(), Type.Null()]),
+    tools: Type.Array(Type.String()),
+    model: Type.String({ description: 'The model, as `provider:model`.' }),
+    temperature: Type.Number(),
+    status: ref(AssistantStatus),
+    category: Type.Union([Type.String(), Type.Null()]),
+    owner_id: Type.Union([Uuid, Type.Null()], { description: 'The user who created it; null if that user was deleted.' }),
+    created_at: Timestamp,
+    updated_at: Timestamp
+  },
+  { $id: 'Assistant', additionalProperties: false }
+)
+
+export const AssistantPage = PageOf(Assistant, 'AssistantPage')
+
+export const CreateAssistantRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(NullableText(2000)),
+    personality: Type.Optional(NullableText(2000)),
+    system_prompt: Type.Optional(NullableText(20000)),
+    tools: Type.Optional(ToolIds),
+    model: Type.Optional(ModelName),
+    temperature: Type.Optional(Temperature),
+    status: Type.Optional(ref(AssistantStatus)),
+    category: Type.Optional(NullableText(64))
+  },
+  { $id: 'CreateAssistantRequest', additionalProperties: false }
+)
+
+export const UpdateAssistantRequest = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(NullableText(2000)),
+    personality: Type.Optional(NullableText(2000)),
+    system_prompt: Type.Optional(NullableText(20000)),
+    tools: Type.Optional(ToolIds),
+    model: Type.Optional(ModelName),
+    temperature: Type.Optional(Temperature),
+    status: Type.Optional(ref(AssistantStatus)),
+    category: Type.Optional(NullableText(64))
+  },
+  { $id: 'UpdateAssistantRequest', additionalProperties: false, description: 'The fields to change; the others keep their values.' }
+)
+
+export const ListAssistantsQuery = Type.Composite([
+  PageQuery,
+  Type.Object({
+    status: Type.Optional(StringEnum(ASSISTANT_STATUSES, { description: 'Only assistants with this status.' })),
+    category: Type.Optional(Type.String({ maxLength: 64 })),
+    owner_id: Type.Optional(Type.Union([Uuid, Type.Literal('me')], { description: 'Only assistants of this owner (`me`: the caller).' }))
+  })
+])
+
+export const AssistantIdParams = Type.Object({ assistant_id: Uuid })

@@ -1,0 +1,318 @@
+import {
+  compileFormOffline,
+  compileFormWithModel,
+  compileOffline,
+  compileWithModel,
+  type Complete,
+  extractParametersOffline,
+  extractParametersWithModel,
+  fillTemplate,
+  type ParameterValue,
+  PromptCompilerError,
+  type PromptParameter
+} from '../ai/prompt-compiler.js'
+import { type ModelInfo, type ModelRegistry, ModelResolutionError, type ResolvedModel } from '../ai/registry.js'
+import { generateReply, type ReplyResult, type ReplySink } from '../ai/reply.js'
+import type { ChatMessage, FinishReason, ModelError } from '../ai/types.js'
+import type { AssistantService } from './assistants.js'
+import { newId, nowIso } from './clock.js'
+import { DomainError } from './errors.js'
+import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
+import type { Principal } from './principal.js'
+import type { ToolService } from './tools.js'
+
+/** The DomainError a failed model call becomes at an HTTP boundary. */
+export function modelErrorToDomain(e: ModelError): DomainError {
+  switch (e.code) {
+    case 'rate_limited':
+      return new DomainError('MODEL_RATE_LIMITED', e.message, undefined, { retryAfter: e.retryAfter })
+    case 'timeout':
+      return new DomainError('MODEL_TIMEOUT', e.message)
+    case 'unknown_model':
+      return new DomainError('UNKNOWN_MODEL', e.message, [{ field: 'body.model', message: e.message }])
+    case 'not_configured':
+      return new DomainError('MODEL_NOT_CONFIGURED', e.message, [{ field: 'body.model', message: e.message }])
+    case 'bad_request':
+      return new DomainError('MODEL_REQUEST_REJECTED', e.message)
+    case 'unavailable':
+      return new DomainError('MODEL_UNAVAILABLE', e.message)
+    case 'cancelled':
+      return new DomainError('REQUEST_CANCELLED', e.message)
+    default:
+      return new DomainError('MODEL_ERROR', e.message)
+  }
+}
+
+export interface ChatInput {
+  model?: string
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[]
+  temperature?: number
+  max_tokens?: number
+}
+
+export interface ChatCompletionView {
+  id: string
+  object: 'chat.completion'
+  created: number
+  model: string
+  choices: { index: number; message: { role: 'assistant'; content: string }; finish_reason: FinishReason }[]
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+}
+
+export interface RunInput {
+  assistant_id: string
+  input: string
+  file_ids?: string[]
+  history?: { role: 'system' | 'user' | 'assistant'; content: string }[]
+}
+
+export interface RunView {
+  id: string
+  assistant_id: string
+  model: string
+  status: 'completed'
+  output: string
+  tool_calls: { id: string; name: string; arguments: string; result: string; is_error: boolean; step: number }[]
+  steps: number
+  finish_reason: FinishReason
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+  created_at: string
+}
+
+export interface PromptParameterInput {
+  name: string
+  type?: PromptParameter['type']
+  label?: string
+  description?: string
+  required?: boolean
+  default?: ParameterValue
+  options?: string[]
+}
+
+export interface AiServiceOptions {
+  /** Model calls per reply at most (tool rounds included). */
+  maxSteps?: number
+  /** A reply's time bound in ms. */
+  replyTimeoutMs?: number
+  /** One tool run's time bound in ms. */
+  toolTimeoutMs?: number
+}
+
+/** The configuration of a reply by an assistant: what `generateReply` needs besides messages and a sink. */
+export interface AssistantReplyPlan {
+  assistantId: string
+  resolved: ResolvedModel
+  systemPrompt: string | null
+  temperature: number
+  tools: ReturnType<ToolService['runnables']>
+}
+
+function usageView(u: ReplyResult['usage']) {
+  return { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens }
+}
+
+/** An assistant's system prompt, with its personality folded in. */
+export function systemPromptOf(a: { name: string; personality: string | null; systemPrompt: string | null }): string | null {
+  const parts: string[] = []
+  if (a.systemPrompt?.trim()) parts.push(a.systemPrompt.trim())
+  if (a.personality?.trim()) parts.push(`Your name is ${a.name}. Personality: ${a.personality.trim()}`)
+  return parts.length ? parts.join('\n\n') : null
+}
+
+/**
+ * Models and what runs on them (document 004): the model list, one-off chat completions, runs of an
+ * assistant with its tools, and the prompt compiler.
+ */
+export class AiService {
+  constructor(
+    readonly models: ModelRegistry,
+    private readonly assistants: AssistantService,
+    private readonly tools: ToolService,
+    private readonly options: AiServiceOptions = {}
+  ) {}
+
+  listModels(_p: Principal, q: PageQuery): Page<ModelInfo> {
+    const w = pageWindow(q)
+    const all = this.models.list()
+    return toPage(all.slice(w.offset, w.offset + w.size), all.length, w)
+  }
+
+  /** Resolves a model name or throws the DomainError the caller should see (422). */
+  resolveModel(name: string | undefined | null): ResolvedModel {
+    try {
+      return this.models.resolve(name)
+    } catch (err) {
+      if (err instanceof ModelResolutionError) throw modelErrorToDomain(err.error)
+      throw err
+    }
+  }
+
+  /** Everything a reply by this assistant needs; the caller must be allowed to see the assistant. */
+  planAssistantReply(p: Principal, assistantId: string): AssistantReplyPlan {
+    const a = this.assistants.requireVisible(p, assistantId)
+    return {
+      assistantId: a.id,
+      resolved: this.resolveModel(a.model),
+      systemPrompt: systemPromptOf(a),
+      temperature: a.temperature,
+      tools: this.tools.runnables(a.tools)
+    }
+  }
+
+  /** Runs the tool loop for a plan. Never throws: failures are in the result. */
+  reply(plan: AssistantReplyPlan, messages: ChatMessage[], sink?: ReplySink, signal?: AbortSignal): Promise<ReplyResult> {
+    return generateReply({
+      provider: plan.resolved.provider,
+      model: plan.resolved.model,
+      messages,
+      systemPrompt: plan.systemPrompt,
+      temperature: plan.temperature,
+      tools: plan.tools,
+      maxSteps: this.options.maxSteps,
+      timeoutMs: this.options.replyTimeoutMs,
+      toolTimeoutMs: this.options.toolTimeoutMs,
+      signal,
+      sink
+    })
+  }
+
+  /** A chat completion, streamed to `sink` as it comes when one is given. Throws a DomainError when the model fails. */
+  async chat(_p: Principal, input: ChatInput, sink?: ReplySink, signal?: AbortSignal): Promise<ChatCompletionView> {
+    const resolved = this.resolveModel(input.model)
+    const result = await generateReply({
+      provider: resolved.provider,
+      model: resolved.model,
+      messages: input.messages,
+      temperature: input.temperature,
+      maxTokens: input.max_tokens,
+      maxSteps: 1,
+      timeoutMs: this.options.replyTimeoutMs,
+      signal,
+      sink
+    })
+    if (result.status !== 'completed') throw modelErrorToDomain(result.error ?? { code: 'provider_error', message: 'The model failed' })
+    return {
+      id: `chatcmpl-${newId()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: resolved.id,
+      choices: [{ index: 0, message: { role: 'assistant', content: result.content }, finish_reason: (result.finishReason as FinishReason) ?? 'stop' }],
+      usage: usageView(result.usage)
+    }
+  }
+
+  /** Runs an assistant (its prompt, model and tools) on a text. */
+  async run(p: Principal, input: RunInput, signal?: AbortSignal): Promise<RunView> {
+    if (input.file_ids?.length) {
+      throw new DomainError('FILES_NOT_SUPPORTED', 'Files are not supported by /run yet: send text only', [
+        { field: 'body.file_ids', message: 'must be empty for now' }
+      ])
+    }
+    const plan = this.planAssistantReply(p, input.assistant_id)
+    const result = await this.reply(plan, [...(input.history ?? []), { role: 'user', content: input.input }], undefined, signal)
+    if (result.status !== 'completed') throw modelErrorToDomain(result.error ?? { code: 'provider_error', message: 'The model failed' })
+    return {
+      id: newId(),
+      assistant_id: plan.assistantId,
+      model: plan.resolved.id,
+      status: 'completed',
+      output: result.content,
+      tool_calls: result.toolRuns.map((r) => ({
+        id: r.call.id,
+        name: r.call.name,
+        arguments: r.call.arguments,
+        result: r.result.content,
+        is_error: r.result.isError,
+        step: r.step
+      })),
+      steps: result.steps,
+      finish_reason: (result.finishReason as FinishReason) ?? 'stop',
+      usage: usageView(result.usage),
+      created_at: nowIso()
+    }
+  }
+
+  // ------------------------------------------------------------ prompt compiler
+
+  private completer(resolved: ResolvedModel): Complete {
+    return async (messages) => {
+      const result = await generateReply({
+        provider: resolved.provider,
+        model: resolved.model,
+        messages,
+        temperature: 0.2,
+        maxSteps: 1,
+        timeoutMs: this.options.replyTimeoutMs
+      })
+      if (result.status !== 'completed') throw modelErrorToDomain(result.error ?? { code: 'provider_error', message: 'The model failed' })
+      return result.content
+    }
+  }
+
+  private async withCompiler<T>(model: string | undefined, offline: () => T, online: (complete: Complete) => Promise<T>): Promise<{ value: T; model: string }> {
+    const resolved = this.resolveModel(model)
+    if (resolved.providerId === 'offline') return { value: offline(), model: resolved.id }
+    try {
+      return { value: await online(this.completer(resolved)), model: resolved.id }
+    } catch (err) {
+      if (err instanceof PromptCompilerError) throw new DomainError('MODEL_ERROR', `${resolved.id}: ${err.message}`)
+      throw err
+    }
+  }
+
+  async compilePrompt(_p: Principal, input: { prompt: string; model?: string; modelid?: string }) {
+    const { value, model } = await this.withCompiler(
+      input.model ?? input.modelid,
+      () => compileOffline(input.prompt),
+      (c) => compileWithModel(c, input.prompt)
+    )
+    return { original_prompt: input.prompt, compiled_prompt: value, model }
+  }
+
+  async compilePromptForm(_p: Principal, input: { prompt: string; model?: string; modelid?: string }) {
+    const { value, model } = await this.withCompiler(
+      input.model ?? input.modelid,
+      () => compileFormOffline(input.prompt),
+      (c) => compileFormWithModel(c, input.prompt)
+    )
+    return { original_prompt: input.prompt, compiled_prompt: value.compiled_prompt, parameters: value.parameters, form_schema: formSchema(value.parameters), model }
+  }
+
+  async updateParameters(_p: Principal, input: { prompt: string; parameters: PromptParameterInput[]; template?: string; model?: string; modelid?: string }) {
+    const names = new Set<string>()
+    for (const p of input.parameters) {
+      if (names.has(p.name)) throw new DomainError('VALIDATION_ERROR', `The parameter ${p.name} is listed twice`, [{ field: 'body.parameters', message: `${p.name} is listed twice` }])
+      names.add(p.name)
+      const d = p.default
+      if (d !== undefined && d !== null && !['string', 'number', 'boolean'].includes(typeof d)) {
+        throw new DomainError('VALIDATION_ERROR', `The default of ${p.name} must be a string, number, boolean or null`, [{ field: 'body.parameters', message: `${p.name}.default must be a string, number, boolean or null` }])
+      }
+    }
+    const parameters: PromptParameter[] = input.parameters.map((p) => ({
+      name: p.name,
+      label: p.label ?? p.name,
+      type: p.type ?? (p.options?.length ? 'enum' : 'string'),
+      description: p.description ?? '',
+      required: p.required ?? false,
+      ...(p.default !== undefined ? { default: p.default } : {}),
+      ...(p.options ? { options: p.options } : {})
+    }))
+    const { value, model } = await this.withCompiler(
+      input.model ?? input.modelid,
+      () => extractParametersOffline(input.prompt, parameters),
+      (c) => extractParametersWithModel(c, input.prompt, parameters)
+    )
+    return { values: value, filled_prompt: input.template !== undefined ? fillTemplate(input.template, value) : null, model }
+  }
+}
+
+/** A JSON Schema of the parameters, for a form generator. */
+export function formSchema(parameters: PromptParameter[]): Record<string, unknown> {
+  const properties: Record<string, unknown> = {}
+  for (const p of parameters) {
+    const base = { title: p.label, description: p.description, ...(p.default !== undefined ? { default: p.default } : {}) }
+    properties[p.name] =
+      p.type === 'enum' ? { ...base, type: 'string', enum: p.options ?? [] } : { ...base, type: p.type }
+  }
+  return { type: 'object', properties, required: parameters.filter((p) => p.required).map((p) => p.name) }
+}

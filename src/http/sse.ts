@@ -1,0 +1,81 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { toFailure } from './errors.js'
+import { v1ErrorBody } from './v1/errors.js'
+
+/** Whether a request asks for Server-Sent Events (`Accept: text/event-stream`, or `stream: true` in its body). */
+export function wantsEventStream(request: FastifyRequest, bodyFlag?: boolean): boolean {
+  if (bodyFlag === true) return true
+  const accept = request.headers.accept ?? ''
+  return /\btext\/event-stream\b/i.test(accept)
+}
+
+export interface SseStream {
+  /** One event: `event: <name>` and its data as JSON. */
+  send(event: string, data: unknown, id?: string | number): void
+  /** The v1 error body of anything thrown, as an `error` event. */
+  sendError(error: unknown): void
+  close(): void
+  /** Fires when the client goes away before `close()`. */
+  readonly signal: AbortSignal
+  readonly closed: boolean
+}
+
+/**
+ * Takes over the response and opens an event stream. Headers Fastify's hooks already set (request
+ * id, CORS, security headers) are kept. A client that disconnects aborts `signal`.
+ */
+export function openEventStream(request: FastifyRequest, reply: FastifyReply): SseStream {
+  const controller = new AbortController()
+  reply.hijack()
+  const res = reply.raw
+  const headers: Record<string, string | number | string[]> = {}
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string | number | string[]
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no'
+  })
+  res.flushHeaders()
+  let closed = false
+  res.on('close', () => {
+    if (!closed) {
+      closed = true
+      controller.abort()
+    }
+  })
+  const write = (text: string) => {
+    if (!closed && !res.destroyed) res.write(text)
+  }
+  return {
+    send(event, data, id) {
+      write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    },
+    sendError(error) {
+      const failure = toFailure(error)
+      if (failure.status >= 500) request.log.error({ err: error }, 'stream failed')
+      write(`event: error\ndata: ${JSON.stringify(v1ErrorBody(failure))}\n\n`)
+    },
+    close() {
+      if (closed) return
+      closed = true
+      res.end()
+    },
+    get signal() {
+      return controller.signal
+    },
+    get closed() {
+      return closed
+    }
+  }
+}
+
+/** An AbortSignal that fires when the client of a plain (not streamed) request goes away before the answer. */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort()
+  })
+  return controller.signal
+}

@@ -1,0 +1,154 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import {
+  ChatCompletion,
+  ChatCompletionRequest,
+  CompiledPrompt,
+  CompiledPromptForm,
+  CompilePromptRequest,
+  ListModelsQuery,
+  ModelPage,
+  RunRequest,
+  RunResult,
+  UpdatedParameters,
+  UpdateParametersRequest
+} from '../../../schemas/ai.js'
+import { errors, ref } from '../../../schemas/common.js'
+import { principalOf } from '../auth.js'
+import { clientGone, openEventStream, wantsEventStream } from '../sse.js'
+
+const security = [{ bearerAuth: [] }]
+const MODEL_ERRORS = errors(400, 401, 422, 429, 502, 504)
+
+/** Document 004's model and AI routes under `/api/v1`: `/model`, `/aisuite/chat`, `/run`, `/prompt_compiler/*`. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ai } = app.services
+  app.addHook('onRequest', app.authenticate)
+
+  app.get(
+    '/model',
+    {
+      schema: {
+        operationId: 'listModels',
+        tags: ['models'],
+        summary: 'List the configured models',
+        description: 'The models of the providers whose keys are set, the default first; `offline` is always there. Any other model name of a configured provider works too.',
+        security,
+        querystring: ListModelsQuery,
+        response: { 200: ref(ModelPage, 'A page of models'), ...errors(401, 422) }
+      }
+    },
+    async (request) => ai.listModels(principalOf(request), request.query)
+  )
+
+  app.post(
+    '/aisuite/chat',
+    {
+      schema: {
+        operationId: 'createChatCompletion',
+        tags: ['ai'],
+        summary: 'A chat completion from any configured model',
+        description:
+          'Sends `messages` to `model` (`provider:model`) and returns an OpenAI-style completion. With `stream: true` or `Accept: text/event-stream` the answer streams as Server-Sent Events: ' +
+          '`delta` events (`{index, delta}`), then one `completed` event with the completion, or one `error` event with a v1 error body. ' +
+          'Provider failures: 429 `MODEL_RATE_LIMITED` (with `Retry-After`), 502 `MODEL_UNAVAILABLE`/`MODEL_ERROR`, 504 `MODEL_TIMEOUT`.',
+        security,
+        body: ref(ChatCompletionRequest),
+        response: {
+          200: {
+            description: 'The completion (JSON), or its stream (text/event-stream)',
+            content: {
+              'application/json': { schema: ref(ChatCompletion) },
+              'text/event-stream': { schema: Type.String({ description: 'Server-Sent Events: `delta`, then `completed` or `error`.' }) }
+            }
+          },
+          ...MODEL_ERRORS
+        }
+      }
+    },
+    async (request, reply) => {
+      const p = principalOf(request)
+      const { stream: streamFlag, ...input } = request.body
+      if (!wantsEventStream(request, streamFlag)) return ai.chat(p, input, undefined, clientGone(reply))
+      ai.resolveModel(input.model) // an unknown or unconfigured model is a plain 422, before the stream opens
+      const sse = openEventStream(request, reply)
+      try {
+        const completion = await ai.chat(p, input, { onDelta: (index, delta) => sse.send('delta', { index, delta }) }, sse.signal)
+        sse.send('completed', completion)
+      } catch (err) {
+        if (!sse.closed) sse.sendError(err) // else the client left, which cancelled the reply
+      } finally {
+        sse.close()
+      }
+    }
+  )
+
+  app.post(
+    '/run',
+    {
+      schema: {
+        operationId: 'runAssistant',
+        tags: ['ai'],
+        summary: 'Run an assistant on a text',
+        description:
+          'Runs the assistant with its system prompt, model and tools, and returns its answer with the tool calls it made. Files are not supported yet: a non-empty `file_ids` is 422 `FILES_NOT_SUPPORTED`.',
+        security,
+        body: ref(RunRequest),
+        response: { 200: ref(RunResult, 'The answer'), ...errors(400, 401, 404, 422, 429, 502, 504) }
+      }
+    },
+    async (request, reply) => ai.run(principalOf(request), request.body, clientGone(reply))
+  )
+
+  app.post(
+    '/prompt_compiler/compile',
+    {
+      schema: {
+        operationId: 'compilePrompt',
+        tags: ['ai'],
+        summary: 'Compile a rough request into a clear prompt',
+        description: 'Done by `model` (or `modelid`), else the default model. With `offline` the result is a fixed, deterministic template.',
+        security,
+        body: ref(CompilePromptRequest),
+        response: { 200: ref(CompiledPrompt, 'The compiled prompt'), ...MODEL_ERRORS }
+      }
+    },
+    async (request) => ai.compilePrompt(principalOf(request), request.body)
+  )
+
+  app.post(
+    '/prompt_compiler/compile/form',
+    {
+      schema: {
+        operationId: 'compilePromptForm',
+        tags: ['ai'],
+        summary: 'Compile a prompt into a template and a form of its parameters',
+        description:
+          'Returns the prompt with `{{name}}` placeholders, its parameters and a JSON Schema of them for a form. With `offline`, placeholders already in the prompt (`{{x}}`, `{x}`, `[x]`, `<x>`) become the parameters, else `context`, `tone` and `length`.',
+        security,
+        body: ref(CompilePromptRequest),
+        response: { 200: ref(CompiledPromptForm, 'The template and its form'), ...MODEL_ERRORS }
+      }
+    },
+    async (request) => ai.compilePromptForm(principalOf(request), request.body)
+  )
+
+  app.post(
+    '/prompt_compiler/update_parameters',
+    {
+      schema: {
+        operationId: 'updatePromptParameters',
+        tags: ['ai'],
+        summary: 'Read parameter values out of a text',
+        description:
+          'Finds each parameter\'s value in `prompt` (null when absent, or the parameter\'s default) and, given a `template`, fills its placeholders. With `offline` values are read from forms like `name: value`, `name is value`, or an enum option named anywhere.',
+        security,
+        body: ref(UpdateParametersRequest),
+        response: { 200: ref(UpdatedParameters, 'The values found'), ...MODEL_ERRORS }
+      }
+    },
+    async (request) => ai.updateParameters(principalOf(request), request.body)
+  )
+}
+
+export default routes

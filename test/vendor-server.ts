@@ -1,0 +1,198 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/**
+ * A local stand-in for a model vendor's HTTP API: each request to a path takes the next scripted
+ * answer. Answers speak the vendors' real streaming wire formats (Server-Sent Events).
+ */
+export interface Recorded {
+  path: string
+  headers: http.IncomingHttpHeaders
+  body: Record<string, unknown>
+}
+
+export type Script = (res: http.ServerResponse, body: Record<string, unknown>) => void | Promise<void>
+
+export interface VendorServer {
+  url: string
+  requests: Recorded[]
+  /** Queue answers for a path, used in order. */
+  on(path: string, ...scripts: Script[]): void
+  close(): Promise<void>
+}
+
+export async function startVendorServer(): Promise<VendorServer> {
+  const queues = new Map<string, Script[]>()
+  const requests: Recorded[] = []
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', async () => {
+      const path = (req.url ?? '').split('?')[0]!
+      let body: Record<string, unknown> = {}
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
+      } catch {
+        body = {}
+      }
+      requests.push({ path, headers: req.headers, body })
+      const script = queues.get(path)?.shift()
+      if (!script) {
+        res.writeHead(500, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: { message: `no scripted answer for ${path}`, type: 'server_error' } }))
+        return
+      }
+      await script(res, body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    on(path, ...scripts) {
+      queues.set(path, [...(queues.get(path) ?? []), ...scripts])
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}
+
+function sse(res: http.ServerResponse) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+}
+
+// ------------------------------------------------------------------ OpenAI Chat Completions
+
+const base = { id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini', system_fingerprint: 'fp_test' }
+
+function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) {
+  return `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`
+}
+
+/** A streamed text answer, in pieces, with a usage chunk and `[DONE]`. */
+export function openaiText(...pieces: string[]): Script {
+  return (res) => {
+    sse(res)
+    res.write(chunk({ role: 'assistant', content: '' }))
+    for (const p of pieces) res.write(chunk({ content: p }))
+    res.write(chunk({}, 'stop'))
+    res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`)
+    res.end('data: [DONE]\n\n')
+  }
+}
+
+/** A streamed tool call: id and name in the first fragment, the arguments split over later ones. */
+export function openaiToolCall(id: string, name: string, args: string): Script {
+  return (res) => {
+    sse(res)
+    res.write(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }] }))
+    const mid = Math.floor(args.length / 2)
+    res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, mid) } }] }))
+    res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(mid) } }] }))
+    res.write(chunk({}, 'tool_calls'))
+    res.end('data: [DONE]\n\n')
+  }
+}
+
+/** Some text, then an error object in the stream, as OpenAI sends when a stream fails. */
+export function openaiErrorMidStream(): Script {
+  return (res) => {
+    sse(res)
+    res.write(chunk({ role: 'assistant', content: 'Partial ' }))
+    res.write(chunk({ content: 'answer' }))
+    res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', code: null } })}\n\n`)
+  }
+}
+
+/** Some text, then the connection ends with no finish and no `[DONE]`. */
+export function openaiCutOff(): Script {
+  return (res) => {
+    sse(res)
+    res.write(chunk({ role: 'assistant', content: 'Half an ans' }))
+    res.end()
+  }
+}
+
+export function openaiStatus(status: number, headers: Record<string, string> = {}, message = 'Rate limit reached for requests'): Script {
+  return (res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers })
+    res.end(JSON.stringify({ error: { message, type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } }))
+  }
+}
+
+// ------------------------------------------------------------------ Anthropic Messages
+
+function event(res: http.ServerResponse, type: string, data: Record<string, unknown>) {
+  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`)
+}
+
+function messageStart(res: http.ServerResponse) {
+  event(res, 'message_start', {
+    message: {
+      id: 'msg_test',
+      type: 'message',
+      role: 'assistant',
+      content: [],
+      model: 'claude-sonnet-4-5',
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 25, output_tokens: 1 }
+    }
+  })
+}
+
+export function anthropicText(...pieces: string[]): Script {
+  return (res) => {
+    sse(res)
+    messageStart(res)
+    event(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+    res.write('event: ping\ndata: {"type": "ping"}\n\n')
+    for (const p of pieces) event(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } })
+    event(res, 'content_block_stop', { index: 0 })
+    event(res, 'message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } })
+    event(res, 'message_stop', {})
+    res.end()
+  }
+}
+
+/** A text block, then a tool_use block whose input arrives as input_json_delta pieces. */
+export function anthropicToolUse(id: string, name: string, input: string, preface = 'Let me check.'): Script {
+  return (res) => {
+    sse(res)
+    messageStart(res)
+    event(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+    event(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: preface } })
+    event(res, 'content_block_stop', { index: 0 })
+    event(res, 'content_block_start', { index: 1, content_block: { type: 'tool_use', id, name, input: {} } })
+    event(res, 'content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '' } })
+    const mid = Math.floor(input.length / 2)
+    event(res, 'content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: input.slice(0, mid) } })
+    event(res, 'content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: input.slice(mid) } })
+    event(res, 'content_block_stop', { index: 1 })
+    event(res, 'message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 40 } })
+    event(res, 'message_stop', {})
+    res.end()
+  }
+}
+
+/** Text, then `event: error` (overloaded), as Anthropic sends when a stream fails. */
+export function anthropicErrorMidStream(type = 'overloaded_error', message = 'Overloaded'): Script {
+  return (res) => {
+    sse(res)
+    messageStart(res)
+    event(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+    event(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Partial' } })
+    res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`)
+  }
+}
+
+export function anthropicStatus(status: number, type: string, message: string, headers: Record<string, string> = {}): Script {
+  return (res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers })
+    res.end(JSON.stringify({ type: 'error', error: { type, message } }))
+  }
+}
