@@ -211,7 +211,7 @@ export class WebhookDispatcher {
       const url = new URL(d.url)
       const host = url.hostname.replace(/^\[|\]$/g, '')
       if (!this.options.allowPrivate && isIP(host) && isPrivateAddress(host)) {
-        throw new Error(`The address ${host} is private, loopback or reserved`)
+        throw new Error(`The address ${host} is not public`)
       }
       const res = await request(url, {
         method: 'POST',
