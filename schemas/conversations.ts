@@ -140,6 +140,18 @@ export const ReadState = Type.Object(
   { $id: 'ReadState', additionalProperties: false }
 )
 
+export const CancelledReplies = Type.Object(
+  { cancelled: Type.Integer({ minimum: 0, description: 'How many replies (running or queued) were cancelled.' }) },
+  { $id: 'CancelledReplies', additionalProperties: false }
+)
+
+export const SendMessageHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key: the same key twice makes one thing and returns the first answer.' })
+  ),
+  accept: Type.Optional(Type.String({ description: '`text/event-stream` streams the assistant\'s reply as Server-Sent Events.' }))
+})
+
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key: the same key twice makes one thing and returns the first answer.' })

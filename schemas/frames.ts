@@ -123,9 +123,10 @@ export const ErrorFrame = frame(
     code: Type.String({ description: 'INVALID_FRAME, UNKNOWN_FRAME_TYPE, CONVERSATION_NOT_FOUND, UNAUTHORIZED, … (the domain codes)' }),
     message: Type.String(),
     request_id: Type.Optional(RequestId),
-    conversation_id: Type.Optional(conversation_id)
+    conversation_id: Type.Optional(conversation_id),
+    message_id: Type.Optional(Uuid)
   },
-  'Something a frame asked for failed. The socket stays open.'
+  "Something a frame asked for failed, or an assistant's reply failed (with `conversation_id` and the failed `message_id`). The socket stays open."
 )
 export const PongFrame = frame('pong', { request_id: Type.Optional(RequestId) }, 'Answer to `ping`.')
 

@@ -109,6 +109,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           events,
           version: config.version,
           models: options.models ?? ModelRegistry.fromConfig(config),
+          log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
@@ -119,8 +120,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         instance.decorate('database', database)
         instance.decorate('services', services)
         instance.decorate('hub', hub)
-        // Sockets are told and closed before the server waits for connections to end.
-        instance.addHook('preClose', async () => hub.close())
+        hub.setPartialReply((messageId) => services.replies.partial(messageId))
+        instance.addHook('onReady', async () => services.replies.start())
+        // Replies are cancelled and sockets told and closed before the server waits for connections to end.
+        instance.addHook('preClose', async () => {
+          await services.replies.stop()
+          hub.close()
+        })
         instance.addHook('onClose', async () => database.close())
       },
       { name: 'services' }

@@ -394,6 +394,57 @@ export class ConversationService {
     return (event as { message: MessageView }).message
   }
 
+  /** Publishes a status change of the conversation's assistant (recorded for webhooks). */
+  publishAssistantStatus(conversationId: string, assistantId: string | null, status: 'thinking' | 'streaming' | 'idle'): void {
+    const event = this.db.transaction((tx) => {
+      const c = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+      if (!c) return undefined
+      const e: DomainEvent = { type: 'assistant.status_changed', conversationId, assistantId, status, audience: this.audience(tx, c) }
+      this.outbox.record(tx, e)
+      return e
+    })
+    if (event) this.events.publish(event)
+  }
+
+  /** Publishes a chunk of a reply being streamed (live only: the message's content is stored when it completes). */
+  publishDelta(message: MessageView, index: number, delta: string, audience: string[]): void {
+    this.events.publish({ type: 'message.delta', conversationId: message.conversation_id, messageId: message.id, seq: message.seq, index, delta, audience })
+  }
+
+  publishAssistantError(conversationId: string, messageId: string | null, code: string, message: string): void {
+    const c = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+    if (!c) return
+    this.events.publish({ type: 'assistant.error', conversationId, messageId, code, message, audience: this.audience(this.db, c) })
+  }
+
+  /** Who may see a conversation now (its audience), or [] when it is gone. */
+  audienceOf(conversationId: string): string[] {
+    const c = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+    return c ? this.audience(this.db, c) : []
+  }
+
+  /** Replies left streaming by a process that stopped are marked failed (at start). */
+  failInterruptedReplies(): number {
+    return this.db
+      .update(messages)
+      .set({ status: 'failed', updatedAt: nowIso() })
+      .where(inArray(messages.status, ['pending', 'streaming']))
+      .run().changes
+  }
+
+  /** The conversation's stored messages, oldest first, for a model's context (the newest `limit`). */
+  contextOf(conversationId: string, limit: number): MessageView[] {
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), isNull(messages.deletedAt)))
+      .orderBy(desc(messages.seq))
+      .limit(limit)
+      .all()
+      .reverse()
+      .map(messageView)
+  }
+
   history(p: Principal, conversationId: string, q: HistoryQuery): History {
     const acc = this.access(p.userId, conversationId)
     return this.historyOf(acc.conversation, q)

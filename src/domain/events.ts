@@ -78,6 +78,8 @@ export type DomainEvent =
   /** Streaming of an assistant's reply (issue #4): chunks of a message not yet completed. */
   | { type: 'message.delta'; conversationId: string; messageId: string; seq: number; index: number; delta: string; audience: string[] }
   | { type: 'message.completed'; conversationId: string; seq: number; message: MessageView; audience: string[] }
+  /** An assistant's reply failed: the reason, for the people watching (its message is `failed`). */
+  | { type: 'assistant.error'; conversationId: string; messageId: string | null; code: string; message: string; audience: string[] }
   | {
       type: 'assistant.status_changed'
       conversationId: string

@@ -8,6 +8,7 @@ import { AuthService, type TokenSigner } from './auth.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
+import { ReplyService } from './replies.js'
 import { ToolService } from './tools.js'
 import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
@@ -28,6 +29,8 @@ export interface ServiceDeps {
   models?: ModelRegistry
   /** Let HTTP tools (and webhooks) reach private and loopback addresses (`WEBHOOK_ALLOW_PRIVATE`). */
   allowPrivateAddresses?: boolean
+  /** Where background work (replies) reports failures. */
+  log?: { error(obj: unknown, msg?: string): void }
   /** Bounds of the tool loop. */
   ai?: AiServiceOptions
 }
@@ -51,7 +54,8 @@ export function createServices(deps: ServiceDeps) {
   const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
   const assistants = new AssistantService(deps.db, tools, models)
   const ai = new AiService(models, assistants, tools, deps.ai)
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, events: deps.events }
+  const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events: deps.events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -32,6 +32,13 @@ export default fp(
       frame: (direction, type) => metrics.wsFrames.inc({ direction, type })
     })
 
+    app.services.replies.setObserver({
+      replyFinished: (outcome, seconds) => {
+        metrics.assistantReplies.inc({ outcome })
+        metrics.assistantReplyLatency.observe(seconds)
+      }
+    })
+
     const unsubscribe = app.services.events.subscribe((event) => {
       if (event.type === 'message.created') metrics.messagesCreated.inc({ role: event.message.role })
     })

@@ -3,6 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { WebSocket } from 'ws'
 import './formats.js'
+import { eventFrame } from './frames.js'
 import { ClientFrames, CloseCodes, type ErrorFrame, type MessageSendFrame, type ReadClientFrame, type SubscribeFrame } from '../../schemas/frames.js'
 import type { DomainEvent, EventBus, MessageView } from '../domain/events.js'
 import { isDomainError } from '../domain/errors.js'
@@ -344,45 +345,25 @@ export class Hub {
   // ---- domain events to frames ----
 
   private onEvent(e: DomainEvent): void {
+    const frame = eventFrame(e, (id) => this.currentSeq(id))
+    if (!frame) return
     switch (e.type) {
       case 'message.created':
-        return this.toSubscribers(e.conversationId, e.audience, { type: 'message.created', conversation_id: e.conversationId, seq: e.seq, message: e.message }, e.seq, true)
+        return this.toSubscribers(e.conversationId, e.audience, frame, e.seq, true)
       case 'message.updated':
       case 'message.deleted':
       case 'message.completed':
-        return this.toSubscribers(e.conversationId, e.audience, { type: e.type, conversation_id: e.conversationId, seq: e.seq, message: e.message })
       case 'message.delta':
-        return this.toSubscribers(e.conversationId, e.audience, {
-          type: 'message.delta',
-          conversation_id: e.conversationId,
-          seq: e.seq,
-          message_id: e.messageId,
-          index: e.index,
-          delta: e.delta
-        })
       case 'assistant.status_changed':
-        return this.toSubscribers(e.conversationId, e.audience, {
-          type: 'assistant_status',
-          conversation_id: e.conversationId,
-          seq: this.currentSeq(e.conversationId),
-          assistant_id: e.assistantId,
-          status: e.status
-        })
-      case 'conversation.read': {
-        const frame = { type: 'read', conversation_id: e.conversationId, seq: this.currentSeq(e.conversationId), user_id: e.userId, last_read_seq: e.lastReadSeq }
+      case 'assistant.error':
+        return this.toSubscribers(e.conversationId, e.audience, frame)
+      case 'conversation.read':
         return this.toSubscribers(e.conversationId, e.audience, frame, undefined, false, this.origin)
-      }
       case 'conversation.created':
       case 'conversation.updated':
-        return this.toUsers(e.audience, {
-          type: 'conversation_update',
-          conversation_id: e.conversation.id,
-          seq: e.conversation.last_seq,
-          action: e.type === 'conversation.created' ? 'created' : 'updated',
-          title: e.conversation.title
-        })
+        return this.toUsers(e.audience, frame)
       case 'conversation.deleted': {
-        this.toUsers(e.audience, { type: 'conversation_update', conversation_id: e.conversationId, seq: 0, action: 'deleted' })
+        this.toUsers(e.audience, frame)
         for (const c of [...(this.byConversation.get(e.conversationId) ?? [])]) c.subscriptions.delete(e.conversationId)
         this.byConversation.delete(e.conversationId)
         return

@@ -6,6 +6,7 @@ import {
   ConversationPage,
   CreateConversationRequest,
   EditMessageRequest,
+  CancelledReplies,
   HistoryQuery,
   IdempotencyHeaders,
   ListConversationsQuery,
@@ -14,10 +15,12 @@ import {
   MessageHistory,
   MessageIdParams,
   ReadState,
+  SendMessageHeaders,
   SendMessageRequest,
   UpdateConversationRequest
 } from '../../../schemas/conversations.js'
 import { principalOf } from '../auth.js'
+import { streamReply } from './sse.js'
 
 const tags = ['conversations']
 const messageTags = ['messages']
@@ -125,19 +128,51 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Send a message',
         description:
           'The message takes the next `seq` of the conversation. A retry with the same `client_msg_id` or ' +
-          '`Idempotency-Key` makes one message and answers as the first time did.',
+          '`Idempotency-Key` makes one message and answers as the first time did. In a conversation with an ' +
+          'assistant, the assistant answers in the background (see `/ws`). With `Accept: text/event-stream` the ' +
+          'answer is a stream of Server-Sent Events instead: `message.created` (this message), then the reply as ' +
+          '`assistant_status`, `message.delta`, `message.created` (tool calls and results), `message.completed` or ' +
+          '`error`, and last `done`; each `data` is the JSON of the WebSocket frame of the same name.',
         security,
         params: ConversationIdParams,
-        headers: IdempotencyHeaders,
+        headers: SendMessageHeaders,
         body: ref(SendMessageRequest),
-        response: { 201: ref(Message, 'The message'), ...errors(400, 401, 403, 404, 409, 422) }
+        response: {
+          201: {
+            description: 'The message (JSON), or the reply as it streams (SSE)',
+            content: {
+              'application/json': { schema: ref(Message) },
+              'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events' } }
+            }
+          },
+          ...errors(400, 401, 403, 404, 409, 422)
+        }
       }
     },
     async (request, reply) => {
-      const result = conversations.send(principalOf(request), request.params.conversation_id, request.body, request.headers['idempotency-key'])
+      const p = principalOf(request)
+      const send = () => conversations.send(p, request.params.conversation_id, request.body, request.headers['idempotency-key'])
+      if (/\btext\/event-stream\b/.test(request.headers.accept ?? '')) return streamReply(app, request, reply, p, request.params.conversation_id, send)
+      const result = send()
       if (!result.created) reply.header('idempotent-replayed', 'true')
       return reply.code(201).send(result.message)
     }
+  )
+
+  app.post(
+    '/:conversation_id/reply/cancel',
+    {
+      schema: {
+        operationId: 'cancelReply',
+        tags: messageTags,
+        summary: "Cancel the assistant's reply in progress",
+        description: 'Cancels the replies running or queued in the conversation; a cancelled reply keeps what it streamed, with status `cancelled`.',
+        security,
+        params: ConversationIdParams,
+        response: { 200: ref(CancelledReplies, 'What was cancelled'), ...errors(401, 403, 404, 422) }
+      }
+    },
+    async (request) => ({ cancelled: app.services.replies.cancel(principalOf(request), request.params.conversation_id) })
   )
 
   app.get(

@@ -1,0 +1,45 @@
+import type { DomainEvent } from '../domain/events.js'
+
+export type Frame = Record<string, unknown> & { type: string }
+
+/**
+ * The server frame (schemas/frames.ts) a domain event becomes, or undefined for events no client
+ * sees. One mapping for every transport: the WebSocket hub and the SSE stream. `seqOf` gives the
+ * current seq of a conversation for events that have none of their own (status, read).
+ */
+export function eventFrame(e: DomainEvent, seqOf: (conversationId: string) => number): Frame | undefined {
+  switch (e.type) {
+    case 'message.created':
+    case 'message.updated':
+    case 'message.deleted':
+    case 'message.completed':
+      return { type: e.type, conversation_id: e.conversationId, seq: e.seq, message: e.message }
+    case 'message.delta':
+      return { type: 'message.delta', conversation_id: e.conversationId, seq: e.seq, message_id: e.messageId, index: e.index, delta: e.delta }
+    case 'assistant.status_changed':
+      return { type: 'assistant_status', conversation_id: e.conversationId, seq: seqOf(e.conversationId), assistant_id: e.assistantId, status: e.status }
+    case 'assistant.error':
+      return {
+        type: 'error',
+        code: e.code,
+        message: e.message,
+        conversation_id: e.conversationId,
+        ...(e.messageId ? { message_id: e.messageId } : {})
+      }
+    case 'conversation.read':
+      return { type: 'read', conversation_id: e.conversationId, seq: seqOf(e.conversationId), user_id: e.userId, last_read_seq: e.lastReadSeq }
+    case 'conversation.created':
+    case 'conversation.updated':
+      return {
+        type: 'conversation_update',
+        conversation_id: e.conversation.id,
+        seq: e.conversation.last_seq,
+        action: e.type === 'conversation.created' ? 'created' : 'updated',
+        title: e.conversation.title
+      }
+    case 'conversation.deleted':
+      return { type: 'conversation_update', conversation_id: e.conversationId, seq: 0, action: 'deleted' }
+    default:
+      return undefined
+  }
+}
