@@ -9,6 +9,10 @@
  * - latency: messages sent one at a time; for each socket and message, the time from the start of
  *   the POST to the frame's arrival on that socket; p50/p99 over all deliveries.
  *
+ * Both servers are warmed up, then rounds alternate between them (each round: throughput, then
+ * latency), so a change in the machine's load hits both alike; throughput is the median round,
+ * latencies pool every delivery of every round. Server CPU per message is read from /proc.
+ *
  * This process is the client of every socket. Everything listens on 127.0.0.1 only. Settings come
  * from the environment or flags (`--sockets 500`, `--messages 2000`, ...; see `settings` below).
  * Results are printed and written to `bench/results/realtime-latest.json`.
@@ -32,6 +36,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const { values: flags } = parseArgs({
   options: {
     sockets: { type: 'string' },
+    rounds: { type: 'string' },
     messages: { type: 'string' },
     'latency-messages': { type: 'string' },
     concurrency: { type: 'string' },
@@ -51,10 +56,12 @@ function setting(flag: string | undefined, env: string, fallback: number, min: n
 const settings = {
   /** Subscribed sockets. */
   sockets: setting(flags.sockets, 'BENCH_SOCKETS', 1000, 1, 20_000),
-  /** Messages of the throughput phase. */
-  messages: setting(flags.messages, 'BENCH_MESSAGES', 1000, 1, 100_000),
-  /** Messages of the latency phase, sent one at a time. */
-  latencyMessages: setting(flags['latency-messages'], 'BENCH_LATENCY_MESSAGES', 200, 1, 100_000),
+  /** Rounds; each runs the throughput then the latency phase on both servers, in alternating order. */
+  rounds: setting(flags.rounds, 'BENCH_ROUNDS', 3, 1, 100),
+  /** Messages of each throughput phase. */
+  messages: setting(flags.messages, 'BENCH_MESSAGES', 500, 1, 100_000),
+  /** Messages of each latency phase, sent one at a time. */
+  latencyMessages: setting(flags['latency-messages'], 'BENCH_LATENCY_MESSAGES', 100, 1, 100_000),
   /** HTTP requests in flight in the throughput phase. */
   concurrency: setting(flags.concurrency, 'BENCH_CONCURRENCY', 16, 1, 256),
   /** Messages sent (and fully delivered) before measuring, to warm both servers up. */
@@ -408,173 +415,208 @@ async function startBaseline(template: string): Promise<Target> {
   }
 }
 
-interface TargetResult {
-  throughput: {
-    messages: number
-    concurrency: number
-    seconds: number
-    messages_per_s: number
-    deliveries_per_s: number
-    http_only_messages_per_s: number
-    latency_under_load: ReturnType<typeof latencyStats>
-    cpu: ReturnType<ReturnType<typeof cpuMeter>>
-    server_cpu_us_per_message: number
-  }
-  latency: ReturnType<typeof latencyStats> & {
-    messages: number
-    fanout_complete_p50_ms: number
-    fanout_complete_p99_ms: number
-    cpu: ReturnType<ReturnType<typeof cpuMeter>>
-  }
-  frame_bytes: number
-  sockets: number
+type Cpu = ReturnType<ReturnType<typeof cpuMeter>>
+
+interface ThroughputRound {
+  seconds: number
+  messages_per_s: number
+  http_only_messages_per_s: number
+  cpu: Cpu
 }
 
-async function measure(target: Target): Promise<{ result: TargetResult; sampleFrame?: string }> {
-  const n = settings.sockets
-  const sockets: WebSocket[] = []
-  let current: Phase | null = null
-  let closing = false
-  let unexpectedCloses = 0
-  let loseSocket: (err: Error) => void = () => {}
+/** The sockets of one target, all ready, and the phases run over them. */
+class Session {
+  readonly sockets: WebSocket[] = []
+  private current: Phase | null = null
+  private closing = false
+  private loseSocket: (err: Error) => void = () => {}
   /** Rejects as soon as the server closes one of the sockets (a slow-reader drop, a crash). */
-  const lost = new Promise<never>((_, reject) => (loseSocket = reject))
-  lost.catch(() => {})
-  let frameBytes = 0
-  let sampleFrame: string | undefined
-  const base = `ws://127.0.0.1:${target.port}${target.wsPath}`
+  readonly lost = new Promise<never>((_, reject) => (this.loseSocket = reject))
+  frameBytes = 0
+  sampleFrame: string | undefined
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: settings.concurrency })
+  // Everything measured, over all rounds.
+  readonly throughputRounds: ThroughputRound[] = []
+  readonly underLoad: Float64Array[] = []
+  readonly oneAtATime: Float64Array[] = []
+  readonly fanout: number[] = []
+  private latencyCpu: Cpu[] = []
 
-  console.log(`[${target.name}] opening ${n} sockets`)
-  const t0 = performance.now()
-  await within(`[${target.name}] opening sockets`, PHASE_TIMEOUT_MS, openAll(n, 50, async (i) => {
-    const ws = new WebSocket(base, { headers: target.wsHeaders, perMessageDeflate: false })
-    const frames = new FrameWaiter()
-    sockets[i] = ws
-    ws.on('message', (data: Buffer) => {
-      const at = performance.now()
-      const m = data.indexOf(MARK)
-      if (m < 0) return frames.take(data.toString('utf8'))
-      const p = m + MARK.length
-      const phase = String.fromCharCode(data[p])
-      let index = 0
-      for (let k = p + 1; k < p + 8; k++) index = index * 10 + (data[k] - 48)
-      if (current && current.key === phase) current.deliver(i, index, at)
-      if (!sampleFrame) {
-        sampleFrame = data.toString('utf8')
-        frameBytes = data.length
-      }
-    })
-    ws.on('close', (code, reason) => {
-      if (closing) return
-      unexpectedCloses++
-      loseSocket(new Error(`[${target.name}] socket ${i} was closed by the server: ${code} ${reason.toString()}`))
-    })
-    ws.on('error', () => {})
-    const ready = target.ready(ws, frames)
-    await new Promise<void>((resolveOpen, reject) => {
-      ws.once('open', () => resolveOpen())
-      ws.once('error', reject)
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`socket ${i}: HTTP ${res.statusCode}`)))
-    })
-    await ready
-  }), undefined, lost)
-  console.log(`[${target.name}] ${n} sockets ready in ${round((performance.now() - t0) / 1000)} s`)
-
-  const agent = new Agent({ keepAlive: true, maxSockets: settings.concurrency })
-  const check = (phase: Phase) => {
-    if (unexpectedCloses > 0) throw new Error(`[${target.name}] ${unexpectedCloses} sockets were closed by the server during ${phase.key}`)
-    if (phase.duplicates > 0) throw new Error(`[${target.name}] ${phase.duplicates} duplicate deliveries during ${phase.key}`)
+  constructor(readonly target: Target) {
+    this.lost.catch(() => {})
   }
 
-  /** Sends `count` messages with `parallel` in flight; resolves when all POSTs are answered. */
-  const sendAll = async (phase: Phase, parallel: number) => {
+  async open(): Promise<void> {
+    const { target } = this
+    const n = settings.sockets
+    const base = `ws://127.0.0.1:${target.port}${target.wsPath}`
+    console.log(`[${target.name}] opening ${n} sockets`)
+    const t0 = performance.now()
+    const openOne = async (i: number) => {
+      const ws = new WebSocket(base, { headers: target.wsHeaders, perMessageDeflate: false })
+      const frames = new FrameWaiter()
+      this.sockets[i] = ws
+      ws.on('message', (data: Buffer) => {
+        const at = performance.now()
+        const m = data.indexOf(MARK)
+        if (m < 0) return frames.take(data.toString('utf8'))
+        const p = m + MARK.length
+        const phase = String.fromCharCode(data[p])
+        let index = 0
+        for (let k = p + 1; k < p + 8; k++) index = index * 10 + (data[k] - 48)
+        const current = this.current
+        if (current && current.key === phase) current.deliver(i, index, at)
+        if (!this.sampleFrame) {
+          this.sampleFrame = data.toString('utf8')
+          this.frameBytes = data.length
+        }
+      })
+      ws.on('close', (code, reason) => {
+        if (!this.closing) this.loseSocket(new Error(`[${target.name}] socket ${i} was closed by the server: ${code} ${reason.toString()}`))
+      })
+      ws.on('error', () => {})
+      const ready = target.ready(ws, frames)
+      await new Promise<void>((resolveOpen, reject) => {
+        ws.once('open', () => resolveOpen())
+        ws.once('error', reject)
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`socket ${i}: HTTP ${res.statusCode}`)))
+      })
+      await ready
+    }
+    await within(`[${target.name}] opening sockets`, PHASE_TIMEOUT_MS, openAll(n, 50, openOne), undefined, this.lost)
+    console.log(`[${target.name}] ${n} sockets ready in ${round((performance.now() - t0) / 1000)} s`)
+  }
+
+  private check(phase: Phase): void {
+    if (phase.duplicates > 0) throw new Error(`[${this.target.name}] ${phase.duplicates} duplicate deliveries in phase ${phase.key}`)
+  }
+
+  /** Sends every message of a phase with `parallel` in flight; resolves when all POSTs are answered. */
+  private async sendAll(phase: Phase, parallel: number): Promise<void> {
     let next = 0
     await Promise.all(
       Array.from({ length: Math.min(parallel, phase.messages) }, async () => {
         while (next < phase.messages) {
           const i = next++
           phase.sendStart[i] = performance.now()
-          await target.send(agent, phase.key, i)
+          await this.target.send(this.agent, phase.key, i)
         }
       })
     )
   }
 
-  // Warm-up: the same work, not measured.
-  const warm = (current = new Phase('w', settings.warmup, n))
-  await within(`[${target.name}] warm-up`, PHASE_TIMEOUT_MS, Promise.all([sendAll(warm, settings.concurrency), warm.all]), () => warm.progress(), lost)
-  check(warm)
-
-  // Throughput: all messages with bounded concurrency; done when every socket has every message.
-  console.log(`[${target.name}] throughput: ${settings.messages} messages, ${settings.concurrency} in flight`)
-  const tp = (current = new Phase('t', settings.messages, n))
-  const tpCpu = cpuMeter(target.pid)
-  tp.firstSend = performance.now()
-  let httpDone = 0
-  await within(
-    `[${target.name}] throughput`,
-    PHASE_TIMEOUT_MS,
-    Promise.all([sendAll(tp, settings.concurrency).then(() => (httpDone = performance.now())), tp.all]),
-    () => tp.progress(),
-    lost
-  )
-  const tpCpuUsed = tpCpu()
-  check(tp)
-  const tpSeconds = (tp.lastArrival - tp.firstSend) / 1000
-
-  // Latency: one message at a time, the next once every socket has the previous one.
-  console.log(`[${target.name}] latency: ${settings.latencyMessages} messages one at a time`)
-  const lat = (current = new Phase('l', settings.latencyMessages, n))
-  const fanout = new Float64Array(settings.latencyMessages)
-  const latCpu = cpuMeter(target.pid)
-  await within(
-    `[${target.name}] latency`,
-    PHASE_TIMEOUT_MS,
-    (async () => {
-      for (let i = 0; i < lat.messages; i++) {
-        const start = (lat.sendStart[i] = performance.now())
-        await Promise.all([target.send(agent, 'l', i), lat.complete(i)])
-        fanout[i] = lat.lastArrival - start
-      }
-    })(),
-    () => lat.progress(),
-    lost
-  )
-  const latCpuUsed = latCpu()
-  check(lat)
-  current = null
-
-  const fanoutSorted = Float64Array.from(fanout).sort()
-  const result: TargetResult = {
-    throughput: {
-      messages: settings.messages,
-      concurrency: settings.concurrency,
-      seconds: round(tpSeconds, 3),
-      messages_per_s: round(settings.messages / tpSeconds, 1),
-      deliveries_per_s: Math.round((settings.messages * n) / tpSeconds),
-      http_only_messages_per_s: round(settings.messages / ((httpDone - tp.firstSend) / 1000), 1),
-      latency_under_load: latencyStats(tp.latencies),
-      cpu: tpCpuUsed,
-      server_cpu_us_per_message: Math.round((tpCpuUsed.server_cpu_s * 1e6) / settings.messages)
-    },
-    latency: {
-      messages: settings.latencyMessages,
-      ...latencyStats(lat.latencies),
-      fanout_complete_p50_ms: round(percentile(fanoutSorted, 50)),
-      fanout_complete_p99_ms: round(percentile(fanoutSorted, 99)),
-      cpu: latCpuUsed
-    },
-    frame_bytes: frameBytes,
-    sockets: n
+  /** Messages sent and fully delivered before measuring, not measured. */
+  async warmUp(): Promise<void> {
+    const warm = (this.current = new Phase('w', settings.warmup, settings.sockets))
+    await within(`[${this.target.name}] warm-up`, PHASE_TIMEOUT_MS, Promise.all([this.sendAll(warm, settings.concurrency), warm.all]), () => warm.progress(), this.lost)
+    this.check(warm)
+    this.current = null
   }
 
-  agent.destroy()
-  closing = true
-  const closed = sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? Promise.resolve() : once(ws, 'close')))
-  for (const ws of sockets) ws.terminate()
-  await within(`[${target.name}] closing sockets`, 10_000, Promise.all(closed))
-  return { result, sampleFrame }
+  /** All messages with bounded concurrency; done when every socket has every message. */
+  async throughput(): Promise<ThroughputRound> {
+    const { name } = this.target
+    const tp = (this.current = new Phase('t', settings.messages, settings.sockets))
+    const cpu = cpuMeter(this.target.pid)
+    tp.firstSend = performance.now()
+    let httpDone = 0
+    await within(
+      `[${name}] throughput`,
+      PHASE_TIMEOUT_MS,
+      Promise.all([this.sendAll(tp, settings.concurrency).then(() => (httpDone = performance.now())), tp.all]),
+      () => tp.progress(),
+      this.lost
+    )
+    const used = cpu()
+    this.check(tp)
+    this.current = null
+    const seconds = (tp.lastArrival - tp.firstSend) / 1000
+    const r: ThroughputRound = {
+      seconds: round(seconds, 3),
+      messages_per_s: round(settings.messages / seconds, 1),
+      http_only_messages_per_s: round(settings.messages / ((httpDone - tp.firstSend) / 1000), 1),
+      cpu: used
+    }
+    this.throughputRounds.push(r)
+    this.underLoad.push(tp.latencies)
+    console.log(`[${name}] throughput: ${r.messages_per_s} messages/s to all ${settings.sockets} sockets (server busy ${used.server_busy}, client busy ${used.client_busy})`)
+    return r
+  }
+
+  /** One message at a time, the next once every socket has the previous one. */
+  async latency(): Promise<void> {
+    const { name } = this.target
+    const lat = (this.current = new Phase('l', settings.latencyMessages, settings.sockets))
+    const cpu = cpuMeter(this.target.pid)
+    await within(
+      `[${name}] latency`,
+      PHASE_TIMEOUT_MS,
+      (async () => {
+        for (let i = 0; i < lat.messages; i++) {
+          const start = (lat.sendStart[i] = performance.now())
+          await Promise.all([this.target.send(this.agent, 'l', i), lat.complete(i)])
+          this.fanout.push(lat.lastArrival - start)
+        }
+      })(),
+      () => lat.progress(),
+      this.lost
+    )
+    this.latencyCpu.push(cpu())
+    this.check(lat)
+    this.current = null
+    this.oneAtATime.push(lat.latencies)
+    const sorted = Float64Array.from(lat.latencies).sort()
+    console.log(`[${name}] latency: p50 ${round(percentile(sorted, 50))} ms, p99 ${round(percentile(sorted, 99))} ms`)
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy()
+    this.closing = true
+    const closed = this.sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? Promise.resolve() : once(ws, 'close')))
+    for (const ws of this.sockets) ws.terminate()
+    await within(`[${this.target.name}] closing sockets`, 10_000, Promise.all(closed))
+  }
+
+  /** Throughput: the median round; latencies: every delivery of every round together. */
+  result() {
+    const rates = this.throughputRounds.map((r) => r.messages_per_s).sort((a, b) => a - b)
+    const median = (xs: number[]) => (xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2)
+    const serverCpu = this.throughputRounds.reduce((sum, r) => sum + r.cpu.server_cpu_s, 0)
+    const concat = (parts: Float64Array[]) => {
+      const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0))
+      let at = 0
+      for (const p of parts) all.set(p, (at += p.length) - p.length)
+      return all
+    }
+    const fanout = Float64Array.from(this.fanout).sort()
+    const messagesPerS = median(rates)
+    return {
+      sockets: settings.sockets,
+      frame_bytes: this.frameBytes,
+      throughput: {
+        messages_per_round: settings.messages,
+        concurrency: settings.concurrency,
+        messages_per_s: round(messagesPerS, 1),
+        deliveries_per_s: Math.round(messagesPerS * settings.sockets),
+        http_only_messages_per_s: round(median(this.throughputRounds.map((r) => r.http_only_messages_per_s).sort((a, b) => a - b)), 1),
+        server_cpu_us_per_message: Math.round((serverCpu * 1e6) / (settings.messages * this.throughputRounds.length)),
+        server_busy: round(median(this.throughputRounds.map((r) => r.cpu.server_busy).sort((a, b) => a - b))),
+        client_busy: round(median(this.throughputRounds.map((r) => r.cpu.client_busy).sort((a, b) => a - b))),
+        latency_under_load: latencyStats(concat(this.underLoad)),
+        rounds: this.throughputRounds
+      },
+      latency: {
+        messages_per_round: settings.latencyMessages,
+        ...latencyStats(concat(this.oneAtATime)),
+        fanout_complete_p50_ms: round(percentile(fanout, 50)),
+        fanout_complete_p99_ms: round(percentile(fanout, 99)),
+        cpu: this.latencyCpu
+      }
+    }
+  }
 }
+
+type TargetResult = ReturnType<Session['result']>
 
 // ---- the run ----
 
@@ -586,8 +628,8 @@ function table(ours: TargetResult, baseline: TargetResult): string {
     ['latency under load p50, ms', ours.throughput.latency_under_load.p50_ms, baseline.throughput.latency_under_load.p50_ms, 'lower'],
     ['latency under load p99, ms', ours.throughput.latency_under_load.p99_ms, baseline.throughput.latency_under_load.p99_ms, 'lower'],
     ['server CPU per message (throughput), µs', ours.throughput.server_cpu_us_per_message, baseline.throughput.server_cpu_us_per_message, 'lower'],
-    ['server busy (CPU s / wall s, throughput)', ours.throughput.cpu.server_busy, baseline.throughput.cpu.server_busy, 'lower'],
-    ['client busy (CPU s / wall s, throughput)', ours.throughput.cpu.client_busy, baseline.throughput.cpu.client_busy, 'lower'],
+    ['server busy (CPU s / wall s, throughput)', ours.throughput.server_busy, baseline.throughput.server_busy, 'lower'],
+    ['client busy (CPU s / wall s, throughput)', ours.throughput.client_busy, baseline.throughput.client_busy, 'lower'],
     ['latency one at a time p50, ms', ours.latency.p50_ms, baseline.latency.p50_ms, 'lower'],
     ['latency one at a time p99, ms', ours.latency.p99_ms, baseline.latency.p99_ms, 'lower'],
     ['fan-out complete (last socket) p50, ms', ours.latency.fanout_complete_p50_ms, baseline.latency.fanout_complete_p50_ms, 'lower'],
@@ -598,6 +640,10 @@ function table(ours: TargetResult, baseline: TargetResult): string {
   return lines.map((l, r) => l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ') + (r === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n')
 }
 
+/** The service's DATA_DIR, removed at the end however the run ends. */
+let tempDir: string | undefined
+const removeTempDir = () => tempDir && rmSync(tempDir, { recursive: true, force: true })
+
 async function main(): Promise<void> {
   const limit = openFileLimit()
   if (limit !== undefined && limit < settings.sockets + 200) {
@@ -606,11 +652,27 @@ async function main(): Promise<void> {
   console.log(`settings: ${JSON.stringify(settings)}; ${cpus().length} cores; open-file limit ${limit ?? 'unknown'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 
   const loadAtStart = loadavg().map((l) => round(l))
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-realtime-'))
+  const dataDir = (tempDir = mkdtempSync(join(tmpdir(), 'bench-realtime-')))
+  const sessions: Session[] = []
   try {
-    const o = await measure(await startOurs(dataDir))
-    if (!o.sampleFrame) throw new Error('no message.created frame was seen to copy for the baseline')
-    const b = await measure(await startBaseline(o.sampleFrame))
+    const ours = new Session(await startOurs(dataDir))
+    sessions.push(ours)
+    await ours.open()
+    await ours.warmUp()
+    if (!ours.sampleFrame) throw new Error('no message.created frame was seen to copy for the baseline')
+    const baseline = new Session(await startBaseline(ours.sampleFrame))
+    sessions.push(baseline)
+    await baseline.open()
+    await baseline.warmUp()
+    // Rounds alternate between the two, so a change in the machine's load hits both alike.
+    for (let r = 1; r <= settings.rounds; r++) {
+      console.log(`round ${r}/${settings.rounds}`)
+      const order = r % 2 ? [ours, baseline] : [baseline, ours]
+      for (const s of order) await s.throughput()
+      for (const s of order) await s.latency()
+    }
+    const o = { result: ours.result() }
+    const b = { result: baseline.result() }
 
     const ratio = {
       throughput_messages_per_s: round(o.result.throughput.messages_per_s / b.result.throughput.messages_per_s, 3),
@@ -636,23 +698,24 @@ async function main(): Promise<void> {
     writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n')
     console.log(`\nwritten to ${OUT}`)
   } finally {
+    for (const s of sessions) await s.close().catch(() => {})
     await stopChildren()
-    rmSync(dataDir, { recursive: true, force: true })
+    removeTempDir()
   }
 }
 
 const deadline = setTimeout(() => {
   console.error(`bench: stopped after ${settings.timeoutMs} ms`)
-  void stopChildren().finally(() => process.exit(2))
+  void stopChildren().finally(() => (removeTempDir(), process.exit(2)))
 }, settings.timeoutMs)
 deadline.unref()
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void stopChildren().finally(() => process.exit(130)))
+  process.on(signal, () => void stopChildren().finally(() => (removeTempDir(), process.exit(130))))
 }
 
 try {
-  await Promise.race([main(), childFailure])
+  await main()
   clearTimeout(deadline)
   process.exit(0)
 } catch (err) {
