@@ -267,3 +267,27 @@ t.test('shutdown tells clients and closes their sockets', async (t) => {
   t.equal((await c.closed).code, 1001)
   await closing
 })
+
+t.test('presence counts people, not sockets', async (t) => {
+  const app = await build(t)
+  const ada = await signUp(app)
+  const bob = await signUp(app)
+  const conv = await conversationOf(app, ada, [bob.id])
+  const a = await connect(app, { token: ada.token })
+  const b1 = await connect(app, { token: bob.token })
+  const b2 = await connect(app, { token: bob.token })
+  t.teardown(() => (a.close(), b1.close(), b2.close()))
+  a.send({ type: 'subscribe', conversation_id: conv.id })
+  await a.type('subscribed')
+  for (const b of [b1, b2]) {
+    b.send({ type: 'subscribe', conversation_id: conv.id })
+    await b.type('subscribed')
+  }
+  b1.close()
+  await b1.closed
+  b2.send({ type: 'unsubscribe', conversation_id: conv.id })
+  await b2.type('unsubscribed')
+  await a.next((f) => f.type === 'presence' && f.status === 'user_left')
+  const presence = a.frames.filter((f) => f.type === 'presence').map((f) => f.status)
+  t.same(presence, ['user_joined', 'user_left'], "bob joined once and left when his last socket did")
+})

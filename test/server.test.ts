@@ -70,6 +70,20 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
   const base2 = await again.url
   const relogin = await fetch(`${base2}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
   t.equal(relogin.status, 200)
+
+  // With no model keys set, an assistant answers through the offline provider.
+  const auth = { ...json, authorization: `Bearer ${((await relogin.json()) as { access_token: string }).access_token}` }
+  const assistant = (await (await fetch(`${base2}/api/v1/assistants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Helper' }) })).json()) as { id: string; model: string }
+  t.equal(assistant.model, 'offline', 'offline is the default model with no keys')
+  const conv = (await (await fetch(`${base2}/api/v1/conversations`, { method: 'POST', headers: auth, body: JSON.stringify({ assistant_id: assistant.id, initial_message: 'Hello! What can you do?' }) })).json()) as { id: string }
+  let reply: { role: string; status: string; content: string } | undefined
+  for (let i = 0; i < 200 && !reply; i++) {
+    const page = (await (await fetch(`${base2}/api/v1/conversations/${conv.id}/messages`, { headers: auth })).json()) as { items: { role: string; status: string; content: string }[] }
+    reply = page.items.find((m) => m.role === 'assistant' && m.status === 'completed')
+    if (!reply) await new Promise((r) => setTimeout(r, 50))
+  }
+  t.ok(reply && reply.content.length > 0, 'the assistant answered')
+
   again.child.kill('SIGINT')
   t.equal(await again.exited, 0)
 })

@@ -471,3 +471,19 @@ t.test('validation: 422 for bad names and paths, 409 for a path in use', async (
   const rows = app.database.db.select().from(workspaces).all()
   t.equal(rows.length, 2, 'no failed request made a workspace')
 })
+
+t.test("agents: another user's draft assistant cannot be attached", async (t) => {
+  const app = await build(t)
+  await signUp(app) // the admin
+  const owner = await signUp(app)
+  const other = await signUp(app)
+  const ws = (await app.inject({ method: 'POST', url: W, headers: owner.auth, payload: { name: 'Team' } })).json()
+  const draft = (await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: other.auth, payload: { name: 'Secret plans', status: 'draft' } })).json()
+  const res = await app.inject({ method: 'POST', url: `${W}/${ws.id}/agents`, headers: owner.auth, payload: { assistant_id: draft.id } })
+  t.equal(res.statusCode, 404)
+  t.equal(v1Error(res).error_code, 'ASSISTANT_NOT_FOUND')
+  t.notOk(res.body.includes('Secret plans'))
+  const mine = (await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: owner.auth, payload: { name: 'My draft', status: 'draft' } })).json()
+  const ok = await app.inject({ method: 'POST', url: `${W}/${ws.id}/agents`, headers: owner.auth, payload: { assistant_id: mine.id } })
+  t.equal(ok.statusCode, 201, 'one may attach one’s own draft')
+})

@@ -79,6 +79,11 @@ const SORT_COLUMNS = {
  * inactive and draft ones; admins see all. Only the owner or an admin may change or delete one:
  * another user gets 403 when they can see it, 404 when they cannot.
  */
+/** Who sees an assistant: everyone when it is active; its owner and admins always. */
+export function assistantVisibleTo(p: Principal, a: { status: string; ownerId: string | null }): boolean {
+  return a.status === 'active' || a.ownerId === p.userId || isAdmin(p)
+}
+
 export class AssistantService {
   constructor(
     private readonly db: Db,
@@ -87,7 +92,7 @@ export class AssistantService {
   ) {}
 
   private canSee(p: Principal, a: AssistantRow): boolean {
-    return a.status === 'active' || a.ownerId === p.userId || isAdmin(p)
+    return assistantVisibleTo(p, a)
   }
 
   /** The assistant if the caller may see it, else ASSISTANT_NOT_FOUND. For runs and conversations. */

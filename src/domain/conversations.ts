@@ -12,6 +12,7 @@ import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagi
 import type { Principal } from './principal.js'
 import type { WorkspaceService } from './workspaces.js'
 import type { FileService } from './files.js'
+import { assistantVisibleTo } from './assistants.js'
 
 export type MessageRow = typeof messages.$inferSelect
 
@@ -177,7 +178,7 @@ export class ConversationService {
       let assistantId: string | null = null
       if (input.assistant_id) {
         const a = tx.select().from(assistants).where(eq(assistants.id, input.assistant_id)).get()
-        if (!a || (a.status !== 'active' && a.ownerId !== p.userId && p.role !== 'admin')) {
+        if (!a || !assistantVisibleTo(p, a)) {
           throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
         }
         assistantId = a.id

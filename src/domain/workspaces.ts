@@ -8,6 +8,7 @@ import type { DomainEvent, EventBus, Outbox, Tx, WorkspaceData } from './events.
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
+import { assistantVisibleTo } from './assistants.js'
 
 export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
 export type WorkspaceStatus = 'new' | 'active' | 'archived'
@@ -348,8 +349,9 @@ export class WorkspaceService {
   attachAgent(p: Principal, workspaceId: string, assistantId: string): { agent: WorkspaceAgentView; created: boolean } {
     const outcome = this.db.transaction((tx) => {
       this.requireRole(tx, workspaceId, p.userId, 'manage')
-      const assistant = tx.select({ id: assistants.id }).from(assistants).where(eq(assistants.id, assistantId)).get()
-      if (!assistant) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
+      const assistant = tx.select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId }).from(assistants).where(eq(assistants.id, assistantId)).get()
+      // An assistant one may not see cannot be attached (its name would then show in the agents list).
+      if (!assistant || !assistantVisibleTo(p, assistant)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
       const inserted = tx
         .insert(workspaceAgents)
         .values({ workspaceId, assistantId, createdAt: nowIso() })

@@ -70,6 +70,8 @@ export class Hub {
   private readonly connections = new Set<Connection>()
   private readonly byConversation = new Map<string, Set<Connection>>()
   private readonly byUser = new Map<string, Set<Connection>>()
+  /** Sockets of each user subscribed to each conversation: presence changes at 0 ↔ 1. */
+  private readonly watchers = new Map<string, Map<string, number>>()
   private readonly unsubscribe: () => void
   private readonly heartbeat: NodeJS.Timeout
   private readonly opts: Required<Omit<HubOptions, 'observer' | 'partialReply' | 'log'>> & Pick<HubOptions, 'observer' | 'partialReply' | 'log'>
@@ -262,9 +264,12 @@ export class Hub {
     if (!already) {
       let set = this.byConversation.get(f.conversation_id)
       if (!set) this.byConversation.set(f.conversation_id, (set = new Set()))
-      const firstOfUser = ![...set].some((c) => c.principal?.userId === userId)
       set.add(conn)
-      if (firstOfUser) this.presence(f.conversation_id, userId, 'user_joined', conn)
+      let counts = this.watchers.get(f.conversation_id)
+      if (!counts) this.watchers.set(f.conversation_id, (counts = new Map()))
+      const n = (counts.get(userId) ?? 0) + 1
+      counts.set(userId, n)
+      if (n === 1) this.presence(f.conversation_id, userId, 'user_joined', conn)
     }
     this.send(conn, {
       type: 'subscribed',
@@ -292,7 +297,16 @@ export class Hub {
     if (!set) return
     set.delete(conn)
     const userId = conn.principal?.userId
-    if (userId && ![...set].some((c) => c.principal?.userId === userId)) this.presence(conversationId, userId, 'user_left', conn)
+    const counts = this.watchers.get(conversationId)
+    if (userId && counts) {
+      const n = (counts.get(userId) ?? 1) - 1
+      if (n > 0) counts.set(userId, n)
+      else {
+        counts.delete(userId)
+        this.presence(conversationId, userId, 'user_left', conn)
+      }
+      if (counts.size === 0) this.watchers.delete(conversationId)
+    }
     if (set.size === 0) this.byConversation.delete(conversationId)
   }
 
@@ -366,6 +380,7 @@ export class Hub {
         this.toUsers(e.audience, frame)
         for (const c of [...(this.byConversation.get(e.conversationId) ?? [])]) c.subscriptions.delete(e.conversationId)
         this.byConversation.delete(e.conversationId)
+        this.watchers.delete(e.conversationId)
         return
       }
       default:
