@@ -77,7 +77,12 @@ export const RunRequest = Type.Object(
     assistant_id: Uuid,
     input: Type.String({ minLength: 1, maxLength: 100_000, description: 'The text to run the assistant on.' }),
     file_ids: Type.Optional(
-      Type.Array(Uuid, { maxItems: 20, description: 'Not supported yet: a non-empty list is refused with 422 `FILES_NOT_SUPPORTED`.' })
+      Type.Array(Uuid, {
+        maxItems: 20,
+        description:
+          'Uploaded files (yours, or of a chat you see) to run on. Text, CSV, JSON and XML files are given to the model as text ' +
+          '(the first 64 KiB of each); other files by name, type and size.'
+      })
     ),
     history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
   },

@@ -84,8 +84,19 @@ t.test('document 004 with the offline model', async (t) => {
       tool_calls: [{ name: 'calculator', arguments: '{"expression":"2+3*4"}', is_error: false, step: 1 }]
     })
     const files = await app.inject({ method: 'POST', url: '/api/v1/run', headers: h, payload: { assistant_id: a.id, input: 'read this', file_ids: ['01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d'] } })
-    t.equal(files.statusCode, 422)
-    t.equal(v1Error(files).error_code, 'FILES_NOT_SUPPORTED')
+    t.equal(files.statusCode, 404, 'a file one cannot read is not found')
+    t.equal(v1Error(files).error_code, 'FILE_NOT_FOUND')
+    const boundary = '----run'
+    const upload = await app.inject({
+      method: 'POST',
+      url: '/api/v1/files/upload',
+      headers: { ...h, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\nThe launch code is 4242.\r\n--${boundary}--\r\n`
+    })
+    t.equal(upload.statusCode, 201, upload.body)
+    const withFile = await app.inject({ method: 'POST', url: '/api/v1/run', headers: h, payload: { assistant_id: a.id, input: 'read this', file_ids: [upload.json().fileid] } })
+    t.equal(withFile.statusCode, 200)
+    t.match(withFile.json().output, /notes\.txt/, "the file's text reaches the model (the offline model quotes what it was given)")
     const missing = await app.inject({ method: 'POST', url: '/api/v1/run', headers: h, payload: { assistant_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d', input: 'hi' } })
     t.equal(missing.statusCode, 404)
     const other = await signUp(app)

@@ -20,6 +20,7 @@ import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import type { ToolService } from './tools.js'
+import type { FileService } from './files.js'
 
 /** The DomainError a failed model call becomes at an HTTP boundary. */
 export function modelErrorToDomain(e: ModelError): DomainError {
@@ -128,7 +129,8 @@ export class AiService {
     readonly models: ModelRegistry,
     private readonly assistants: AssistantService,
     private readonly tools: ToolService,
-    private readonly options: AiServiceOptions = {}
+    private readonly options: AiServiceOptions = {},
+    private readonly files?: Pick<FileService, 'readForModel'>
   ) {}
 
   listModels(_p: Principal, q: PageQuery): Page<ModelInfo> {
@@ -203,13 +205,14 @@ export class AiService {
 
   /** Runs an assistant (its prompt, model and tools) on a text. */
   async run(p: Principal, input: RunInput, signal?: AbortSignal): Promise<RunView> {
-    if (input.file_ids?.length) {
-      throw new DomainError('FILES_NOT_SUPPORTED', 'Files are not supported by /run yet: send text only', [
-        { field: 'body.file_ids', message: 'must be empty for now' }
-      ])
-    }
     const plan = this.planAssistantReply(p, input.assistant_id)
-    const result = await this.reply(plan, [...(input.history ?? []), { role: 'user', content: input.input }], undefined, signal)
+    let text = input.input
+    if (input.file_ids?.length) {
+      if (!this.files) throw new DomainError('BAD_REQUEST', 'Files cannot be read here')
+      const attached = await this.files.readForModel(p, input.file_ids)
+      text += attached.map((f) => (f.text !== undefined ? `\n\n--- ${f.filename} (${f.content_type}) ---\n${f.text}` : `\n\n[Attached: ${f.filename}, ${f.content_type}, ${f.size} bytes]`)).join('')
+    }
+    const result = await this.reply(plan, [...(input.history ?? []), { role: 'user', content: text }], undefined, signal)
     if (result.status !== 'completed') throw modelErrorToDomain(result.error ?? { code: 'provider_error', message: 'The model failed' })
     return {
       id: newId(),

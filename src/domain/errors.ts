@@ -48,7 +48,6 @@ export const ERROR_KINDS = {
   UNKNOWN_MODEL: 'invalid',
   MODEL_NOT_CONFIGURED: 'invalid',
   ADDRESS_NOT_ALLOWED: 'invalid',
-  FILES_NOT_SUPPORTED: 'invalid',
   MODEL_REQUEST_REJECTED: 'bad_request',
   /** The caller went away and its model call was stopped; nobody receives this answer. */
   REQUEST_CANCELLED: 'bad_request',

@@ -362,6 +362,36 @@ export class FileService {
     })
   }
 
+  /**
+   * Files to give a model: each must be readable by the caller (else FILE_NOT_FOUND). Text kinds
+   * (TXT, CSV, JSON, XML) come with their first `maxBytes` as text; others by name, type and size.
+   */
+  async readForModel(p: Principal, fileIds: string[], maxBytes = 64 * 1024): Promise<(FileView & { text?: string })[]> {
+    const out: (FileView & { text?: string })[] = []
+    for (const id of fileIds) {
+      const row = this.requireReadable(p, id)
+      const view = fileView(row)
+      const textual = row.contentType.startsWith('text/') || row.kind === 'data'
+      if (!textual) {
+        out.push(view)
+        continue
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      const stream = this.blobs.open(row.sha256)
+      for await (const chunk of stream) {
+        const b = Buffer.from(chunk as Uint8Array)
+        chunks.push(b)
+        size += b.length
+        if (size >= maxBytes) break
+      }
+      stream.destroy()
+      const text = Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8')
+      out.push({ ...view, text: size > maxBytes || row.size > maxBytes ? text + '\n[…truncated]' : text })
+    }
+    return out
+  }
+
   /** Drops the links of a (deleted) message to its files, in the message's transaction. */
   unlinkMessage(tx: Tx, messageId: string): void {
     tx.delete(messageFiles).where(eq(messageFiles.messageId, messageId)).run()

@@ -53,7 +53,7 @@ export function createServices(deps: ServiceDeps) {
   const models = deps.models ?? new ModelRegistry()
   const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
   const assistants = new AssistantService(deps.db, tools, models)
-  const ai = new AiService(models, assistants, tools, deps.ai)
+  const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
   return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events: deps.events }
 }

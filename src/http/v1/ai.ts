@@ -91,7 +91,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['ai'],
         summary: 'Run an assistant on a text',
         description:
-          'Runs the assistant with its system prompt, model and tools, and returns its answer with the tool calls it made. Files are not supported yet: a non-empty `file_ids` is 422 `FILES_NOT_SUPPORTED`.',
+          'Runs the assistant with its system prompt, model and tools, and returns its answer with the tool calls it made. With `file_ids`, uploaded files you may read go with the text: TXT, CSV, JSON and XML as text (64 KiB each), others by name, type and size.',
         security,
         body: ref(RunRequest),
         response: { 200: ref(RunResult, 'The answer'), ...errors(400, 401, 404, 422, 429, 502, 504) }
