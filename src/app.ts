@@ -122,6 +122,18 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         instance.decorate('hub', hub)
         hub.setPartialReply((messageId) => services.replies.partial(messageId))
         instance.addHook('onReady', async () => services.replies.start())
+        // Stored Idempotency-Key answers are kept a day.
+        const prune = () => {
+          try {
+            services.conversations.pruneIdempotencyKeys()
+          } catch (err) {
+            instance.log.error({ err }, 'pruning idempotency keys failed')
+          }
+        }
+        const pruning = setInterval(prune, 3600_000)
+        pruning.unref()
+        instance.addHook('onReady', async () => prune())
+        instance.addHook('onClose', async () => clearInterval(pruning))
         // Replies are cancelled and sockets told and closed before the server waits for connections to end.
         instance.addHook('preClose', async () => {
           await services.replies.stop()

@@ -297,3 +297,16 @@ t.test("document 004's chats", async (t) => {
   const after = await app.inject({ method: 'GET', url: `/api/v1/chat/${chat.chat_id}/messages`, headers: ada.auth })
   t.equal(after.statusCode, 404)
 })
+
+t.test('stored idempotent answers are forgotten after a day', async (t) => {
+  const app = await build(t)
+  const ada = await signUp(app)
+  const conv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: {} })).json()
+  await send(app, ada, conv.id, 'keyed', {}, { 'idempotency-key': 'old' })
+  await send(app, ada, conv.id, 'keyed', {}, { 'idempotency-key': 'new' })
+  const { idempotencyKeys } = await import('../src/db/schema.js')
+  const { eq } = await import('drizzle-orm')
+  app.database.db.update(idempotencyKeys).set({ createdAt: new Date(Date.now() - 25 * 3600_000).toISOString() }).where(eq(idempotencyKeys.key, 'old')).run()
+  t.equal(app.services.conversations.pruneIdempotencyKeys(), 1)
+  t.same(app.database.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).all(), [{ key: 'new' }])
+})

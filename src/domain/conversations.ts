@@ -139,6 +139,11 @@ export class ConversationService {
     this.idempotency = new IdempotencyService(db)
   }
 
+  /** Forgets stored idempotent answers past their time to live; returns how many. */
+  pruneIdempotencyKeys(): number {
+    return this.idempotency.prune()
+  }
+
   /** Who may see a conversation now: its participants and its workspace's members. */
   audience(tx: Tx, c: ConversationRow): string[] {
     const ids = new Set(
