@@ -161,3 +161,40 @@ t.test('files attach to messages, are readable by participants, and go with thei
   const lonelyGone = await app.inject({ method: 'GET', url: `/api/v1/files/${lonely.json()[0].fileid}`, headers: ada.auth })
   t.equal(lonelyGone.statusCode, 404)
 })
+
+t.test('deleting a workspace or a user takes their conversations and files along, and says so', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chatfiles-'))
+  const app = await build(t, { dataDir })
+  const admin = await signUp(app)
+  const ada = await signUp(app)
+  const bob = await signUp(app)
+  const { connect } = await import('./ws-helper.js')
+
+  const ws = (await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: ada.auth, payload: { name: 'Team' } })).json()
+  const conv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { workspace_id: ws.id, participant_ids: [bob.id] } })).json()
+  const up = await app.inject({ method: 'POST', url: `/api/v1/chat/${conv.id}/upload`, ...multipartFiles(ada.auth, [{ name: 'pic.png', bytes: PNG }]) })
+  t.equal(up.statusCode, 201)
+  t.equal(blobCount(dataDir), 1)
+
+  const watcher = await connect(app, { token: bob.token })
+  t.teardown(() => watcher.close())
+  watcher.send({ type: 'subscribe', conversation_id: conv.id })
+  await watcher.type('subscribed')
+
+  const del = await app.inject({ method: 'DELETE', url: `/api/v1/workspaces/${ws.id}`, headers: ada.auth })
+  t.equal(del.statusCode, 204)
+  t.match(await watcher.type('conversation_update'), { conversation_id: conv.id, action: 'deleted' }, 'watchers hear the conversation went')
+  t.equal(blobCount(dataDir), 0, 'its files went with it')
+
+  // A user's own uploads and the conversations they created go when an admin deletes them.
+  const own = await app.inject({ method: 'POST', url: '/api/v1/files/upload', ...multipartFiles(bob.auth, [{ name: 'doc.pdf', bytes: PDF }], 'file') })
+  t.equal(own.statusCode, 201, own.body)
+  const bobConv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: bob.auth, payload: { participant_ids: [ada.id] } })).json()
+  await app.inject({ method: 'POST', url: `/api/v1/chat/${bobConv.id}/upload`, ...multipartFiles(bob.auth, [{ name: 'pic.png', bytes: PNG }]) })
+  t.equal(blobCount(dataDir), 2)
+  const gone = await app.inject({ method: 'DELETE', url: `/api/v1/users/${bob.id}`, headers: admin.auth })
+  t.equal(gone.statusCode, 204)
+  t.equal(blobCount(dataDir), 0, "the user's files are gone from disk too")
+  const adaList = await app.inject({ method: 'GET', url: '/api/v1/conversations', headers: ada.auth })
+  t.equal(adaList.json().total, 0)
+})

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { conversationParticipants, conversations, workspaceMembers } from '../db/schema.js'
 import { DomainError } from './errors.js'
-import type { Tx } from './events.js'
+import type { DomainEvent, Tx } from './events.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
 
@@ -25,6 +25,45 @@ export function workspaceRole(db: Tx, workspaceId: string, userId: string): Work
     .from(workspaceMembers)
     .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
     .get()?.role
+}
+
+/** Who may see a conversation now: its participants and its workspace's members. */
+export function conversationAudience(db: Tx, c: { id: string; workspaceId: string | null }): string[] {
+  const ids = new Set(
+    db
+      .select({ id: conversationParticipants.userId })
+      .from(conversationParticipants)
+      .where(eq(conversationParticipants.conversationId, c.id))
+      .all()
+      .map((r) => r.id)
+  )
+  if (c.workspaceId) {
+    for (const r of db.select({ id: workspaceMembers.userId }).from(workspaceMembers).where(eq(workspaceMembers.workspaceId, c.workspaceId)).all()) {
+      ids.add(r.id)
+    }
+  }
+  return [...ids]
+}
+
+/**
+ * Before deleting rows that take conversations with them (a workspace, a user): releases those
+ * conversations' files and builds their `conversation.deleted` events, so sockets and webhooks
+ * hear of them and no blob is left behind. Run it in the deleting transaction; `sweep` the blobs
+ * and publish the events after the commit.
+ */
+export function releaseConversations(
+  tx: Tx,
+  files: { releaseConversation(tx: Tx, conversationId: string): string[] },
+  conversationRows: { id: string; workspaceId: string | null }[],
+  actorId: string
+): { events: DomainEvent[]; blobs: string[] } {
+  const events: DomainEvent[] = []
+  const blobs: string[] = []
+  for (const c of conversationRows) {
+    events.push({ type: 'conversation.deleted', conversationId: c.id, actorId, audience: conversationAudience(tx, c) })
+    blobs.push(...files.releaseConversation(tx, c.id))
+  }
+  return { events, blobs }
 }
 
 /** Whether a user may see a conversation (without throwing). */

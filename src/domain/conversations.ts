@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
-import { type ConversationAccess, conversationAccess, type ConversationRow, workspaceRole } from './access.js'
+import { type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { Attachment, ConversationView, DomainEvent, EventBus, MessageView, Outbox, Tx } from './events.js'
@@ -146,20 +146,7 @@ export class ConversationService {
 
   /** Who may see a conversation now: its participants and its workspace's members. */
   audience(tx: Tx, c: ConversationRow): string[] {
-    const ids = new Set(
-      tx
-        .select({ id: conversationParticipants.userId })
-        .from(conversationParticipants)
-        .where(eq(conversationParticipants.conversationId, c.id))
-        .all()
-        .map((r) => r.id)
-    )
-    if (c.workspaceId) {
-      for (const r of tx.select({ id: workspaceMembers.userId }).from(workspaceMembers).where(eq(workspaceMembers.workspaceId, c.workspaceId)).all()) {
-        ids.add(r.id)
-      }
-    }
-    return [...ids]
+    return conversationAudience(tx, c)
   }
 
   /** Throws CONVERSATION_NOT_FOUND unless the user may see the conversation. */

@@ -339,6 +339,11 @@ export class FileService {
     return [...new Set(rows.filter((r) => !keep.has(r.id)).map((r) => r.sha256))]
   }
 
+  /** The blobs of a user's files, for `sweep` after the user's rows are gone. */
+  blobsOwnedBy(tx: Tx, userId: string): string[] {
+    return tx.select({ sha256: files.sha256 }).from(files).where(eq(files.ownerId, userId)).all().map((r) => r.sha256)
+  }
+
   /** Removes the blobs no row uses any more. */
   sweep(shas: string[]): void {
     for (const sha of new Set(shas)) {

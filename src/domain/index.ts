@@ -38,14 +38,14 @@ export interface ServiceDeps {
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
   const outbox = deps.outbox ?? new WebhookOutbox()
-  const users = new UserService(deps.db, deps.events, outbox)
-  const apiKeys = new ApiKeyService(deps.db)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
-  const health = new HealthService(deps.db, deps.version)
-  const workspaces = new WorkspaceService(deps.db, deps.events, outbox)
   const files = new FileService(deps.db, deps.blobs ?? noBlobStore, {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })
+  const users = new UserService(deps.db, deps.events, outbox, files)
+  const apiKeys = new ApiKeyService(deps.db)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
+  const health = new HealthService(deps.db, deps.version)
+  const workspaces = new WorkspaceService(deps.db, deps.events, outbox, files)
   const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
   const chats = new ChatService(deps.db, conversations, files)
   const wsTickets = new WsTicketService(deps.db)

@@ -1,12 +1,14 @@
 import { and, asc, count, desc, eq, like, ne, or, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
-import { users } from '../db/schema.js'
+import { conversations, users } from '../db/schema.js'
 import { nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isAdmin, type Principal } from './principal.js'
 import type { EventBus, Outbox } from './events.js'
+import { releaseConversations } from './access.js'
+import type { FileService } from './files.js'
 
 export type UserRow = typeof users.$inferSelect
 
@@ -64,7 +66,8 @@ export class UserService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
-    private readonly outbox: Outbox
+    private readonly outbox: Outbox,
+    private readonly files: Pick<FileService, 'releaseConversation' | 'sweep' | 'blobsOwnedBy'>
   ) {}
 
   findById(id: string): UserRow | undefined {
@@ -141,7 +144,18 @@ export class UserService {
     this.requireAdmin(p)
     const user = this.require(userId)
     if (user.role === 'admin') this.guardLastAdmin(user.id)
-    this.db.delete(users).where(eq(users.id, userId)).run()
+    // The conversations they created and the files they own go with them: release the files and
+    // tell the conversations' watchers.
+    const done = this.db.transaction((tx) => {
+      const convs = tx.select({ id: conversations.id, workspaceId: conversations.workspaceId }).from(conversations).where(eq(conversations.creatorId, userId)).all()
+      const released = releaseConversations(tx, this.files, convs, p.userId)
+      const owned = this.files.blobsOwnedBy(tx, userId)
+      tx.delete(users).where(eq(users.id, userId)).run()
+      for (const e of released.events) this.outbox.record(tx, e)
+      return { events: released.events, blobs: [...released.blobs, ...owned] }
+    })
+    this.files.sweep(done.blobs)
+    for (const e of done.events) this.events.publish(e)
   }
 
   requireAdmin(p: Principal): void {

@@ -1,7 +1,7 @@
 import { posix } from 'node:path'
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
-import { assistants, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
+import { assistants, conversations, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { DomainEvent, EventBus, Outbox, Tx, WorkspaceData } from './events.js'
@@ -9,6 +9,8 @@ import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagi
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
 import { assistantVisibleTo } from './assistants.js'
+import { releaseConversations } from './access.js'
+import type { FileService } from './files.js'
 
 export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
 export type WorkspaceStatus = 'new' | 'active' | 'archived'
@@ -116,7 +118,8 @@ export class WorkspaceService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
-    private readonly outbox: Outbox
+    private readonly outbox: Outbox,
+    private readonly files: Pick<FileService, 'releaseConversation' | 'sweep'>
   ) {}
 
   // ---- access, for this and other services -------------------------------------------------
@@ -232,12 +235,17 @@ export class WorkspaceService {
       const role = this.requireRole(tx, workspaceId, p.userId, 'read')
       if (role !== 'owner') throw new DomainError('NOT_WORKSPACE_OWNER', 'Only the owner of this workspace can delete it')
       const audience = this.memberIds(tx, workspaceId)
+      // Its conversations go with it: their files are released and their watchers told.
+      const convs = tx.select({ id: conversations.id, workspaceId: conversations.workspaceId }).from(conversations).where(eq(conversations.workspaceId, workspaceId)).all()
+      const released = releaseConversations(tx, this.files, convs, p.userId)
       tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
       const e = { type: 'workspace.deleted' as const, workspaceId, actorId: p.userId, audience }
+      for (const ce of released.events) this.outbox.record(tx, ce)
       this.outbox.record(tx, e)
-      return e
+      return { events: [...released.events, e], blobs: released.blobs }
     })
-    this.events.publish(event)
+    this.files.sweep(event.blobs)
+    for (const e of event.events) this.events.publish(e)
   }
 
   // ---- members ----------------------------------------------------------------------------
