@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { refreshTokenFamilies, refreshTokens, users } from '../db/schema.js'
 import { isoIn, newId, nowIso } from './clock.js'
@@ -50,6 +50,9 @@ export function randomToken(prefix: string): string {
 }
 
 export class AuthService {
+  /** Every authenticated request reads its session: the statement is prepared once. */
+  private readonly sessionById
+
   constructor(
     private readonly db: Db,
     private readonly signer: TokenSigner,
@@ -57,7 +60,13 @@ export class AuthService {
     private readonly apiKeys: ApiKeyService,
     private readonly events: EventBus,
     private readonly outbox: Outbox
-  ) {}
+  ) {
+    this.sessionById = db
+      .select({ revokedAt: refreshTokenFamilies.revokedAt, userId: refreshTokenFamilies.userId })
+      .from(refreshTokenFamilies)
+      .where(eq(refreshTokenFamilies.id, sql.placeholder('id')))
+      .prepare()
+  }
 
   /** Creates an account. The first account registered is an admin. */
   async register(input: RegisterInput): Promise<UserView> {
@@ -196,11 +205,7 @@ export class AuthService {
     if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
       throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
     }
-    const family = this.db
-      .select({ revokedAt: refreshTokenFamilies.revokedAt, userId: refreshTokenFamilies.userId })
-      .from(refreshTokenFamilies)
-      .where(eq(refreshTokenFamilies.id, claims.sid))
-      .get()
+    const family = this.sessionById.get({ id: claims.sid })
     if (!family || family.revokedAt || family.userId !== claims.sub) {
       throw new DomainError('INVALID_TOKEN', 'Session has ended; sign in again')
     }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, like, ne, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, like, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { conversations, users } from '../db/schema.js'
 import { nowIso } from './clock.js'
@@ -68,10 +68,15 @@ export class UserService {
     private readonly events: EventBus,
     private readonly outbox: Outbox,
     private readonly files: Pick<FileService, 'releaseConversation' | 'sweep' | 'blobsOwnedBy'>
-  ) {}
+  ) {
+    this.byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
+  }
+
+  /** Read on every authenticated request: prepared once. */
+  private readonly byId
 
   findById(id: string): UserRow | undefined {
-    return this.db.select().from(users).where(eq(users.id, id)).get()
+    return this.byId.get({ id })
   }
 
   findByEmail(email: string): UserRow | undefined {
