@@ -50,6 +50,19 @@ t.test('/internal/metrics is Prometheus text and its counters move with traffic'
   t.equal(counter(later, 'ws_frames_total', { direction: 'in', type: 'ping' }), 1)
   t.equal(counter(later, 'ws_frames_total', { direction: 'out', type: 'pong' }), 1)
   t.equal(counter(later, 'messages_created_total', { role: 'user' }), 1)
+  // A fan-out to several sockets is counted per socket.
+  const ws2 = await connect(app, { token: acct.token })
+  for (const c of [ws, ws2]) {
+    c.send({ type: 'subscribe', conversation_id: conv.id })
+    await c.type('subscribed')
+  }
+  await app.inject({ method: 'POST', url: `/api/v1/conversations/${conv.id}/messages`, headers: acct.auth, payload: { content: 'to both' } })
+  await ws.type('message.created')
+  await ws2.type('message.created')
+  const fanned = (await app.inject({ method: 'GET', url: '/internal/metrics' })).body
+  t.equal(counter(fanned, 'ws_frames_total', { direction: 'out', type: 'message.created' }), 2)
+  ws2.close()
+  await ws2.closed
   ws.close()
   await ws.closed
   await new Promise((r) => setTimeout(r, 50))

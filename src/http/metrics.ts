@@ -29,7 +29,7 @@ export default fp(
     app.hub.setObserver({
       connectionOpened: () => metrics.wsConnections.inc(),
       connectionClosed: () => metrics.wsConnections.dec(),
-      frame: (direction, type) => metrics.wsFrames.inc({ direction, type })
+      frame: (direction, type, count) => metrics.wsFrames.inc({ direction, type }, count)
     })
 
     app.services.replies.setObserver({

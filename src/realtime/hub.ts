@@ -14,7 +14,8 @@ import type { Principal } from '../domain/principal.js'
 export interface HubObserver {
   connectionOpened?(): void
   connectionClosed?(): void
-  frame?(direction: 'in' | 'out', type: string): void
+  /** `count` frames of a type went in or out (a fan-out is reported once, not per socket). */
+  frame?(direction: 'in' | 'out', type: string, count: number): void
   slowConsumerDropped?(): void
 }
 
@@ -183,7 +184,7 @@ export class Hub {
     }
     const type = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { type?: unknown }).type : undefined
     if (typeof type !== 'string') return this.error(conn, 'INVALID_FRAME', 'A frame needs a string "type"')
-    this.opts.observer?.frame?.('in', type)
+    this.opts.observer?.frame?.('in', type, 1)
     const checker = checkers.get(type)
     if (!checker) return this.error(conn, 'UNKNOWN_FRAME_TYPE', `Unknown frame type "${type}"`)
     const requestId = typeof (parsed as { request_id?: unknown }).request_id === 'string' ? ((parsed as { request_id: string }).request_id) : undefined
@@ -315,7 +316,9 @@ export class Hub {
     if (!set) return
     const seq = this.currentSeq(conversationId)
     const data = JSON.stringify({ type: 'presence', conversation_id: conversationId, seq, user_id: userId, status })
-    for (const c of set) if (c !== except) this.sendRaw(c, data, 'presence')
+    const tally = { n: 0 }
+    for (const c of set) if (c !== except) this.sendRaw(c, data, 'presence', tally)
+    this.report('presence', tally)
   }
 
   private onTyping(conn: Connection, f: { conversation_id: string; is_typing?: boolean }): void {
@@ -330,9 +333,11 @@ export class Hub {
       user_id: userId,
       is_typing: f.is_typing ?? true
     })
+    const tally = { n: 0 }
     for (const c of this.byConversation.get(f.conversation_id) ?? []) {
-      if (c.principal?.userId !== userId) this.sendRaw(c, data, 'typing')
+      if (c.principal?.userId !== userId) this.sendRaw(c, data, 'typing', tally)
     }
+    this.report('typing', tally)
   }
 
   private onRead(conn: Connection, f: Static<typeof ReadClientFrame>): void {
@@ -403,6 +408,7 @@ export class Hub {
     const allowed = new Set(audience)
     const subscribers = this.byConversation.get(conversationId)
     const data = JSON.stringify(frame)
+    const tally = { n: 0 }
     if (subscribers) {
       for (const c of subscribers) {
         if (c === except || !c.principal || !allowed.has(c.principal.userId)) continue
@@ -411,22 +417,27 @@ export class Hub {
           if (seq <= sub.lastSeq) continue // already replayed
           sub.lastSeq = seq
         }
-        this.sendRaw(c, data, frame.type)
+        this.sendRaw(c, data, frame.type, tally)
       }
     }
+    this.report(frame.type, tally)
     if (notifyOthers) {
       const note = JSON.stringify({ type: 'conversation_update', conversation_id: conversationId, seq: seq ?? 0, action: 'new_message' })
+      const notes = { n: 0 }
       for (const userId of allowed) {
         for (const c of this.byUser.get(userId) ?? []) {
-          if (!c.subscriptions.has(conversationId)) this.sendRaw(c, note, 'conversation_update')
+          if (!c.subscriptions.has(conversationId)) this.sendRaw(c, note, 'conversation_update', notes)
         }
       }
+      this.report('conversation_update', notes)
     }
   }
 
   private toUsers(userIds: string[], frame: Record<string, unknown> & { type: string }): void {
     const data = JSON.stringify(frame)
-    for (const userId of new Set(userIds)) for (const c of this.byUser.get(userId) ?? []) this.sendRaw(c, data, frame.type)
+    const tally = { n: 0 }
+    for (const userId of new Set(userIds)) for (const c of this.byUser.get(userId) ?? []) this.sendRaw(c, data, frame.type, tally)
+    this.report(frame.type, tally)
   }
 
   private currentSeq(conversationId: string): number {
@@ -450,8 +461,11 @@ export class Hub {
     this.sendRaw(conn, JSON.stringify(frame), frame.type)
   }
 
-  /** A socket that cannot keep up is dropped instead of buffering without bound. */
-  private sendRaw(conn: Connection, data: string, type: string): void {
+  /**
+   * Sends to one socket. A socket that cannot keep up is dropped instead of buffering without
+   * bound. With a `tally`, the frame is counted there (a fan-out reports its total once).
+   */
+  private sendRaw(conn: Connection, data: string, type: string, tally?: { n: number }): void {
     const ws = conn.ws
     if (ws.readyState !== OPEN) return
     if (ws.bufferedAmount + data.length > this.opts.maxBufferedBytes) {
@@ -464,6 +478,11 @@ export class Hub {
       return
     }
     ws.send(data)
-    this.opts.observer?.frame?.('out', type)
+    if (tally) tally.n++
+    else this.opts.observer?.frame?.('out', type, 1)
+  }
+
+  private report(type: string, tally: { n: number }): void {
+    if (tally.n > 0) this.opts.observer?.frame?.('out', type, tally.n)
   }
 }
