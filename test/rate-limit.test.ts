@@ -29,6 +29,18 @@ t.test('a burst past the auth limit gets exactly the configured number of answer
   }
 })
 
+t.test('a concurrent burst of real sign-ins: exactly the configured number succeed, the rest get 429', async (t) => {
+  const app = await build(t, { rateLimitAuthMax: 5, rateLimitMax: 0 })
+  const acct = await signUp(app, 'burst@example.com')
+  // signUp spent two of the five (register and login).
+  const burst = await Promise.all(
+    Array.from({ length: 10 }, () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: acct.email, password: 'correct horse battery' } }))
+  )
+  const codes = burst.map((r) => r.statusCode).sort()
+  t.same(codes, [200, 200, 200, 429, 429, 429, 429, 429, 429, 429])
+  for (const r of burst.filter((r) => r.statusCode === 429)) t.equal(v1Error(r).error_code, 'RATE_LIMITED')
+})
+
 t.test('the API limit counts per user, apart from other users and from anonymous callers', async (t) => {
   const app = await build(t, { rateLimitMax: 4, rateLimitAuthMax: 0 })
   const a = await signUp(app)

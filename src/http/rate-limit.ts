@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -11,6 +12,35 @@ export const AUTH_RATE_LIMITED_ROUTES = new Set<string>(['/api/v1/auth/register'
 
 /** Paths never limited: monitors, the docs and the OpenAPI document. */
 const UNLIMITED_PREFIXES = ['/internal/', '/docs', '/openapi.json']
+
+type IncrCallback = (err: Error | null, res?: { current: number; ttl: number }) => void
+interface StoreLike {
+  incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void
+  child(routeOptions: unknown): StoreLike
+}
+const LocalStore = createRequire(import.meta.url)('@fastify/rate-limit/store/LocalStore') as new (
+  continueExceeding?: boolean,
+  exponentialBackoff?: boolean,
+  cache?: number
+) => StoreLike
+
+/**
+ * @fastify/rate-limit's LocalStore hands every caller the same mutable counter object, and the
+ * plugin reads it a microtask later: in a concurrent burst each request then sees the final count
+ * and all of them are refused. This store gives each caller a snapshot, so exactly `max` pass.
+ */
+class SnapshotStore implements StoreLike {
+  private readonly inner: StoreLike
+  constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean } | StoreLike = {}) {
+    this.inner = 'incr' in options ? options : new LocalStore((options as { continueExceeding?: boolean }).continueExceeding, (options as { exponentialBackoff?: boolean }).exponentialBackoff, 5000)
+  }
+  incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void {
+    this.inner.incr(key, (err, res) => cb(err, res && { current: res.current, ttl: res.ttl }), timeWindow, max)
+  }
+  child(routeOptions: unknown): StoreLike {
+    return new SnapshotStore(this.inner.child(routeOptions))
+  }
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,6 +97,7 @@ export default fp(
     await app.register(rateLimit, {
       global: true,
       timeWindow: 60_000,
+      store: SnapshotStore as never,
       keyGenerator: (request) => {
         if (classOf(request) === 'auth') return `auth:${request.ip}`
         const user = userOf(request)
