@@ -59,20 +59,11 @@ export const CreateAssistantRequest = Type.Object(
   { $id: 'CreateAssistantRequest', additionalProperties: false }
 )
 
-export const UpdateAssistantRequest = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(NullableText(2000)),
-    personality: Type.Optional(NullableText(2000)),
-    system_prompt: Type.Optional(NullableText(20000)),
-    tools: Type.Optional(ToolIds),
-    model: Type.Optional(ModelName),
-    temperature: Type.Optional(Temperature),
-    status: Type.Optional(ref(AssistantStatus)),
-    category: Type.Optional(NullableText(64))
-  },
-  { $id: 'UpdateAssistantRequest', additionalProperties: false, description: 'The fields to change; the others keep their values.' }
-)
+export const UpdateAssistantRequest = Type.Partial(Type.Omit(CreateAssistantRequest, []), {
+  $id: 'UpdateAssistantRequest',
+  additionalProperties: false,
+  description: 'The fields to change; the others keep their values.'
+})
 
 export const ListAssistantsQuery = Type.Composite([
   PageQuery,

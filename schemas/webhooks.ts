@@ -1,17 +1,9 @@
 import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
 
-/** The events a webhook can subscribe to (document 002). */
-export const WEBHOOK_EVENT_NAMES = [
-  'conversation.created',
-  'conversation.updated',
-  'message.received',
-  'assistant.status_changed',
-  'user.created',
-  'user.updated'
-] as const
+import { WEBHOOK_EVENTS } from '../src/domain/webhooks.js'
 
-export const WebhookEventName = StringEnum(WEBHOOK_EVENT_NAMES, { $id: 'WebhookEventName', description: 'An event a webhook can subscribe to.' })
+export const WebhookEventName = StringEnum(WEBHOOK_EVENTS, { $id: 'WebhookEventName', description: 'An event a webhook can subscribe to.' })
 
 const WebhookUrl = Type.String({
   format: 'uri',

@@ -1,42 +1,15 @@
-import { mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { build, signUp, v1Error } from './helper.js'
+import { multipartFiles, storedFiles } from './multipart.js'
 
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'), Buffer.alloc(64)])
 const PDF = Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1')
 
-/** A multipart body with several files in the `files` field. */
-function multipartFiles(auth: Record<string, string>, files: { name: string; bytes: Buffer }[], field = 'files') {
-  const boundary = '----chat' + Math.random().toString(16).slice(2)
-  const parts = files.map((f) =>
-    Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-      f.bytes,
-      Buffer.from('\r\n')
-    ])
-  )
-  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
-
 function blobCount(dataDir: string): number {
-  let n = 0
-  const walk = (dir: string) => {
-    let names: string[] = []
-    try {
-      names = readdirSync(dir)
-    } catch {
-      return
-    }
-    for (const name of names) {
-      const p = join(dir, name)
-      if (statSync(p).isDirectory()) walk(p)
-      else n++
-    }
-  }
-  walk(join(dataDir, 'files'))
-  return n
+  return storedFiles(dataDir).length
 }
 
 t.test('chat files: upload several, list, download, delete; strangers get 404', async (t) => {

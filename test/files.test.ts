@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -8,6 +8,7 @@ import { conversationParticipants, conversations, messageFiles, messages } from 
 import { newId, nowIso } from '../src/domain/clock.js'
 import type { IncomingFile } from '../src/domain/files.js'
 import { build, signUp, v1Error } from './helper.js'
+import { multipartFiles, storedFiles } from './multipart.js'
 
 const MB = 1024 * 1024
 const PNG_HEAD = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex')
@@ -31,34 +32,7 @@ function* bytes(head: Buffer, size: number, fill: Buffer = Buffer.alloc(1)): Gen
 
 /** A multipart/form-data request streaming one file. */
 function multipart(auth: Record<string, string>, filename: string, content: Iterable<Buffer> | Buffer, field = 'file') {
-  const boundary = '----test' + Math.random().toString(16).slice(2)
-  const chunks = Buffer.isBuffer(content) ? [content] : content
-  function* body() {
-    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`)
-    yield* chunks
-    yield Buffer.from(`\r\n--${boundary}--\r\n`)
-  }
-  return { payload: Readable.from(body()), headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
-
-function storedFiles(dataDir: string): string[] {
-  const root = join(dataDir, 'files')
-  const out: string[] = []
-  const walk = (dir: string) => {
-    let names: string[] = []
-    try {
-      names = readdirSync(dir)
-    } catch {
-      return
-    }
-    for (const n of names) {
-      const p = join(dir, n)
-      if (statSync(p).isDirectory()) walk(p)
-      else out.push(p.slice(root.length + 1))
-    }
-  }
-  walk(root)
-  return out
+  return multipartFiles(auth, [{ name: filename, bytes: content }], field)
 }
 
 t.test('uploads at and over each limit: at the limit is stored, one byte more is a 413 that leaves nothing behind', async (t) => {

@@ -27,6 +27,11 @@ export interface ChatMessageView {
   timestamp: string
 }
 
+/** Errors speak of chats, not conversations. */
+function chatError(e: unknown): unknown {
+  return isDomainError(e) && e.code === 'CONVERSATION_NOT_FOUND' ? new DomainError('CHAT_NOT_FOUND', 'Chat not found') : e
+}
+
 function chatView(c: ConversationRow, files: FileView[]): ChatView {
   return {
     chat_id: c.id,
@@ -93,7 +98,9 @@ export class ChatService {
   }
 
   upload(p: Principal, chatId: string, parts: AsyncIterable<IncomingFile>): Promise<FileView[]> {
-    return this.asChatAsync(() => this.files.uploadToConversation(p, chatId, parts))
+    return this.files.uploadToConversation(p, chatId, parts).catch((e: unknown) => {
+      throw chatError(e)
+    })
   }
 
   listFiles(p: Principal, chatId: string, q: PageQuery): Page<FileView> {
@@ -112,22 +119,12 @@ export class ChatService {
     return this.files.listForConversation(p, chatId, { page: 1, size: 100 }).items
   }
 
-  private async asChatAsync<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn()
-    } catch (e) {
-      if (isDomainError(e) && e.code === 'CONVERSATION_NOT_FOUND') throw new DomainError('CHAT_NOT_FOUND', 'Chat not found')
-      throw e
-    }
-  }
-
   /** Speaks of chats, not conversations, in errors. */
   private asChat<T>(fn: () => T): T {
     try {
       return fn()
     } catch (e) {
-      if (isDomainError(e) && e.code === 'CONVERSATION_NOT_FOUND') throw new DomainError('CHAT_NOT_FOUND', 'Chat not found')
-      throw e
+      throw chatError(e)
     }
   }
 }

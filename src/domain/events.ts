@@ -103,6 +103,11 @@ export type DomainEvent =
 
 export type DomainEventType = DomainEvent['type']
 
+/** Whether an event may reach a user: an event with an audience reaches only the users in it. */
+export function reaches(e: DomainEvent, userId: string): boolean {
+  return 'audience' in e ? e.audience.includes(userId) : e.userId === userId
+}
+
 export type EventListener = (event: DomainEvent) => void
 
 export interface EventBus {

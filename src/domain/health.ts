@@ -7,6 +7,14 @@ export interface DatabaseHealth {
   detail?: string
 }
 
+/** The state of the service: healthy only when every component is. */
+export interface HealthReport {
+  healthy: boolean
+  version: string
+  uptime_seconds: number
+  components: { database: DatabaseHealth }
+}
+
 export class HealthService {
   private readonly startedAt = Date.now()
 
@@ -17,6 +25,11 @@ export class HealthService {
 
   uptimeSeconds(): number {
     return Math.round((Date.now() - this.startedAt) / 100) / 10
+  }
+
+  report(): HealthReport {
+    const database = this.database()
+    return { healthy: database.status === 'ok', version: this.version, uptime_seconds: this.uptimeSeconds(), components: { database } }
   }
 
   database(): DatabaseHealth {

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm'
 import { BUILTIN_TOOLS, builtinRunnable, builtinTool, isBuiltinName } from '../ai/tools/builtin.js'
 import { httpRunnable } from '../ai/tools/http.js'
-import type { RunnableTool } from '../ai/tools/types.js'
+import type { RunnableTool, ToolDefinition } from '../ai/tools/types.js'
 import type { Db } from '../db/index.js'
 import { tools } from '../db/schema.js'
 import { AddressNotAllowedError, assertPublicUrlSyntax } from '../net/address-guard.js'
@@ -13,13 +13,7 @@ import { isAdmin, type Principal } from './principal.js'
 type ToolRow = typeof tools.$inferSelect
 type HttpMethod = ToolRow['method']
 
-export interface ToolView {
-  id: string
-  name: string
-  description: string
-  category: string
-  parameters: Record<string, unknown>
-  kind: 'builtin' | 'http'
+export interface ToolView extends ToolDefinition {
   url?: string
   method?: HttpMethod
   created_at: string | null

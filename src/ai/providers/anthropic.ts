@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import type { ContentBlockParam, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
-import { abortError, toModelError } from './errors.js'
+import { endOfStream, toModelError } from './errors.js'
 
 export interface AnthropicProviderOptions {
   apiKey: string
@@ -142,15 +142,6 @@ export class AnthropicProvider implements ModelProvider {
       yield { type: 'error', error: toModelError(err, this.id, signal) }
       return
     }
-    if (signal?.aborted) {
-      yield { type: 'error', error: abortError(signal) }
-      return
-    }
-    if (!stopped) {
-      yield { type: 'error', error: { code: 'provider_error', message: `${this.id}: the stream ended before the reply was finished` } }
-      return
-    }
-    for (const call of calls) yield { type: 'tool_call', call }
-    yield { type: 'done', finishReason: calls.length ? 'tool_calls' : finishReasonOf(stopReason), usage }
+    yield* endOfStream(this.id, signal, stopped, calls, finishReasonOf(stopReason), usage)
   }
 }

@@ -1,4 +1,4 @@
-import type { ModelError } from '../types.js'
+import type { FinishReason, ModelError, StreamEvent, ToolCall, Usage } from '../types.js'
 
 interface ApiErrorLike {
   name?: string
@@ -76,4 +76,28 @@ export function abortError(signal: AbortSignal): ModelError {
   return reason?.name === 'TimeoutError'
     ? { code: 'timeout', message: 'The model did not finish in time' }
     : { code: 'cancelled', message: 'The reply was cancelled' }
+}
+
+/**
+ * How a vendor stream ends, the same for every provider: an aborted or cut-off stream is an
+ * error; otherwise the tool calls it made, then `done`.
+ */
+export function* endOfStream(
+  provider: string,
+  signal: AbortSignal | undefined,
+  finished: boolean,
+  calls: ToolCall[],
+  finishReason: FinishReason,
+  usage?: Usage
+): Generator<StreamEvent> {
+  if (signal?.aborted) {
+    yield { type: 'error', error: abortError(signal) }
+    return
+  }
+  if (!finished) {
+    yield { type: 'error', error: { code: 'provider_error', message: `${provider}: the stream ended before the reply was finished` } }
+    return
+  }
+  for (const call of calls) yield { type: 'tool_call', call }
+  yield { type: 'done', finishReason: calls.length ? 'tool_calls' : finishReason, usage }
 }

@@ -1,7 +1,7 @@
 import OpenAI from 'openai'
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
-import { abortError, toModelError } from './errors.js'
+import { endOfStream, toModelError } from './errors.js'
 
 export interface OpenAIProviderOptions {
   /** `openai`, `groq`, or another name for an OpenAI-compatible server. */
@@ -112,16 +112,8 @@ export class OpenAIProvider implements ModelProvider {
       yield { type: 'error', error: toModelError(err, this.id, signal) }
       return
     }
-    // The SDK ends the iteration quietly when the signal fires.
-    if (signal?.aborted) {
-      yield { type: 'error', error: abortError(signal) }
-      return
-    }
-    if (!finish) {
-      yield { type: 'error', error: { code: 'provider_error', message: `${this.id}: the stream ended before the reply was finished` } }
-      return
-    }
-    for (const call of [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c)) yield { type: 'tool_call', call }
-    yield { type: 'done', finishReason: calls.size ? 'tool_calls' : finishReasonOf(finish), usage }
+    // The SDK ends the iteration quietly when the signal fires: endOfStream reports the abort.
+    const ordered = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c)
+    yield* endOfStream(this.id, signal, Boolean(finish), ordered, finishReasonOf(finish ?? null), usage)
   }
 }

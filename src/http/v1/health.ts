@@ -26,14 +26,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (_request, reply) => {
-      const database = health.database()
-      const status = database.status === 'ok' ? ('ok' as const) : ('degraded' as const)
-      return reply.code(status === 'ok' ? 200 : 503).send({
-        status,
-        version: health.version,
-        uptime_seconds: health.uptimeSeconds(),
+      const r = health.report()
+      return reply.code(r.healthy ? 200 : 503).send({
+        status: r.healthy ? 'ok' : 'degraded',
+        version: r.version,
+        uptime_seconds: r.uptime_seconds,
         timestamp: new Date().toISOString(),
-        components: { database }
+        components: r.components
       })
     }
   )

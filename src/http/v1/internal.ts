@@ -17,12 +17,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (_request, reply) => {
-      const db = health.database()
-      return reply.code(db.status === 'ok' ? 200 : 503).send({
-        status: db.status === 'ok' ? 'healthy' : 'unhealthy',
-        database: db.status,
-        version: health.version,
-        uptime_seconds: health.uptimeSeconds()
+      const r = health.report()
+      return reply.code(r.healthy ? 200 : 503).send({
+        status: r.healthy ? 'healthy' : 'unhealthy',
+        database: r.components.database.status,
+        version: r.version,
+        uptime_seconds: r.uptime_seconds
       })
     }
   )

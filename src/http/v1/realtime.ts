@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, ref } from '../../../schemas/common.js'
 import { WsTicket } from '../../../schemas/frames.js'
-import { DomainError } from '../../domain/errors.js'
 import type { Principal } from '../../domain/principal.js'
 import { bearerToken, principalOf } from '../auth.js'
 
@@ -50,10 +49,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 200 })) })
       }
     },
-    (socket, request) => {
-      if (!app.hub) throw new DomainError('NOT_FOUND', 'Real-time stream is not available')
-      app.hub.accept(socket, request.principal)
-    }
+    (socket, request) => app.hub.accept(socket, request.principal)
   )
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SendResult } from '../../domain/conversations.js'
-import type { DomainEvent } from '../../domain/events.js'
+import { type DomainEvent, reaches } from '../../domain/events.js'
 import type { Principal } from '../../domain/principal.js'
 import { eventFrame } from '../../realtime/frames.js'
 
@@ -21,8 +21,7 @@ export async function streamReply(
   let write: ((e: DomainEvent) => void) | undefined
   // Listen before sending, so nothing of the reply can be missed.
   const unsubscribe = app.services.events.subscribe((e) => {
-    if (!('conversationId' in e) || e.conversationId !== conversationId) return
-    if (!('audience' in e) || !e.audience.includes(p.userId)) return
+    if (!('conversationId' in e) || e.conversationId !== conversationId || !reaches(e, p.userId)) return
     if (write) write(e)
     else queued.push(e)
   })
