@@ -164,7 +164,13 @@ function cpuMeter(pid: number | undefined) {
     const wall = (performance.now() - wall0) / 1000
     const server = childCpuSeconds(pid) - server0
     const client = ownCpuSeconds() - client0
-    return { wall_s: round(wall, 3), server_cpu_s: round(server, 2), client_cpu_s: round(client, 2), server_busy: round(server / wall, 2), client_busy: round(client / wall, 2) }
+    return {
+      wall_s: round(wall, 3),
+      server_cpu_s: round(server, 2),
+      client_cpu_s: round(client, 2),
+      server_busy: round(server / wall, 2),
+      client_busy: round(client / wall, 2)
+    }
   }
 }
 
@@ -507,8 +513,15 @@ class Session {
 
   /** Messages sent and fully delivered before measuring, not measured. */
   async warmUp(): Promise<void> {
-    const warm = (this.current = new Phase('w', settings.warmup, settings.sockets))
-    await within(`[${this.target.name}] warm-up`, PHASE_TIMEOUT_MS, Promise.all([this.sendAll(warm, settings.concurrency), warm.all]), () => warm.progress(), this.lost)
+    const warm = new Phase('w', settings.warmup, settings.sockets)
+    this.current = warm
+    await within(
+      `[${this.target.name}] warm-up`,
+      PHASE_TIMEOUT_MS,
+      Promise.all([this.sendAll(warm, settings.concurrency), warm.all]),
+      () => warm.progress(),
+      this.lost
+    )
     this.check(warm)
     this.current = null
   }
@@ -516,7 +529,8 @@ class Session {
   /** All messages with bounded concurrency; done when every socket has every message. */
   async throughput(): Promise<ThroughputRound> {
     const { name } = this.target
-    const tp = (this.current = new Phase('t', settings.messages, settings.sockets))
+    const tp = new Phase('t', settings.messages, settings.sockets)
+    this.current = tp
     const cpu = cpuMeter(this.target.pid)
     tp.firstSend = performance.now()
     let httpDone = 0
@@ -539,21 +553,25 @@ class Session {
     }
     this.throughputRounds.push(r)
     this.underLoad.push(tp.latencies)
-    console.log(`[${name}] throughput: ${r.messages_per_s} messages/s to all ${settings.sockets} sockets (server busy ${used.server_busy}, client busy ${used.client_busy})`)
+    console.log(
+      `[${name}] throughput: ${r.messages_per_s} messages/s to all ${settings.sockets} sockets (server busy ${used.server_busy}, client busy ${used.client_busy})`
+    )
     return r
   }
 
   /** One message at a time, the next once every socket has the previous one. */
   async latency(): Promise<void> {
     const { name } = this.target
-    const lat = (this.current = new Phase('l', settings.latencyMessages, settings.sockets))
+    const lat = new Phase('l', settings.latencyMessages, settings.sockets)
+    this.current = lat
     const cpu = cpuMeter(this.target.pid)
     await within(
       `[${name}] latency`,
       PHASE_TIMEOUT_MS,
       (async () => {
         for (let i = 0; i < lat.messages; i++) {
-          const start = (lat.sendStart[i] = performance.now())
+          const start = performance.now()
+          lat.sendStart[i] = start
           await Promise.all([this.target.send(this.agent, 'l', i), lat.complete(i)])
           this.fanout.push(lat.lastArrival - start)
         }
@@ -585,7 +603,10 @@ class Session {
     const concat = (parts: Float64Array[]) => {
       const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0))
       let at = 0
-      for (const p of parts) all.set(p, (at += p.length) - p.length)
+      for (const p of parts) {
+        all.set(p, at)
+        at += p.length
+      }
       return all
     }
     const fanout = Float64Array.from(this.fanout).sort()
@@ -637,7 +658,13 @@ function table(ours: TargetResult, baseline: TargetResult): string {
   ]
   const lines = [['metric', 'ours', 'baseline', 'ours/baseline'], ...rows.map(([m, o, b]) => [m, String(o), String(b), (o / b).toFixed(2)])]
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)))
-  return lines.map((l, r) => l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ') + (r === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n')
+  return lines
+    .map(
+      (l, r) =>
+        l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ') +
+        (r === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')
+    )
+    .join('\n')
 }
 
 /** The service's DATA_DIR, removed at the end however the run ends. */
@@ -649,10 +676,15 @@ async function main(): Promise<void> {
   if (limit !== undefined && limit < settings.sockets + 200) {
     throw new Error(`${settings.sockets} sockets need more open files than the limit of ${limit}: raise it first (ulimit -n ${settings.sockets * 2 + 1024})`)
   }
-  console.log(`settings: ${JSON.stringify(settings)}; ${cpus().length} cores; open-file limit ${limit ?? 'unknown'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(
+    `settings: ${JSON.stringify(settings)}; ${cpus().length} cores; open-file limit ${limit ?? 'unknown'}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`
+  )
 
   const loadAtStart = loadavg().map((l) => round(l))
-  const dataDir = (tempDir = mkdtempSync(join(tmpdir(), 'bench-realtime-')))
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-realtime-'))
+  tempDir = dataDir
   const sessions: Session[] = []
   try {
     const ours = new Session(await startOurs(dataDir))
@@ -686,7 +718,13 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       load_average_at_start: loadAtStart,
       load_average_at_end: loadavg().map((l) => round(l)),
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model, memory_gb: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}` },
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model,
+        memory_gb: round(totalmem() / 2 ** 30, 1),
+        node: process.version,
+        os: `${process.platform} ${release()}`
+      },
       settings,
       ours: o.result,
       baseline: b.result,
@@ -695,7 +733,7 @@ async function main(): Promise<void> {
     console.log(`\n${settings.sockets} sockets, frame ${o.result.frame_bytes} B (ours) / ${b.result.frame_bytes} B (baseline)\n`)
     console.log(table(o.result, b.result))
     mkdirSync(dirname(OUT), { recursive: true })
-    writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n')
+    writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`)
     console.log(`\nwritten to ${OUT}`)
   } finally {
     for (const s of sessions) await s.close().catch(() => {})
@@ -706,12 +744,20 @@ async function main(): Promise<void> {
 
 const deadline = setTimeout(() => {
   console.error(`bench: stopped after ${settings.timeoutMs} ms`)
-  void stopChildren().finally(() => (removeTempDir(), process.exit(2)))
+  void stopChildren().finally(() => {
+    removeTempDir()
+    process.exit(2)
+  })
 }, settings.timeoutMs)
 deadline.unref()
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void stopChildren().finally(() => (removeTempDir(), process.exit(130))))
+  process.on(signal, () => {
+    void stopChildren().finally(() => {
+      removeTempDir()
+      process.exit(130)
+    })
+  })
 }
 
 try {

@@ -5,8 +5,8 @@ export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'offli
 
 export const Model = Type.Object(
   {
-    id: Type.String({ description: 'The model as `provider:model`: what an assistant\'s `model` takes.', examples: ['openai:gpt-4o-mini'] }),
-    model_id: Type.String({ description: 'The vendor\'s own model name.' }),
+    id: Type.String({ description: "The model as `provider:model`: what an assistant's `model` takes.", examples: ['openai:gpt-4o-mini'] }),
+    model_id: Type.String({ description: "The vendor's own model name." }),
     model_api_source: ref(ModelProviderId),
     name: Type.String(),
     supports_tools: Type.Boolean(),
@@ -19,7 +19,12 @@ export const Model = Type.Object(
 export const ModelPage = PageOf(Model, 'ModelPage')
 export const ListModelsQuery = Type.Omit(PageQuery, ['sort'])
 
-const ModelField = Type.String({ minLength: 1, maxLength: 200, description: '`provider:model`; the default model when omitted.', examples: ['offline', 'anthropic:claude-sonnet-4-6'] })
+const ModelField = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: '`provider:model`; the default model when omitted.',
+  examples: ['offline', 'anthropic:claude-sonnet-4-6']
+})
 
 export const ChatCompletionInputMessage = Type.Object(
   {
@@ -91,7 +96,7 @@ export const RunRequest = Type.Object(
 
 export const ToolRun = Type.Object(
   {
-    id: Type.String({ description: 'The call\'s id, as the model gave it.' }),
+    id: Type.String({ description: "The call's id, as the model gave it." }),
     name: Type.String(),
     arguments: Type.String({ description: 'The arguments, as the JSON text the model produced.' }),
     result: Type.String({ description: 'What the tool returned (JSON text); `{"error": ...}` when it failed.' }),
@@ -119,7 +124,7 @@ export const RunResult = Type.Object(
 
 const PromptModel = {
   model: Type.Optional(ModelField),
-  modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Document 004\'s name for `model`.' }))
+  modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Document 004's name for `model`." }))
 }
 
 export const CompilePromptRequest = Type.Object(
@@ -177,7 +182,9 @@ export const UpdateParametersRequest = Type.Object(
   {
     prompt: Type.String({ minLength: 1, maxLength: 20_000, description: 'The text to read values from.' }),
     parameters: Type.Array(ref(PromptParameterInput), { minItems: 1, maxItems: 50 }),
-    template: Type.Optional(Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })),
+    template: Type.Optional(
+      Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })
+    ),
     ...PromptModel
   },
   { $id: 'UpdateParametersRequest', additionalProperties: false }
@@ -185,7 +192,7 @@ export const UpdateParametersRequest = Type.Object(
 
 export const UpdatedParameters = Type.Object(
   {
-    values: Type.Record(Type.String(), ParameterValue, { description: 'Each parameter\'s value, or null when the text does not give it.' }),
+    values: Type.Record(Type.String(), ParameterValue, { description: "Each parameter's value, or null when the text does not give it." }),
     filled_prompt: Type.Union([Type.String(), Type.Null()], { description: 'The template with the values put in, when a template was sent.' }),
     model: Type.String()
   },

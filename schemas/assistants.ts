@@ -10,7 +10,8 @@ export const AssistantStatus = StringEnum(ASSISTANT_STATUSES, {
 const ModelName = Type.String({
   minLength: 1,
   maxLength: 200,
-  description: 'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `groq:llama-3.3-70b-versatile`, `offline`); see `GET /api/v1/model`.',
+  description:
+    'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `groq:llama-3.3-70b-versatile`, `offline`); see `GET /api/v1/model`.',
   examples: ['offline', 'openai:gpt-4o-mini']
 })
 const ToolIds = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {

@@ -78,9 +78,7 @@ export const CreateConversationRequest = Type.Object(
     title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     initial_message: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32000 }))),
     workspace_id: Type.Optional(Nullable(Uuid)),
-    participant_ids: Type.Optional(
-      Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })
-    ),
+    participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })),
     is_ai: Type.Optional(Type.Boolean({ description: 'Defaults to true with an assistant or no other participant.' }))
   },
   { $id: 'CreateConversationRequest', additionalProperties: false }
@@ -91,10 +89,7 @@ export const UpdateConversationRequest = Type.Object(
   { $id: 'UpdateConversationRequest', additionalProperties: false }
 )
 
-export const ListConversationsQuery = Type.Composite([
-  PageQuery,
-  Type.Object({ assistant_id: Type.Optional(Uuid), workspace_id: Type.Optional(Uuid) })
-])
+export const ListConversationsQuery = Type.Composite([PageQuery, Type.Object({ assistant_id: Type.Optional(Uuid), workspace_id: Type.Optional(Uuid) })])
 
 export const ConversationIdParams = Type.Object({ conversation_id: Uuid })
 export const MessageIdParams = Type.Object({ conversation_id: Uuid, message_id: Uuid })
@@ -149,7 +144,7 @@ export const SendMessageHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key: the same key twice makes one thing and returns the first answer.' })
   ),
-  accept: Type.Optional(Type.String({ description: '`text/event-stream` streams the assistant\'s reply as Server-Sent Events.' }))
+  accept: Type.Optional(Type.String({ description: "`text/event-stream` streams the assistant's reply as Server-Sent Events." }))
 })
 
 export const IdempotencyHeaders = Type.Object({

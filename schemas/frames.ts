@@ -26,7 +26,11 @@ function frameId(type: string): string {
 
 // ---- client → server ----
 
-export const AuthFrame = frame('auth', { token: Type.String({ minLength: 1, maxLength: 4096 }) }, 'Authenticate with an access token or API key (when no header or ticket was used). Must come within a few seconds of connecting.')
+export const AuthFrame = frame(
+  'auth',
+  { token: Type.String({ minLength: 1, maxLength: 4096 }) },
+  'Authenticate with an access token or API key (when no header or ticket was used). Must come within a few seconds of connecting.'
+)
 export const SubscribeFrame = frame(
   'subscribe',
   {
@@ -37,8 +41,16 @@ export const SubscribeFrame = frame(
   'Receive the events of a conversation.'
 )
 export const UnsubscribeFrame = frame('unsubscribe', { conversation_id, request_id: Type.Optional(RequestId) }, 'Stop receiving the events of a conversation.')
-export const TypingClientFrame = frame('typing', { conversation_id, is_typing: Type.Optional(Type.Boolean({ default: true })) }, 'Tell the other subscribers that you are typing.')
-export const ReadClientFrame = frame('read', { conversation_id, seq: Type.Integer({ minimum: 0 }), request_id: Type.Optional(RequestId) }, 'Mark the conversation read up to a seq.')
+export const TypingClientFrame = frame(
+  'typing',
+  { conversation_id, is_typing: Type.Optional(Type.Boolean({ default: true })) },
+  'Tell the other subscribers that you are typing.'
+)
+export const ReadClientFrame = frame(
+  'read',
+  { conversation_id, seq: Type.Integer({ minimum: 0 }), request_id: Type.Optional(RequestId) },
+  'Mark the conversation read up to a seq.'
+)
 export const MessageSendFrame = frame(
   'message.send',
   {
@@ -72,8 +84,16 @@ export const SubscribedFrame = frame(
 export const UnsubscribedFrame = frame('unsubscribed', { conversation_id, request_id: Type.Optional(RequestId) }, 'Unsubscribed.')
 export const MessageCreatedFrame = frame('message.created', { conversation_id, seq: Seq, message: Message }, 'A new message.')
 export const MessageUpdatedFrame = frame('message.updated', { conversation_id, seq: Seq, message: Message }, 'A message was edited.')
-export const MessageDeletedFrame = frame('message.deleted', { conversation_id, seq: Seq, message: Message }, 'A message was deleted; `message` is its tombstone.')
-export const MessageAckFrame = frame('message.ack', { request_id: Type.Optional(RequestId), created: Type.Boolean(), message: Message }, 'Answer to `message.send`.')
+export const MessageDeletedFrame = frame(
+  'message.deleted',
+  { conversation_id, seq: Seq, message: Message },
+  'A message was deleted; `message` is its tombstone.'
+)
+export const MessageAckFrame = frame(
+  'message.ack',
+  { request_id: Type.Optional(RequestId), created: Type.Boolean(), message: Message },
+  'Answer to `message.send`.'
+)
 export const ConversationUpdateFrame = frame(
   'conversation_update',
   {
@@ -82,7 +102,7 @@ export const ConversationUpdateFrame = frame(
     action: Type.Unsafe<'created' | 'updated' | 'deleted' | 'new_message'>({ type: 'string', enum: ['created', 'updated', 'deleted', 'new_message'] }),
     title: Type.Optional(Type.Union([Type.String(), Type.Null()]))
   },
-  "A conversation of yours changed, or got a message while you were not subscribed to it."
+  'A conversation of yours changed, or got a message while you were not subscribed to it.'
 )
 export const TypingFrame = frame('typing', { conversation_id, seq: Seq, user_id: Uuid, is_typing: Type.Boolean() }, 'Someone is typing.')
 export const PresenceFrame = frame(
@@ -95,13 +115,21 @@ export const PresenceFrame = frame(
   },
   'Someone started or stopped watching the conversation.'
 )
-export const ReadFrame = frame('read', { conversation_id, seq: Seq, user_id: Uuid, last_read_seq: Type.Integer({ minimum: 0 }), request_id: Type.Optional(RequestId) }, "A participant's read mark moved.")
+export const ReadFrame = frame(
+  'read',
+  { conversation_id, seq: Seq, user_id: Uuid, last_read_seq: Type.Integer({ minimum: 0 }), request_id: Type.Optional(RequestId) },
+  "A participant's read mark moved."
+)
 export const MessageDeltaFrame = frame(
   'message.delta',
   { conversation_id, seq: Seq, message_id: Uuid, index: Type.Integer({ minimum: 0, description: 'Chunk index, from 0.' }), delta: Type.String() },
   "A chunk of an assistant's reply being streamed."
 )
-export const MessageCompletedFrame = frame('message.completed', { conversation_id, seq: Seq, message: Message }, "An assistant's reply is complete (or failed, or was cancelled: see `message.status`).")
+export const MessageCompletedFrame = frame(
+  'message.completed',
+  { conversation_id, seq: Seq, message: Message },
+  "An assistant's reply is complete (or failed, or was cancelled: see `message.status`)."
+)
 export const AssistantStatusFrame = frame(
   'assistant_status',
   {

@@ -1,10 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { ref, StringEnum, Timestamp } from './common.js'
 
-export const Health = Type.Object(
-  { status: Type.Literal('ok'), timestamp: Timestamp },
-  { $id: 'Health', additionalProperties: false }
-)
+export const Health = Type.Object({ status: Type.Literal('ok'), timestamp: Timestamp }, { $id: 'Health', additionalProperties: false })
 
 export const ComponentHealth = Type.Object(
   {

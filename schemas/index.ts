@@ -16,7 +16,22 @@ import * as webhooks from './webhooks.js'
 
 /** Every schema with an `$id`: added to Fastify with `addSchema`, named components in OpenAPI. */
 export function sharedSchemas(): TSchema[] {
-  const modules: Record<string, unknown>[] = [common, auth, users, apiKeys, health, workspaces, conversations, chat, { WsTicket }, webhooks, files, assistants, tools, ai]
+  const modules: Record<string, unknown>[] = [
+    common,
+    auth,
+    users,
+    apiKeys,
+    health,
+    workspaces,
+    conversations,
+    chat,
+    { WsTicket },
+    webhooks,
+    files,
+    assistants,
+    tools,
+    ai
+  ]
   const seen = new Map<string, TSchema>()
   for (const mod of modules) {
     for (const value of Object.values(mod)) {

@@ -19,7 +19,7 @@ export const HttpMethod = StringEnum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], 
 
 export const Tool = Type.Object(
   {
-    id: Type.String({ description: 'A built-in tool\'s name (`calculator`), or a custom tool\'s UUID.' }),
+    id: Type.String({ description: "A built-in tool's name (`calculator`), or a custom tool's UUID." }),
     name: Type.String({ description: 'The name the model calls it by.' }),
     description: Type.String(),
     category: Type.String(),
@@ -37,14 +37,24 @@ export const ToolPage = PageOf(Tool, 'ToolPage')
 
 export const CreateToolRequest = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'Letters, digits, `_` and `-`; unique among all tools.' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z][A-Za-z0-9_-]*$',
+      description: 'Letters, digits, `_` and `-`; unique among all tools.'
+    }),
     description: Type.String({ minLength: 1, maxLength: 2000 }),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'custom' })),
     parameters: Type.Record(Type.String(), Type.Any(), {
       description:
         'A JSON Schema of an object (`{"type":"object","properties":{...},"required":[...]}`), or document 002\'s short form `{"query":{"type":"string","required":true}}`, which is converted.'
     }),
-    url: Type.String({ minLength: 1, maxLength: 2000, format: 'uri', description: 'http(s) URL. GET and DELETE get the arguments as query parameters, the others as a JSON body.' }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      format: 'uri',
+      description: 'http(s) URL. GET and DELETE get the arguments as query parameters, the others as a JSON body.'
+    }),
     method: Type.Optional(ref(HttpMethod))
   },
   { $id: 'CreateToolRequest', additionalProperties: false }

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, StringEnum, Timestamp, Uuid } from './common.js'
 import { Email, Password } from './auth.js'
 
-
 export const User = Type.Object(
   {
     id: Uuid,

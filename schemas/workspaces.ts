@@ -110,9 +110,6 @@ export const WorkspaceAgent = Type.Object(
 
 export const WorkspaceAgentPage = PageOf(WorkspaceAgent, 'WorkspaceAgentPage')
 
-export const AttachWorkspaceAgentRequest = Type.Object(
-  { assistant_id: Uuid },
-  { $id: 'AttachWorkspaceAgentRequest', additionalProperties: false }
-)
+export const AttachWorkspaceAgentRequest = Type.Object({ assistant_id: Uuid }, { $id: 'AttachWorkspaceAgentRequest', additionalProperties: false })
 
 export const WorkspaceAgentParams = Type.Object({ workspace_id: Uuid, assistant_id: Uuid })

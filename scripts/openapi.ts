@@ -17,7 +17,7 @@ const docs = await generateDocuments()
 let drift = false
 for (const [name, doc] of Object.entries(docs)) {
   const file = join(root, 'openapi', name)
-  const text = JSON.stringify(doc, null, 2) + '\n'
+  const text = `${JSON.stringify(doc, null, 2)}\n`
   if (mode === 'check') {
     let committed = ''
     try {

@@ -205,9 +205,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   })
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]
-    return app.surfaces
-      .forPath(request.url)
-      .sendError(reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
+    return app.surfaces.forPath(request.url).sendError(reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
   })
 
   await app.register(v1)

@@ -20,9 +20,7 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   TERMINAL_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  LOG_LEVEL: Type.Optional(
-    Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))
-  ),
+  LOG_LEVEL: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
   RATE_LIMIT_MAX: Type.Optional(CountLike),
   RATE_LIMIT_AUTH_MAX: Type.Optional(CountLike),
   WEBHOOK_ALLOW_PRIVATE: Type.Optional(Bool),
@@ -104,9 +102,7 @@ function databasePath(url: string | undefined, dataDir: string): string {
   }
   if (url.startsWith('file:')) return url.slice('file:'.length)
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new ConfigError(
-      `DATABASE_URL: the scheme of "${url.split(':')[0]}" is not supported yet; use a SQLite path (sqlite:./data/app.db)`
-    )
+    throw new ConfigError(`DATABASE_URL: the scheme of "${url.split(':')[0]}" is not supported yet; use a SQLite path (sqlite:./data/app.db)`)
   }
   return url
 }
@@ -174,6 +170,6 @@ function developmentSecret(dataDir: string): string {
   }
   mkdirSync(dataDir, { recursive: true })
   const secret = randomBytes(48).toString('base64url')
-  writeFileSync(file, secret + '\n', { mode: 0o600 })
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
   return secret
 }

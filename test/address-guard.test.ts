@@ -39,7 +39,16 @@ t.test('URLs: scheme, literals, localhost, and DNS answers', async (t) => {
   for (const url of ['ftp://example.com/x', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'http://user:pw@example.com/']) {
     t.throws(() => assertPublicUrlSyntax(url, false), AddressNotAllowedError, url)
   }
-  for (const url of ['http://127.0.0.1:8080/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://localhost/', 'http://api.localhost/', 'http://169.254.169.254/latest/meta-data', 'http://2130706433/', 'http://0x7f.1/']) {
+  for (const url of [
+    'http://127.0.0.1:8080/',
+    'http://[::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://localhost/',
+    'http://api.localhost/',
+    'http://169.254.169.254/latest/meta-data',
+    'http://2130706433/',
+    'http://0x7f.1/'
+  ]) {
     t.throws(() => assertPublicUrlSyntax(url, false), AddressNotAllowedError, url)
     await t.rejects(assertPublicAddress(url, false), AddressNotAllowedError, url)
   }

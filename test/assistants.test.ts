@@ -48,10 +48,21 @@ t.test('create, read, update and delete an assistant', async (t) => {
     payload: { name: 'Renamed', description: null, model: 'openai:gpt-4o-mini', tools: ['calculator', 'current_time'] }
   })
   t.equal(updated.statusCode, 200)
-  t.match(updated.json(), { name: 'Renamed', description: null, model: 'openai:gpt-4o-mini', tools: ['calculator', 'current_time'], personality: 'Friendly and professional' })
+  t.match(updated.json(), {
+    name: 'Renamed',
+    description: null,
+    model: 'openai:gpt-4o-mini',
+    tools: ['calculator', 'current_time'],
+    personality: 'Friendly and professional'
+  })
   t.ok(updated.json().updated_at >= a.updated_at)
 
-  const gpt4 = await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: ada.auth, payload: { name: 'Doc example', model: 'gpt-4', temperature: 0.7 } })
+  const gpt4 = await app.inject({
+    method: 'POST',
+    url: '/api/v1/assistants',
+    headers: ada.auth,
+    payload: { name: 'Doc example', model: 'gpt-4', temperature: 0.7 }
+  })
   t.equal(gpt4.statusCode, 201, "document 002's bare model names are accepted")
 
   const del = await app.inject({ method: 'DELETE', url: `/api/v1/assistants/${a.id}`, headers: ada.auth })
@@ -108,10 +119,20 @@ t.test('who sees and who may change an assistant', async (t) => {
   }
   // ... may not change what they see (403), and cannot learn of what they do not (404).
   for (const method of ['PUT', 'DELETE'] as const) {
-    const visible = await app.inject({ method, url: `/api/v1/assistants/${active}`, headers: other.auth, payload: method === 'PUT' ? { name: 'mine now' } : undefined })
+    const visible = await app.inject({
+      method,
+      url: `/api/v1/assistants/${active}`,
+      headers: other.auth,
+      payload: method === 'PUT' ? { name: 'mine now' } : undefined
+    })
     t.equal(visible.statusCode, 403, `${method} someone else's active assistant`)
     t.equal(v1Error(visible).error_code, 'NOT_ASSISTANT_OWNER')
-    const hidden = await app.inject({ method, url: `/api/v1/assistants/${draft}`, headers: other.auth, payload: method === 'PUT' ? { name: 'mine now' } : undefined })
+    const hidden = await app.inject({
+      method,
+      url: `/api/v1/assistants/${draft}`,
+      headers: other.auth,
+      payload: method === 'PUT' ? { name: 'mine now' } : undefined
+    })
     t.equal(hidden.statusCode, 404, `${method} someone else's draft`)
   }
   // The owner and admins see and change everything of theirs / everyone's.
@@ -126,7 +147,9 @@ t.test('who sees and who may change an assistant', async (t) => {
   // Lists follow the same rule.
   const ids = async (who: { auth: Record<string, string> }, query = '') =>
     (await app.inject({ method: 'GET', url: `/api/v1/assistants${query}`, headers: who.auth })).json().items.map((a: { id: string }) => a.id)
-  const otherDraft = (await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: other.auth, payload: { name: 'my draft', status: 'draft' } })).json().id
+  const otherDraft = (
+    await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: other.auth, payload: { name: 'my draft', status: 'draft' } })
+  ).json().id
   t.same(await ids(other), [active, inactive, otherDraft])
   t.same(await ids(owner), [active, inactive])
   t.same(await ids(admin), [active, inactive, otherDraft])
@@ -153,7 +176,8 @@ t.test('list: page envelope, filters and sort', async (t) => {
     ['Charlie', 'alpha'],
     'oldest first by default'
   )
-  const names = async (q: string) => (await app.inject({ method: 'GET', url: `/api/v1/assistants?${q}`, headers: u.auth })).json().items.map((a: { name: string }) => a.name)
+  const names = async (q: string) =>
+    (await app.inject({ method: 'GET', url: `/api/v1/assistants?${q}`, headers: u.auth })).json().items.map((a: { name: string }) => a.name)
   t.same(await names('sort=created_at:desc'), ['Bravo', 'alpha', 'Charlie'])
   t.same(await names('category=general&sort=created_at:asc'), ['Charlie', 'Bravo'])
   t.same(await names('status=active&category=coding'), ['alpha'])

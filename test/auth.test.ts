@@ -28,13 +28,22 @@ t.test('register', async (t) => {
   t.equal(body.error_code, 'VALIDATION_ERROR')
   t.same(body.errors!.map((e) => e.field).sort(), ['body.email', 'body.password'], 'every failing field is listed')
 
-  const extra = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'c@example.com', password: 'correct horse battery', role: 'admin' } })
+  const extra = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email: 'c@example.com', password: 'correct horse battery', role: 'admin' }
+  })
   t.equal(extra.statusCode, 422, 'unknown fields (like a role) are refused, not ignored')
   t.same(v1Error(extra).errors, [{ field: 'body.role', message: 'is not an accepted field' }])
 
   const missing = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: {} })
   t.equal(missing.statusCode, 422)
-  t.same(v1Error(missing).errors!.map((e) => e.field).sort(), ['body.email', 'body.password'])
+  t.same(
+    v1Error(missing)
+      .errors!.map((e) => e.field)
+      .sort(),
+    ['body.email', 'body.password']
+  )
 })
 
 t.test('malformed input never gives a 500', async (t) => {

@@ -76,7 +76,11 @@ t.test('chat files: upload several, list, download, delete; strangers get 404', 
   const after = await app.inject({ method: 'GET', url: `/api/v1/chat/${chat.chat_id}/files`, headers: ada.auth })
   t.equal(after.json().total, 1, 'a refused request keeps none of its files')
 
-  const wrongField = await app.inject({ method: 'POST', url: `/api/v1/chat/${chat.chat_id}/upload`, ...multipartFiles(ada.auth, [{ name: 'a.png', bytes: PNG }], 'file') })
+  const wrongField = await app.inject({
+    method: 'POST',
+    url: `/api/v1/chat/${chat.chat_id}/upload`,
+    ...multipartFiles(ada.auth, [{ name: 'a.png', bytes: PNG }], 'file')
+  })
   t.equal(wrongField.statusCode, 422)
   const notMultipart = await app.inject({ method: 'POST', url: `/api/v1/chat/${chat.chat_id}/upload`, headers: ada.auth, payload: { files: [] } })
   t.equal(notMultipart.statusCode, 400)
@@ -121,7 +125,12 @@ t.test('files attach to messages, are readable by participants, and go with thei
 
   // A second conversation references the same file: it survives the first conversation's deletion.
   const other = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: {} })).json()
-  await app.inject({ method: 'POST', url: `/api/v1/conversations/${other.id}/messages`, headers: ada.auth, payload: { content: 'again', attachments: [{ type: 'file', file_id: file.fileid }] } })
+  await app.inject({
+    method: 'POST',
+    url: `/api/v1/conversations/${other.id}/messages`,
+    headers: ada.auth,
+    payload: { content: 'again', attachments: [{ type: 'file', file_id: file.fileid }] }
+  })
   const lonely = await app.inject({ method: 'POST', url: `/api/v1/chat/${conv.id}/upload`, ...multipartFiles(ada.auth, [{ name: 'doc.pdf', bytes: PDF }]) })
   t.equal(lonely.statusCode, 201)
   t.equal(blobCount(dataDir), 2)
@@ -144,7 +153,9 @@ t.test('deleting a workspace or a user takes their conversations and files along
   const { connect } = await import('./ws-helper.js')
 
   const ws = (await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: ada.auth, payload: { name: 'Team' } })).json()
-  const conv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { workspace_id: ws.id, participant_ids: [bob.id] } })).json()
+  const conv = (
+    await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { workspace_id: ws.id, participant_ids: [bob.id] } })
+  ).json()
   const up = await app.inject({ method: 'POST', url: `/api/v1/chat/${conv.id}/upload`, ...multipartFiles(ada.auth, [{ name: 'pic.png', bytes: PNG }]) })
   t.equal(up.statusCode, 201)
   t.equal(blobCount(dataDir), 1)

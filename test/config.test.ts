@@ -35,7 +35,10 @@ t.test('a bad value names the variable', async (t) => {
     const name = Object.keys(env)[0]
     t.throws(() => loadConfig({ DATA_DIR: dir, ...env }), { name: 'ConfigError', message: new RegExp(name) }, `${name}=${env[name]}`)
   }
-  t.throws(() => loadConfig({ DATA_DIR: dir, NODE_ENV: 'production' }), new ConfigError('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)'))
+  t.throws(
+    () => loadConfig({ DATA_DIR: dir, NODE_ENV: 'production' }),
+    new ConfigError('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)')
+  )
   const prod = loadConfig({ DATA_DIR: dir, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })
   t.equal(prod.host, '0.0.0.0')
 })

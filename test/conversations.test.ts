@@ -11,8 +11,20 @@ function makeAssistant(app: FastifyInstance, ownerId: string | null = null, stat
   return id
 }
 
-async function send(app: FastifyInstance, who: Account, conversationId: string, content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: `/api/v1/conversations/${conversationId}/messages`, headers: { ...who.auth, ...headers }, payload: { content, ...extra } })
+async function send(
+  app: FastifyInstance,
+  who: Account,
+  conversationId: string,
+  content: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {}
+) {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/conversations/${conversationId}/messages`,
+    headers: { ...who.auth, ...headers },
+    payload: { content, ...extra }
+  })
 }
 
 t.test('create, get, list, rename and delete a conversation with an assistant', async (t) => {
@@ -31,7 +43,10 @@ t.test('create, get, list, rename and delete a conversation with an assistant', 
   t.match(conv, { title: 'Plans', assistant_id: assistantId, is_ai: true, last_seq: 1, creator_id: ada.id, unread_count: 0 })
   t.equal(conv.messages.length, 1)
   t.match(conv.messages[0], { seq: 1, role: 'user', sender_id: ada.id, content: 'Hello, how can you help me?', status: 'completed' })
-  t.same(conv.participants.map((p: { user_id: string }) => p.user_id), [ada.id])
+  t.same(
+    conv.participants.map((p: { user_id: string }) => p.user_id),
+    [ada.id]
+  )
 
   const got = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv.id}`, headers: ada.auth })
   t.equal(got.statusCode, 200)
@@ -53,7 +68,10 @@ t.test('create, get, list, rename and delete a conversation with an assistant', 
   const filtered = await app.inject({ method: 'GET', url: `/api/v1/conversations?assistant_id=${other}`, headers: ada.auth })
   t.equal(filtered.json().total, 3)
   const byTitle = await app.inject({ method: 'GET', url: '/api/v1/conversations?sort=title:asc', headers: ada.auth })
-  t.same(byTitle.json().items.map((c: { title: string }) => c.title), ['Better plans', 't0', 't1', 't2'])
+  t.same(
+    byTitle.json().items.map((c: { title: string }) => c.title),
+    ['Better plans', 't0', 't1', 't2']
+  )
   const badSort = await app.inject({ method: 'GET', url: '/api/v1/conversations?sort=secret:asc', headers: ada.auth })
   t.equal(badSort.statusCode, 422)
 
@@ -70,7 +88,12 @@ t.test('strangers get 404 for everything; participants see; only the creator del
   const ada = await signUp(app)
   const bob = await signUp(app)
   const eve = await signUp(app)
-  const created = await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { participant_ids: [bob.id], initial_message: 'hi bob' } })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/conversations',
+    headers: ada.auth,
+    payload: { participant_ids: [bob.id], initial_message: 'hi bob' }
+  })
   t.equal(created.statusCode, 201)
   const conv = created.json()
   t.equal(conv.is_ai, false, 'a conversation between people')
@@ -121,21 +144,40 @@ t.test('messages: seq, cursors, edit, delete, idempotency', async (t) => {
     t.equal(res.json().seq, i, 'seq counts 1, 2, 3, …')
   }
   const after = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv.id}/messages?after_seq=3&limit=4`, headers: ada.auth })
-  t.same(after.json().items.map((m: { seq: number }) => m.seq), [4, 5, 6, 7])
+  t.same(
+    after.json().items.map((m: { seq: number }) => m.seq),
+    [4, 5, 6, 7]
+  )
   t.equal(after.json().has_more, true)
   t.equal(after.json().last_seq, 10)
   const before = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv.id}/messages?before_seq=4`, headers: ada.auth })
-  t.same(before.json().items.map((m: { seq: number }) => m.seq), [1, 2, 3])
+  t.same(
+    before.json().items.map((m: { seq: number }) => m.seq),
+    [1, 2, 3]
+  )
   t.equal(before.json().has_more, false)
   const latest = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv.id}/messages?limit=2`, headers: ada.auth })
-  t.same(latest.json().items.map((m: { seq: number }) => m.seq), [9, 10])
+  t.same(
+    latest.json().items.map((m: { seq: number }) => m.seq),
+    [9, 10]
+  )
   t.equal(latest.json().has_more, true)
 
   const m1 = after.json().items[1] // seq 5, ada's
-  const edit = await app.inject({ method: 'PATCH', url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`, headers: ada.auth, payload: { content: 'm5 (edited)' } })
+  const edit = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`,
+    headers: ada.auth,
+    payload: { content: 'm5 (edited)' }
+  })
   t.equal(edit.statusCode, 200)
   t.match(edit.json(), { content: 'm5 (edited)', seq: 5, edited_at: String })
-  const notMine = await app.inject({ method: 'PATCH', url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`, headers: bob.auth, payload: { content: 'hijack' } })
+  const notMine = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`,
+    headers: bob.auth,
+    payload: { content: 'hijack' }
+  })
   t.equal(notMine.statusCode, 403)
   t.equal(v1Error(notMine).error_code, 'NOT_MESSAGE_AUTHOR')
   const bobDel = await app.inject({ method: 'DELETE', url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`, headers: bob.auth })
@@ -147,7 +189,12 @@ t.test('messages: seq, cursors, edit, delete, idempotency', async (t) => {
   t.match(tomb.json(), { seq: 5, content: '', deleted_at: String }, 'a tombstone keeps its seq')
   const delAgain = await app.inject({ method: 'DELETE', url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`, headers: ada.auth })
   t.equal(delAgain.statusCode, 204, 'deleting twice is fine')
-  const editDeleted = await app.inject({ method: 'PATCH', url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`, headers: ada.auth, payload: { content: 'back' } })
+  const editDeleted = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/conversations/${conv.id}/messages/${m1.id}`,
+    headers: ada.auth,
+    payload: { content: 'back' }
+  })
   t.equal(editDeleted.statusCode, 404)
 
   // client_msg_id: a retried send makes one message and answers the same.
@@ -165,7 +212,11 @@ t.test('messages: seq, cursors, edit, delete, idempotency', async (t) => {
   t.equal(reused.statusCode, 409)
   t.equal(v1Error(reused).error_code, 'IDEMPOTENCY_KEY_REUSED')
   const history = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv.id}/messages?after_seq=10`, headers: ada.auth })
-  t.same(history.json().items.map((m: { content: string }) => m.content), ['once', 'keyed'], 'one message per key')
+  t.same(
+    history.json().items.map((m: { content: string }) => m.content),
+    ['once', 'keyed'],
+    'one message per key'
+  )
 
   const empty = await send(app, ada, conv.id, '')
   t.equal(empty.statusCode, 422)
@@ -181,7 +232,10 @@ t.test('seq stays gapless and unique under concurrent sends', async (t) => {
   const conv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: {} })).json()
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => send(app, ada, conv.id, `n${i}`)))
   const seqs = results.map((r) => r.json().seq).sort((x: number, y: number) => x - y)
-  t.same(seqs, Array.from({ length: 50 }, (_, i) => i + 1))
+  t.same(
+    seqs,
+    Array.from({ length: 50 }, (_, i) => i + 1)
+  )
 })
 
 t.test('read state and unread counts', async (t) => {
@@ -223,13 +277,17 @@ t.test('workspace conversations are visible to workspace members', async (t) => 
   const now = nowIso()
   const db = app.database.db
   db.insert(workspaces).values({ id: wsId, ownerId: ada.id, name: 'Team', createdAt: now, updatedAt: now }).run()
-  db.insert(workspaceMembers).values([
-    { workspaceId: wsId, userId: ada.id, role: 'owner', createdAt: now },
-    { workspaceId: wsId, userId: bob.id, role: 'member', createdAt: now },
-    { workspaceId: wsId, userId: vic.id, role: 'viewer', createdAt: now }
-  ]).run()
+  db.insert(workspaceMembers)
+    .values([
+      { workspaceId: wsId, userId: ada.id, role: 'owner', createdAt: now },
+      { workspaceId: wsId, userId: bob.id, role: 'member', createdAt: now },
+      { workspaceId: wsId, userId: vic.id, role: 'viewer', createdAt: now }
+    ])
+    .run()
 
-  const conv = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { workspace_id: wsId, initial_message: 'team note' } })).json()
+  const conv = (
+    await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { workspace_id: wsId, initial_message: 'team note' } })
+  ).json()
   t.equal(conv.workspace_id, wsId)
   const bobSees = await app.inject({ method: 'GET', url: `/api/v1/conversations?workspace_id=${wsId}`, headers: bob.auth })
   t.equal(bobSees.json().total, 1)
@@ -306,7 +364,11 @@ t.test('stored idempotent answers are forgotten after a day', async (t) => {
   await send(app, ada, conv.id, 'keyed', {}, { 'idempotency-key': 'new' })
   const { idempotencyKeys } = await import('../src/db/schema.js')
   const { eq } = await import('drizzle-orm')
-  app.database.db.update(idempotencyKeys).set({ createdAt: new Date(Date.now() - 25 * 3600_000).toISOString() }).where(eq(idempotencyKeys.key, 'old')).run()
+  app.database.db
+    .update(idempotencyKeys)
+    .set({ createdAt: new Date(Date.now() - 25 * 3600_000).toISOString() })
+    .where(eq(idempotencyKeys.key, 'old'))
+    .run()
   t.equal(app.services.conversations.pruneIdempotencyKeys(), 1)
   t.same(app.database.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).all(), [{ key: 'new' }])
 })

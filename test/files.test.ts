@@ -49,7 +49,11 @@ t.test('uploads at and over each limit: at the limit is stored, one byte more is
     const over = await app.inject({ method: 'POST', url: '/api/v1/files/upload', ...multipart(acct.auth, c.name, bytes(c.head, c.limit + 1, c.fill)) })
     t.equal(over.statusCode, 413, `${c.name}: ${c.limit + 1} bytes is too large`)
     t.equal(v1Error(over).error_code, 'FILE_TOO_LARGE')
-    t.same(storedFiles(dataDir).filter((f) => f.startsWith('tmp/')), [], 'no temporary file is left')
+    t.same(
+      storedFiles(dataDir).filter((f) => f.startsWith('tmp/')),
+      [],
+      'no temporary file is left'
+    )
 
     const at = await app.inject({ method: 'POST', url: '/api/v1/files/upload', ...multipart(acct.auth, c.name, bytes(c.head, c.limit, c.fill)) })
     t.equal(at.statusCode, 201, `${c.name}: exactly ${c.limit} bytes is accepted`)
@@ -57,7 +61,10 @@ t.test('uploads at and over each limit: at the limit is stored, one byte more is
   }
   const blobs = storedFiles(dataDir)
   t.equal(blobs.length, 4, 'four blobs, nothing else')
-  t.ok(blobs.every((b) => /^[0-9a-f]{2}\/[0-9a-f]{64}$/.test(b)), 'stored by content hash')
+  t.ok(
+    blobs.every((b) => /^[0-9a-f]{2}\/[0-9a-f]{64}$/.test(b)),
+    'stored by content hash'
+  )
 })
 
 t.test('the type comes from the bytes as well as the name', async (t) => {
@@ -80,7 +87,11 @@ t.test('the type comes from the bytes as well as the name', async (t) => {
     t.equal(res.statusCode, 415, `${name} is refused`)
     t.equal(v1Error(res).error_code, 'UNSUPPORTED_FILE_TYPE')
   }
-  t.same(storedFiles(dataDir).filter((f) => !f.startsWith('tmp/')), [], 'nothing was stored')
+  t.same(
+    storedFiles(dataDir).filter((f) => !f.startsWith('tmp/')),
+    [],
+    'nothing was stored'
+  )
 
   const accepted: [string, Buffer, string][] = [
     ['pic.PNG', png, 'image/png'],
@@ -183,8 +194,12 @@ t.test('chat files: visible to who may see the chat, and released with it unless
 
   // b.txt is attached to a message of another conversation: it outlives this chat.
   const msg = newId()
-  db.insert(messages).values({ id: msg, conversationId: other, seq: 1, senderId: alice.id, role: 'user', content: 'see file', createdAt: now, updatedAt: now }).run()
-  t.same(files.attachmentsFor(pa, other, [stored[1].fileid]), [{ type: 'file', file_id: stored[1].fileid, name: 'b.txt', content_type: 'text/plain; charset=utf-8', size: 6 }])
+  db.insert(messages)
+    .values({ id: msg, conversationId: other, seq: 1, senderId: alice.id, role: 'user', content: 'see file', createdAt: now, updatedAt: now })
+    .run()
+  t.same(files.attachmentsFor(pa, other, [stored[1].fileid]), [
+    { type: 'file', file_id: stored[1].fileid, name: 'b.txt', content_type: 'text/plain; charset=utf-8', size: 6 }
+  ])
   t.throws(() => files.attachmentsFor(pc, other, [stored[1].fileid]), { code: 'FILE_NOT_FOUND' })
   db.transaction((tx) => files.linkToMessage(tx, msg, [stored[1].fileid]))
   t.equal(db.select().from(messageFiles).all().length, 1)

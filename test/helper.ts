@@ -41,7 +41,12 @@ export async function signUp(app: FastifyInstance, email = `user${++counter}@exa
 }
 
 /** Asserts the v1 error shape and returns the body. */
-export function v1Error(res: LightMyRequestResponse): { detail: string; status_code: number; error_code: string; errors?: { field: string; message: string }[] } {
+export function v1Error(res: LightMyRequestResponse): {
+  detail: string
+  status_code: number
+  error_code: string
+  errors?: { field: string; message: string }[]
+} {
   const body = res.json()
   if (typeof body.detail !== 'string' || body.status_code !== res.statusCode || typeof body.error_code !== 'string') {
     throw new Error(`not a v1 error body: ${res.statusCode} ${res.body}`)

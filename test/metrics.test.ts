@@ -17,9 +17,18 @@ t.test('/internal/metrics is Prometheus text and its counters move with traffic'
   t.match(first.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   const families = parse(first.body)
   const names = families.map((f) => f.name)
-  for (const n of ['http_requests_total', 'http_request_duration_seconds', 'nodejs_eventloop_lag_seconds', 'ws_connections',
-    'ws_frames_total', 'messages_created_total', 'assistant_replies_total', 'assistant_reply_latency_seconds',
-    'webhook_delivery_attempts_total', 'process_cpu_user_seconds_total']) {
+  for (const n of [
+    'http_requests_total',
+    'http_request_duration_seconds',
+    'nodejs_eventloop_lag_seconds',
+    'ws_connections',
+    'ws_frames_total',
+    'messages_created_total',
+    'assistant_replies_total',
+    'assistant_reply_latency_seconds',
+    'webhook_delivery_attempts_total',
+    'process_cpu_user_seconds_total'
+  ]) {
     t.ok(names.includes(n), `${n} is exposed`)
   }
 
@@ -29,8 +38,11 @@ t.test('/internal/metrics is Prometheus text and its counters move with traffic'
   await app.inject({ method: 'GET', url: '/no/such/route' })
 
   const text = (await app.inject({ method: 'GET', url: '/internal/metrics' })).body
-  t.equal(counter(text, 'http_requests_total', { route: '/api/v1/users/:user_id', method: 'GET', status_code: '200' }), 3,
-    'labelled by the route pattern, not the raw URL')
+  t.equal(
+    counter(text, 'http_requests_total', { route: '/api/v1/users/:user_id', method: 'GET', status_code: '200' }),
+    3,
+    'labelled by the route pattern, not the raw URL'
+  )
   t.equal(counter(text, 'http_requests_total', { route: '/api/v1/users/:user_id', method: 'GET', status_code: '422' }), 1)
   t.equal(counter(text, 'http_requests_total', { route: '/api/v1/auth/register', method: 'POST', status_code: '201' }), 1)
   t.equal(counter(text, 'http_requests_total', { route: 'unmatched', method: 'GET', status_code: '404' }), 1)

@@ -4,10 +4,12 @@ import { Readable } from 'node:stream'
 
 /** A streamed multipart/form-data request with files in one field, ready to spread into `inject`. */
 export function multipartFiles(auth: Record<string, string>, files: { name: string; bytes: Iterable<Buffer> | Buffer }[], field = 'files') {
-  const boundary = '----test' + Math.random().toString(16).slice(2)
+  const boundary = `----test${Math.random().toString(16).slice(2)}`
   function* body() {
     for (const f of files) {
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`)
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`
+      )
       if (Buffer.isBuffer(f.bytes)) yield f.bytes
       else yield* f.bytes
       yield Buffer.from('\r\n')

@@ -16,8 +16,24 @@ t.test('no input produces a 500', async (t) => {
   const user = await signUp(app)
   const spec = app.swagger() as unknown as { paths: Record<string, Record<string, Operation>> }
   const ids = ['not-a-uuid', '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d', '%00', '../../etc/passwd', 'x'.repeat(300)]
-  const bodies: (string | undefined)[] = [undefined, '{}', '[]', 'null', '"text"', '{"a":', '{"content":5,"name":[],"email":{},"url":"javascript:alert(1)","events":"x","assistant_id":"nope","file_ids":[1]}', '{"__proto__":{"admin":true}}']
-  const queries = ['', '?page=0&size=-1', '?page=abc&size=1000', '?sort=%27;drop%20table%20users;--', '?after_seq=-5&before_seq=x&limit=0', '?status=weird&role=root']
+  const bodies: (string | undefined)[] = [
+    undefined,
+    '{}',
+    '[]',
+    'null',
+    '"text"',
+    '{"a":',
+    '{"content":5,"name":[],"email":{},"url":"javascript:alert(1)","events":"x","assistant_id":"nope","file_ids":[1]}',
+    '{"__proto__":{"admin":true}}'
+  ]
+  const queries = [
+    '',
+    '?page=0&size=-1',
+    '?page=abc&size=1000',
+    '?sort=%27;drop%20table%20users;--',
+    '?after_seq=-5&before_seq=x&limit=0',
+    '?status=weird&role=root'
+  ]
   const who = [admin.auth, user.auth, {}]
   let calls = 0
   const failures: string[] = []

@@ -72,7 +72,10 @@ t.test('openai: the official SDK against the Chat Completions streaming wire for
     t.match(first!.body, { tools: [{ type: 'function', function: { name: 'calculator' } }] })
     t.match((first!.body.messages as unknown[])[0], { role: 'system', content: 'You are terse.' })
     const msgs = second!.body.messages as Record<string, unknown>[]
-    t.match(msgs.at(-2), { role: 'assistant', tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'calculator', arguments: '{"expression":"2+3*4"}' } }] })
+    t.match(msgs.at(-2), {
+      role: 'assistant',
+      tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'calculator', arguments: '{"expression":"2+3*4"}' } }]
+    })
     t.match(msgs.at(-1), { role: 'tool', tool_call_id: 'call_abc' })
     t.same(JSON.parse(msgs.at(-1)!.content as string), { expression: '2+3*4', result: '14' })
   })
@@ -215,7 +218,9 @@ t.test('a stream that stalls is ended by the reply time bound, not left hanging'
   // Headers and one chunk, then nothing: the connection stays open.
   vendor.on('/v1/chat/completions', (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' })
-    res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Thinking' }, finish_reason: null }] })}\n\n`)
+    res.write(
+      `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Thinking' }, finish_reason: null }] })}\n\n`
+    )
   })
   const provider = new OpenAIProvider({ apiKey: 'sk-test', baseURL: `${vendor.url}/v1`, maxRetries: 0 })
   const result = await generateReply({ provider, model: 'm', messages: [{ role: 'user', content: 'hi' }], timeoutMs: 300 })

@@ -6,7 +6,7 @@ const login = { email: 'nobody@example.com', password: 'wrong password here' }
 t.test('a burst past the auth limit gets exactly the configured number of answers, then 429s', async (t) => {
   const app = await build(t, { rateLimitAuthMax: 3, rateLimitMax: 0 })
   const statuses: number[] = []
-  let last
+  let last: Awaited<ReturnType<typeof app.inject>> | undefined
   for (let i = 0; i < 6; i++) {
     last = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: login })
     statuses.push(last.statusCode)
@@ -34,7 +34,9 @@ t.test('a concurrent burst of real sign-ins: exactly the configured number succe
   const acct = await signUp(app, 'burst@example.com')
   // signUp spent two of the five (register and login).
   const burst = await Promise.all(
-    Array.from({ length: 10 }, () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: acct.email, password: 'correct horse battery' } }))
+    Array.from({ length: 10 }, () =>
+      app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: acct.email, password: 'correct horse battery' } })
+    )
   )
   const codes = burst.map((r) => r.statusCode).sort()
   t.same(codes, [200, 200, 200, 429, 429, 429, 429, 429, 429, 429])

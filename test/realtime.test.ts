@@ -21,7 +21,10 @@ t.test('two users in a conversation receive each other’s messages live', async
   const conv = await conversationOf(app, ada, [bob.id])
   const a = await connect(app, { token: ada.token })
   const b = await connect(app, { token: bob.token })
-  t.teardown(() => (a.close(), b.close()))
+  t.teardown(() => {
+    a.close()
+    b.close()
+  })
 
   a.send({ type: 'subscribe', conversation_id: conv.id, request_id: 'r1' })
   t.match(await a.type('subscribed'), { conversation_id: conv.id, last_seq: 0, replayed: 0, request_id: 'r1' })
@@ -95,7 +98,11 @@ t.test('resubscribing with after_seq delivers exactly what was missed, then live
   await live
   const created = await again.collect('message.created', 105)
   const seqs = created.map((f) => f.seq as number)
-  t.same(seqs, Array.from({ length: 105 }, (_, i) => i + 2), 'seq 2..106 in order: no gap, no duplicate')
+  t.same(
+    seqs,
+    Array.from({ length: 105 }, (_, i) => i + 2),
+    'seq 2..106 in order: no gap, no duplicate'
+  )
   t.same(
     created.slice(0, 100).map((f) => (f.message as { content: string }).content),
     Array.from({ length: 100 }, (_, i) => `missed ${i}`)
@@ -105,7 +112,7 @@ t.test('resubscribing with after_seq delivers exactly what was missed, then live
 })
 
 t.test('a replay larger than the limit says so', async (t) => {
-  const app = await build(t, {}, )
+  const app = await build(t, {})
   const ada = await signUp(app)
   const conv = await conversationOf(app, ada)
   for (let i = 0; i < 5; i++) await post(app, ada, conv.id, `m${i}`)
@@ -134,7 +141,10 @@ t.test('a stranger can neither read nor subscribe', async (t) => {
   t.match(await e.type('error'), { code: 'NOT_SUBSCRIBED' })
   await post(app, ada, conv.id, 'more secrets')
   await new Promise((r) => setTimeout(r, 100))
-  t.notOk(e.frames.some((f) => JSON.stringify(f).includes('secret')), 'nothing of the conversation reached the stranger')
+  t.notOk(
+    e.frames.some((f) => JSON.stringify(f).includes('secret')),
+    'nothing of the conversation reached the stranger'
+  )
 })
 
 t.test('bad frames get error frames and the socket survives', async (t) => {
@@ -230,7 +240,10 @@ t.test('a slow reader is dropped and never slows the others', async (t) => {
   const conv = await conversationOf(app, ada)
   const fast = await connect(app, { token: ada.token })
   const slow = await connect(app, { token: ada.token })
-  t.teardown(() => (fast.close(), slow.close()))
+  t.teardown(() => {
+    fast.close()
+    slow.close()
+  })
   fast.send({ type: 'subscribe', conversation_id: conv.id })
   slow.send({ type: 'subscribe', conversation_id: conv.id })
   await fast.type('subscribed')
@@ -276,7 +289,11 @@ t.test('presence counts people, not sockets', async (t) => {
   const a = await connect(app, { token: ada.token })
   const b1 = await connect(app, { token: bob.token })
   const b2 = await connect(app, { token: bob.token })
-  t.teardown(() => (a.close(), b1.close(), b2.close()))
+  t.teardown(() => {
+    a.close()
+    b1.close()
+    b2.close()
+  })
   a.send({ type: 'subscribe', conversation_id: conv.id })
   await a.type('subscribed')
   for (const b of [b1, b2]) {
@@ -289,5 +306,5 @@ t.test('presence counts people, not sockets', async (t) => {
   await b2.type('unsubscribed')
   await a.next((f) => f.type === 'presence' && f.status === 'user_left')
   const presence = a.frames.filter((f) => f.type === 'presence').map((f) => f.status)
-  t.same(presence, ['user_joined', 'user_left'], "bob joined once and left when his last socket did")
+  t.same(presence, ['user_joined', 'user_left'], 'bob joined once and left when his last socket did')
 })

@@ -44,14 +44,21 @@ t.test('a subscriber sees the reply stream: status, deltas, then the completed m
   t.equal(final.status, 'completed')
   const deltas = deltasOf(ws.frames, reply.id)
   t.ok(deltas.length > 1, `streamed in several chunks (${deltas.length})`)
-  t.same(deltas.map((d) => d.index), deltas.map((_, i) => i), 'chunk indexes count from 0')
+  t.same(
+    deltas.map((d) => d.index),
+    deltas.map((_, i) => i),
+    'chunk indexes count from 0'
+  )
   t.equal(deltas.map((d) => d.delta).join(''), final.content, 'the deltas add up to the stored reply')
   t.match(await ws.next((f) => f.type === 'assistant_status' && f.status === 'idle'), { status: 'idle' })
   const statuses = ws.frames.filter((f) => f.type === 'assistant_status').map((f) => f.status)
   t.same(statuses, ['thinking', 'streaming', 'idle'])
 
   const history = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv}/messages`, headers: ada.auth })
-  t.same(history.json().items.map((m: { role: string }) => m.role), ['user', 'assistant'])
+  t.same(
+    history.json().items.map((m: { role: string }) => m.role),
+    ['user', 'assistant']
+  )
   t.equal(history.json().items[1].content, final.content)
 })
 
@@ -67,7 +74,10 @@ t.test('the tool loop stores the call and its result as tool messages and answer
   const completed = await ws.type('message.completed', 10000)
   t.match((completed.message as { content: string }).content, /14/)
   const history = (await app.inject({ method: 'GET', url: `/api/v1/conversations/${conv}/messages`, headers: ada.auth })).json().items
-  t.same(history.map((m: { role: string }) => m.role), ['user', 'tool', 'tool', 'assistant'])
+  t.same(
+    history.map((m: { role: string }) => m.role),
+    ['user', 'tool', 'tool', 'assistant']
+  )
   t.match(history[1], { role: 'tool', tool_call: { kind: 'call', name: 'calculator' } })
   t.match(history[2], { role: 'tool', tool_call: { kind: 'result', name: 'calculator', is_error: false }, content: /14/ })
   const toolFrames = ws.frames.filter((f) => f.type === 'message.created' && (f.message as { role: string }).role === 'tool')
@@ -123,7 +133,10 @@ t.test('SSE streams the same reply as the socket', async (t) => {
   t.equal(events[0].event, 'message.created')
   t.equal(events[0].data.message.content, 'Hello over SSE')
   const completed = events.find((e) => e.event === 'message.completed')!
-  const text = events.filter((e) => e.event === 'message.delta').map((e) => e.data.delta).join('')
+  const text = events
+    .filter((e) => e.event === 'message.delta')
+    .map((e) => e.data.delta)
+    .join('')
   t.equal(text, completed.data.message.content, 'the deltas add up to the reply')
   t.same(events[events.length - 1], { event: 'done', data: { type: 'done', outcome: 'completed' } })
 
@@ -135,12 +148,22 @@ t.test('SSE streams the same reply as the socket', async (t) => {
   t.teardown(() => ws.close())
   ws.send({ type: 'subscribe', conversation_id: conv })
   await ws.type('subscribed')
-  const sse = await app.inject({ method: 'POST', url: `/api/v1/conversations/${conv}/messages`, headers: { ...ada.auth, accept: 'text/event-stream' }, payload: { content: 'Hello over SSE' } })
+  const sse = await app.inject({
+    method: 'POST',
+    url: `/api/v1/conversations/${conv}/messages`,
+    headers: { ...ada.auth, accept: 'text/event-stream' },
+    payload: { content: 'Hello over SSE' }
+  })
   const wsDone = await ws.type('message.completed', 10000)
   t.match(sse.body, JSON.stringify((wsDone.message as { content: string }).content).slice(1, -1))
 
   const stranger = await signUp(app)
-  const refused = await app.inject({ method: 'POST', url: `/api/v1/conversations/${conv}/messages`, headers: { ...stranger.auth, accept: 'text/event-stream' }, payload: { content: 'x' } })
+  const refused = await app.inject({
+    method: 'POST',
+    url: `/api/v1/conversations/${conv}/messages`,
+    headers: { ...stranger.auth, accept: 'text/event-stream' },
+    payload: { content: 'x' }
+  })
   t.equal(refused.statusCode, 404, 'a refused send is a plain JSON error')
   t.equal(refused.json().error_code, 'CONVERSATION_NOT_FOUND')
 })

@@ -43,7 +43,11 @@ t.test('offline: a calculation goes through the tool loop, in order', async (t) 
   t.equal(result.status, 'completed')
   t.equal(result.content, '(2+3)*4 = 20.')
   t.same(log, ['status:thinking', 'call:calculator', 'result:calculator:false', 'status:streaming', 'delta', 'status:idle'])
-  t.same(indexes, indexes.map((_, i) => i), 'chunk indexes count from 0 with no gap')
+  t.same(
+    indexes,
+    indexes.map((_, i) => i),
+    'chunk indexes count from 0 with no gap'
+  )
   t.ok(indexes.length >= 2, 'the answer streams in several chunks')
   t.same(
     result.transcript.map((m) => m.role),
@@ -140,7 +144,13 @@ t.test('tool failures go back to the model, which goes on', async (t) => {
       { type: 'done', finishReason: 'stop' }
     ]
   )
-  const result = await generateReply({ provider, model: 'm', messages: [{ role: 'user', content: 'go' }], tools: [...tools, never, thrower], toolTimeoutMs: 30 })
+  const result = await generateReply({
+    provider,
+    model: 'm',
+    messages: [{ role: 'user', content: 'go' }],
+    tools: [...tools, never, thrower],
+    toolTimeoutMs: 30
+  })
   t.equal(result.status, 'completed')
   t.equal(result.content, 'Sorry.')
   const errors = result.toolRuns.map((r) => [r.call.id, r.result.isError, JSON.parse(r.result.content).error])
@@ -158,7 +168,7 @@ t.test('tool failures go back to the model, which goes on', async (t) => {
 t.test('a provider that throws still gives a failed reply', async (t) => {
   const provider: ModelProvider = {
     id: 'broken',
-    // eslint-disable-next-line require-yield
+    // biome-ignore lint/correctness/useYield: a provider that fails before its first chunk
     async *stream() {
       throw new Error('bug')
     }

@@ -39,9 +39,17 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
   t.equal(health.status, 200)
 
   const json = { 'content-type': 'application/json' }
-  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  const reg = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' })
+  })
   t.equal(reg.status, 201)
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' })
+  })
   const tokens = (await login.json()) as { access_token: string; refresh_token: string }
   const me = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
   t.equal(me.status, 200)
@@ -53,7 +61,11 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
   const revoked = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${next.access_token}` } })
   t.equal(revoked.status, 401, 'and its family is revoked')
 
-  const login2 = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  const login2 = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' })
+  })
   const t2 = (await login2.json()) as { access_token: string }
   const out = await fetch(`${base}/api/v1/auth/logout`, { method: 'POST', headers: { ...json, authorization: `Bearer ${t2.access_token}` }, body: '{}' })
   t.equal(out.status, 204)
@@ -68,17 +80,32 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
   const again = startServer({ DATA_DIR: dataDir })
   t.teardown(() => again.child.kill('SIGKILL'))
   const base2 = await again.url
-  const relogin = await fetch(`${base2}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }) })
+  const relogin = await fetch(`${base2}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' })
+  })
   t.equal(relogin.status, 200)
 
   // With no model keys set, an assistant answers through the offline provider.
   const auth = { ...json, authorization: `Bearer ${((await relogin.json()) as { access_token: string }).access_token}` }
-  const assistant = (await (await fetch(`${base2}/api/v1/assistants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Helper' }) })).json()) as { id: string; model: string }
+  const assistant = (await (await fetch(`${base2}/api/v1/assistants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Helper' }) })).json()) as {
+    id: string
+    model: string
+  }
   t.equal(assistant.model, 'offline', 'offline is the default model with no keys')
-  const conv = (await (await fetch(`${base2}/api/v1/conversations`, { method: 'POST', headers: auth, body: JSON.stringify({ assistant_id: assistant.id, initial_message: 'Hello! What can you do?' }) })).json()) as { id: string }
+  const conv = (await (
+    await fetch(`${base2}/api/v1/conversations`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ assistant_id: assistant.id, initial_message: 'Hello! What can you do?' })
+    })
+  ).json()) as { id: string }
   let reply: { role: string; status: string; content: string } | undefined
   for (let i = 0; i < 200 && !reply; i++) {
-    const page = (await (await fetch(`${base2}/api/v1/conversations/${conv.id}/messages`, { headers: auth })).json()) as { items: { role: string; status: string; content: string }[] }
+    const page = (await (await fetch(`${base2}/api/v1/conversations/${conv.id}/messages`, { headers: auth })).json()) as {
+      items: { role: string; status: string; content: string }[]
+    }
     reply = page.items.find((m) => m.role === 'assistant' && m.status === 'completed')
     if (!reply) await new Promise((r) => setTimeout(r, 50))
   }

@@ -15,7 +15,14 @@ t.test('built-in tools are listed and readable by anyone signed in', async (t) =
     ['current_time', 'calculator']
   )
   const calc = await app.inject({ method: 'GET', url: '/api/v1/tools/calculator', headers: u.auth })
-  t.match(calc.json(), { id: 'calculator', name: 'calculator', category: 'math', kind: 'builtin', parameters: { type: 'object', required: ['expression'] }, created_at: null })
+  t.match(calc.json(), {
+    id: 'calculator',
+    name: 'calculator',
+    category: 'math',
+    kind: 'builtin',
+    parameters: { type: 'object', required: ['expression'] },
+    created_at: null
+  })
   const missing = await app.inject({ method: 'GET', url: '/api/v1/tools/web_search', headers: u.auth })
   t.equal(missing.statusCode, 404)
   t.equal(v1Error(missing).error_code, 'TOOL_NOT_FOUND')
@@ -75,12 +82,27 @@ t.test('custom HTTP tools: admin only, address guard, and a run through an assis
     const seenByUser = await app.inject({ method: 'GET', url: `/api/v1/tools/${ok.json().id}`, headers: user.auth })
     t.equal(seenByUser.statusCode, 200)
     t.notOk('url' in seenByUser.json(), 'the URL is shown to admins only')
-    const dup = await app.inject({ method: 'POST', url: '/api/v1/tools', headers: admin.auth, payload: { ...tool, name: 'Weather', url: 'https://tools.example.com/w2' } })
+    const dup = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tools',
+      headers: admin.auth,
+      payload: { ...tool, name: 'Weather', url: 'https://tools.example.com/w2' }
+    })
     t.equal(dup.statusCode, 409)
     t.equal(v1Error(dup).error_code, 'TOOL_NAME_TAKEN')
-    const builtinName = await app.inject({ method: 'POST', url: '/api/v1/tools', headers: admin.auth, payload: { ...tool, name: 'calculator', url: 'https://tools.example.com/w2' } })
+    const builtinName = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tools',
+      headers: admin.auth,
+      payload: { ...tool, name: 'calculator', url: 'https://tools.example.com/w2' }
+    })
     t.equal(builtinName.statusCode, 409)
-    const badSchema = await app.inject({ method: 'POST', url: '/api/v1/tools', headers: admin.auth, payload: { ...tool, name: 'x2', parameters: { type: 'string' }, url: 'https://tools.example.com/w2' } })
+    const badSchema = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tools',
+      headers: admin.auth,
+      payload: { ...tool, name: 'x2', parameters: { type: 'string' }, url: 'https://tools.example.com/w2' }
+    })
     t.equal(badSchema.statusCode, 422)
     t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/tools/calculator', headers: admin.auth })).statusCode, 403)
     t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/tools/${ok.json().id}`, headers: user.auth })).statusCode, 403)

@@ -120,7 +120,11 @@ export function openaiCutOff(): Script {
 export function openaiStatus(status: number, headers: Record<string, string> = {}, message = 'Rate limit reached for requests'): Script {
   return (res) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers })
-    res.end(JSON.stringify({ error: { message, type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } }))
+    res.end(
+      JSON.stringify({
+        error: { message, type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null }
+      })
+    )
   }
 }
 

@@ -64,7 +64,12 @@ t.test('webhook CRUD is owner-scoped and the secret is shown once', async (t) =>
   const alice = await signUp(a)
   const bob = await signUp(a)
 
-  const created = await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: alice.auth, payload: { url: 'http://127.0.0.1:9/x', events: ['user.updated', 'message.received'] } })
+  const created = await a.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks',
+    headers: alice.auth,
+    payload: { url: 'http://127.0.0.1:9/x', events: ['user.updated', 'message.received'] }
+  })
   t.equal(created.statusCode, 201)
   const hook = created.json()
   t.match(hook, { url: 'http://127.0.0.1:9/x', events: ['user.updated', 'message.received'], is_active: true, consecutive_failures: 0 })
@@ -91,14 +96,24 @@ t.test('webhook CRUD is owner-scoped and the secret is shown once', async (t) =>
   }
   t.equal((await a.inject({ method: 'GET', url: '/api/v1/webhooks', headers: bob.auth })).json().total, 0)
 
-  const badEvent = await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: alice.auth, payload: { url: 'http://127.0.0.1:9/', events: ['user.deleted'] } })
+  const badEvent = await a.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks',
+    headers: alice.auth,
+    payload: { url: 'http://127.0.0.1:9/', events: ['user.deleted'] }
+  })
   t.equal(badEvent.statusCode, 422)
   const noEvents = await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: alice.auth, payload: { url: 'http://127.0.0.1:9/', events: [] } })
   t.equal(noEvents.statusCode, 422)
   const ftp = await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: alice.auth, payload: { url: 'ftp://example.com/', events: ['user.created'] } })
   t.equal(ftp.statusCode, 422)
 
-  const patched = await a.inject({ method: 'PATCH', url: `/api/v1/webhooks/${hook.id}`, headers: alice.auth, payload: { events: ['user.created'], is_active: false } })
+  const patched = await a.inject({
+    method: 'PATCH',
+    url: `/api/v1/webhooks/${hook.id}`,
+    headers: alice.auth,
+    payload: { events: ['user.created'], is_active: false }
+  })
   t.equal(patched.statusCode, 200)
   t.match(patched.json(), { events: ['user.created'], is_active: false })
   const testDisabled = await a.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/test`, headers: alice.auth })
@@ -113,8 +128,17 @@ t.test('deliveries are signed per Standard Webhooks and verify with the standard
   const a = await app(t)
   const rx = await receiver(t)
   const admin = await signUp(a)
-  const generated = (await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin.auth, payload: { url: rx.url, events: ['user.created', 'user.updated'] } })).json()
-  const raw = (await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin.auth, payload: { url: rx.url + '?raw', events: ['user.updated'], secret: 'webhook-secret' } })).json()
+  const generated = (
+    await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin.auth, payload: { url: rx.url, events: ['user.created', 'user.updated'] } })
+  ).json()
+  const raw = (
+    await a.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: admin.auth,
+      payload: { url: `${rx.url}?raw`, events: ['user.updated'], secret: 'webhook-secret' }
+    })
+  ).json()
   t.equal(raw.secret, 'webhook-secret')
 
   const bob = await signUp(a, 'bob@example.com')
@@ -141,8 +165,8 @@ t.test('deliveries are signed per Standard Webhooks and verify with the standard
 
   // A tampered body or a wrong secret does not verify.
   const first = rx.received[0]
-  t.throws(() => new Webhook(generated.secret).verify(first.body + ' ', first.headers as Record<string, string>))
-  t.throws(() => new Webhook('whsec_' + Buffer.alloc(32, 1).toString('base64')).verify(first.body, first.headers as Record<string, string>))
+  t.throws(() => new Webhook(generated.secret).verify(`${first.body} `, first.headers as Record<string, string>))
+  t.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(first.body, first.headers as Record<string, string>))
 
   const log = await a.inject({ method: 'GET', url: `/api/v1/webhooks/${generated.id}/deliveries`, headers: admin.auth })
   t.equal(log.statusCode, 200)
@@ -185,7 +209,10 @@ t.test('a receiver that fails twice then succeeds gets exactly one successful de
   const names = successes.map((r) => (JSON.parse(r.body) as { data: { user: { full_name: string } } }).data.user.full_name).sort()
   t.same(names, ['A', 'B', 'C'])
   const sameBody = rx.received.filter((r) => r.headers['webhook-id'] === successes[0].headers['webhook-id'])
-  t.ok(sameBody.every((r) => r.body === sameBody[0].body), 'every attempt carries the same body and webhook-id')
+  t.ok(
+    sameBody.every((r) => r.body === sameBody[0].body),
+    'every attempt carries the same body and webhook-id'
+  )
 
   const metrics = (await a.inject({ method: 'GET', url: '/internal/metrics' })).body
   t.match(metrics, /webhook_delivery_attempts_total\{outcome="success"\} 3/)
@@ -213,11 +240,15 @@ t.test('Retry-After is honoured', async (t) => {
   t.equal(rx.received.length, 1)
 
   t.equal(parseRetryAfter('120'), 120_000)
-  t.equal(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString(), Date.now()) ! > 55_000, true)
+  t.equal(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString(), Date.now())! > 55_000, true)
   t.equal(parseRetryAfter('soon'), undefined)
   const delays = [1, 2, 3, 4].map((n) => backoffDelay(n, 1000, 5000, () => 1))
   t.same(delays, [1000, 2000, 4000, 5000], 'exponential, capped')
-  t.equal(backoffDelay(3, 1000, 60_000, () => 0), 2000, 'jitter takes up to half off')
+  t.equal(
+    backoffDelay(3, 1000, 60_000, () => 0),
+    2000,
+    'jitter takes up to half off'
+  )
 })
 
 t.test('redirects are not followed, and a webhook that keeps failing is disabled', async (t) => {
@@ -243,7 +274,10 @@ t.test('redirects are not followed, and a webhook that keeps failing is disabled
   await until(async () => (await failedCount()) === 2, 'second failed delivery')
   got = (await a.inject({ method: 'GET', url: `/api/v1/webhooks/${hook.id}`, headers: acct.auth })).json()
   t.match(got, { is_active: false, consecutive_failures: 2, disabled_at: String, disabled_reason: /failed deliveries/ })
-  t.notOk(rx.received.some((r) => r.path.startsWith('/elsewhere')), 'the redirect target was never called')
+  t.notOk(
+    rx.received.some((r) => r.path.startsWith('/elsewhere')),
+    'the redirect target was never called'
+  )
   t.equal(rx.received.length, 4)
 
   // Disabled: no new deliveries are queued for it; re-enabling resets the count.
@@ -259,7 +293,9 @@ t.test('test pings and redelivery', async (t) => {
   const acct = await signUp(a)
   const other = await signUp(a)
   const hook = (await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: acct.auth, payload: { url: rx.url, events: ['user.created'] } })).json()
-  const otherHook = (await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: other.auth, payload: { url: rx.url + '/other', events: ['user.created'] } })).json()
+  const otherHook = (
+    await a.inject({ method: 'POST', url: '/api/v1/webhooks', headers: other.auth, payload: { url: `${rx.url}/other`, events: ['user.created'] } })
+  ).json()
 
   const ping = await a.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/test`, headers: acct.auth })
   t.equal(ping.statusCode, 202)
@@ -327,7 +363,15 @@ t.test('private and loopback addresses are refused unless allowed, at create tim
   for (const url of [`http://localhost:${rx.port}/hook`, rx.url]) {
     a.database.db
       .insert(webhooksTable)
-      .values({ id: newId(), ownerId: acct.id, url, events: ['user.updated'], secret: 'whsec_' + Buffer.alloc(32, 7).toString('base64'), createdAt: now, updatedAt: now })
+      .values({
+        id: newId(),
+        ownerId: acct.id,
+        url,
+        events: ['user.updated'],
+        secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+        createdAt: now,
+        updatedAt: now
+      })
       .run()
   }
   await a.inject({ method: 'PUT', url: '/api/v1/users/me', headers: acct.auth, payload: { full_name: 'Rebound' } })

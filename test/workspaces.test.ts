@@ -16,7 +16,10 @@ async function create(app: FastifyInstance, acct: Account, payload: Record<strin
 function insertAssistant(app: FastifyInstance, name = 'Helper'): string {
   const id = newId()
   const now = nowIso()
-  app.database.db.insert(assistants).values({ id, name, description: `${name} does things`, createdAt: now, updatedAt: now }).run()
+  app.database.db
+    .insert(assistants)
+    .values({ id, name, description: `${name} does things`, createdAt: now, updatedAt: now })
+    .run()
   return id
 }
 
@@ -183,7 +186,12 @@ t.test('roles: viewers and members read; owner and admins manage; only the owner
   t.equal(renamed.statusCode, 200, 'an admin updates')
   t.match(renamed.json(), { name: 'By admin', status: 'active', role: 'admin', owner_id: owner.id })
 
-  const added = await app.inject({ method: 'POST', url: `${W}/${ws.id}/members`, headers: admin.auth, payload: { email: other.email.toUpperCase(), role: 'viewer' } })
+  const added = await app.inject({
+    method: 'POST',
+    url: `${W}/${ws.id}/members`,
+    headers: admin.auth,
+    payload: { email: other.email.toUpperCase(), role: 'viewer' }
+  })
   t.equal(added.statusCode, 201, 'an admin adds members, by email regardless of case')
   t.match(added.json(), { user_id: other.id, email: other.email, role: 'viewer', full_name: null })
 
@@ -218,7 +226,12 @@ t.test('members: add, change role, remove, leave; the owner is locked', async (t
   t.equal(dup.statusCode, 409)
   t.equal(v1Error(dup).error_code, 'WORKSPACE_MEMBER_EXISTS')
 
-  const nobody = await app.inject({ method: 'POST', url: `${W}/${ws.id}/members`, headers: owner.auth, payload: { email: 'nobody@example.com', role: 'member' } })
+  const nobody = await app.inject({
+    method: 'POST',
+    url: `${W}/${ws.id}/members`,
+    headers: owner.auth,
+    payload: { email: 'nobody@example.com', role: 'member' }
+  })
   t.equal(nobody.statusCode, 404)
   t.equal(v1Error(nobody).error_code, 'USER_NOT_FOUND')
   const nobodyId = await app.inject({ method: 'POST', url: `${W}/${ws.id}/members`, headers: owner.auth, payload: { user_id: newId(), role: 'member' } })
@@ -300,9 +313,16 @@ t.test('agents: attach (idempotent), list, detach', async (t) => {
 
   const list = await app.inject({ method: 'GET', url: `${W}/${ws.id}/agents`, headers: owner.auth })
   t.equal(list.json().total, 2)
-  t.same(list.json().items.map((a: { assistant_id: string }) => a.assistant_id), [a1, a2])
+  t.same(
+    list.json().items.map((a: { assistant_id: string }) => a.assistant_id),
+    [a1, a2]
+  )
   const byName = await app.inject({ method: 'GET', url: `${W}/${ws.id}/agents?sort=name:asc`, headers: owner.auth })
-  t.same(byName.json().items.map((a: { name: string }) => a.name), ['amy', 'Zed'], 'name sorts regardless of case')
+  t.same(
+    byName.json().items.map((a: { name: string }) => a.name),
+    ['amy', 'Zed'],
+    'name sorts regardless of case'
+  )
 
   const missing = await app.inject({ method: 'POST', url: `${W}/${ws.id}/agents`, headers: owner.auth, payload: { assistant_id: newId() } })
   t.equal(missing.statusCode, 404)
@@ -354,12 +374,22 @@ t.test('list: pagination, status filter and sort', async (t) => {
 
   const p1 = await app.inject({ method: 'GET', url: `${W}?size=4&sort=name:asc`, headers: me.auth })
   t.match(p1.json(), { total: 6, page: 1, size: 4, pages: 2, has_next: true, has_prev: false })
-  t.same(p1.json().items.map((w: { name: string }) => w.name), ['Alpha', 'bravo', 'charlie', 'delta'], 'name sorts regardless of case')
+  t.same(
+    p1.json().items.map((w: { name: string }) => w.name),
+    ['Alpha', 'bravo', 'charlie', 'delta'],
+    'name sorts regardless of case'
+  )
   const p2 = await app.inject({ method: 'GET', url: `${W}?size=4&page=2&sort=name:asc`, headers: me.auth })
   t.match(p2.json(), { page: 2, has_next: false, has_prev: true })
-  t.same(p2.json().items.map((w: { name: string }) => w.name), ['echo', 'shared'])
+  t.same(
+    p2.json().items.map((w: { name: string }) => w.name),
+    ['echo', 'shared']
+  )
   const desc = await app.inject({ method: 'GET', url: `${W}?sort=name:desc&size=2`, headers: me.auth })
-  t.same(desc.json().items.map((w: { name: string }) => w.name), ['shared', 'echo'])
+  t.same(
+    desc.json().items.map((w: { name: string }) => w.name),
+    ['shared', 'echo']
+  )
 
   const archived = await app.inject({ method: 'GET', url: `${W}?status=archived`, headers: me.auth })
   t.match(archived.json(), { total: 1, items: [{ name: 'Alpha', status: 'archived' }] })
@@ -367,7 +397,11 @@ t.test('list: pagination, status filter and sort', async (t) => {
   t.equal(fresh.json().total, 4)
 
   const byUpdate = await app.inject({ method: 'GET', url: `${W}?sort=updated_at:desc&size=2`, headers: me.auth })
-  t.same(byUpdate.json().items.map((w: { name: string }) => w.name), ['charlie', 'Alpha'], 'last updated first')
+  t.same(
+    byUpdate.json().items.map((w: { name: string }) => w.name),
+    ['charlie', 'Alpha'],
+    'last updated first'
+  )
 
   app.database.db.transaction((tx) => app.services.workspaces.touch(tx, made[0].id))
   const byActivity = await app.inject({ method: 'GET', url: `${W}?sort=last_activity_at:desc&size=1`, headers: me.auth })
@@ -420,14 +454,17 @@ t.test('validation: 422 for bad names and paths, 409 for a path in use', async (
     '/workspace/x/',
     '/work\\space',
     '/bad\u0000byte',
-    '/' + 'a'.repeat(1024)
+    `/${'a'.repeat(1024)}`
   ]
   for (const path of badPaths) {
     const res = await app.inject({ method: 'POST', url: W, headers: me.auth, payload: { name: 'x', path } })
     t.equal(res.statusCode, 422, `create with path ${JSON.stringify(path.slice(0, 30))}`)
     const body = v1Error(res)
     t.equal(body.error_code, 'VALIDATION_ERROR')
-    t.ok(body.errors?.some((e) => e.field === 'body.path'), 'names the field')
+    t.ok(
+      body.errors?.some((e) => e.field === 'body.path'),
+      'names the field'
+    )
   }
   const blank = await create(app, me, { name: 'blank', path: '' })
   t.equal(blank.path, null, 'an empty path means none, like null')
@@ -439,7 +476,15 @@ t.test('validation: 422 for bad names and paths, 409 for a path in use', async (
     t.equal(res.statusCode, 422, `update with path ${path}`)
   }
 
-  for (const payload of [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(101) }, { name: { text: 'x' } }, { name: 'x', extra: true }, { name: 'x', path: 7 }]) {
+  for (const payload of [
+    {},
+    { name: '' },
+    { name: '   ' },
+    { name: 'x'.repeat(101) },
+    { name: { text: 'x' } },
+    { name: 'x', extra: true },
+    { name: 'x', path: 7 }
+  ]) {
     const res = await app.inject({ method: 'POST', url: W, headers: me.auth, payload })
     t.equal(res.statusCode, 422, `create ${JSON.stringify(payload).slice(0, 40)}`)
     t.equal(v1Error(res).error_code, 'VALIDATION_ERROR')
@@ -478,7 +523,9 @@ t.test("agents: another user's draft assistant cannot be attached", async (t) =>
   const owner = await signUp(app)
   const other = await signUp(app)
   const ws = (await app.inject({ method: 'POST', url: W, headers: owner.auth, payload: { name: 'Team' } })).json()
-  const draft = (await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: other.auth, payload: { name: 'Secret plans', status: 'draft' } })).json()
+  const draft = (
+    await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: other.auth, payload: { name: 'Secret plans', status: 'draft' } })
+  ).json()
   const res = await app.inject({ method: 'POST', url: `${W}/${ws.id}/agents`, headers: owner.auth, payload: { assistant_id: draft.id } })
   t.equal(res.statusCode, 404)
   t.equal(v1Error(res).error_code, 'ASSISTANT_NOT_FOUND')

@@ -73,7 +73,8 @@ export class WsClient {
 
 /** Listens on 127.0.0.1 port 0 (once) and returns the ws:// base. */
 export async function listen(app: FastifyInstance): Promise<string> {
-  const address = app.server.listening ? app.server.address() : (await app.listen({ host: '127.0.0.1', port: 0 }), app.server.address())
+  if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('no address')
   return `ws://127.0.0.1:${address.port}`
 }

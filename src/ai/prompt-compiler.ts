@@ -88,9 +88,32 @@ export function placeholdersIn(prompt: string): string[] {
 }
 
 const GENERIC_PARAMETERS: PromptParameter[] = [
-  { name: 'context', label: 'Context', type: 'string', description: 'Anything the assistant should know: who you are, where, constraints.', required: false, default: '' },
-  { name: 'tone', label: 'Tone', type: 'enum', description: 'How the answer should sound.', required: false, default: 'neutral', options: ['neutral', 'friendly', 'formal', 'concise'] },
-  { name: 'length', label: 'Length', type: 'enum', description: 'How long the answer should be.', required: false, default: 'medium', options: ['short', 'medium', 'long'] }
+  {
+    name: 'context',
+    label: 'Context',
+    type: 'string',
+    description: 'Anything the assistant should know: who you are, where, constraints.',
+    required: false,
+    default: ''
+  },
+  {
+    name: 'tone',
+    label: 'Tone',
+    type: 'enum',
+    description: 'How the answer should sound.',
+    required: false,
+    default: 'neutral',
+    options: ['neutral', 'friendly', 'formal', 'concise']
+  },
+  {
+    name: 'length',
+    label: 'Length',
+    type: 'enum',
+    description: 'How long the answer should be.',
+    required: false,
+    default: 'medium',
+    options: ['short', 'medium', 'long']
+  }
 ]
 
 export function compileFormOffline(prompt: string): CompiledForm {
@@ -203,7 +226,7 @@ export async function compileWithModel(complete: Complete, prompt: string): Prom
     {
       role: 'system',
       content:
-        'You are a prompt engineer. Rewrite the user\'s request as a clear, complete prompt for an AI assistant: state the role, the task, the steps and the output format. Answer with the prompt only, no preamble.'
+        "You are a prompt engineer. Rewrite the user's request as a clear, complete prompt for an AI assistant: state the role, the task, the steps and the output format. Answer with the prompt only, no preamble."
     },
     { role: 'user', content: prompt }
   ])
@@ -217,13 +240,13 @@ export async function compileFormWithModel(complete: Complete, prompt: string): 
     {
       role: 'system',
       content:
-        'You are a prompt engineer. Rewrite the user\'s request as a clear prompt template for an AI assistant, with {{name}} placeholders for the details a person should fill in. ' +
+        "You are a prompt engineer. Rewrite the user's request as a clear prompt template for an AI assistant, with {{name}} placeholders for the details a person should fill in. " +
         'Answer with one JSON object only: {"compiled_prompt": string, "parameters": [{"name": snake_case string, "label": string, "type": "string"|"number"|"boolean"|"enum", "description": string, "required": boolean, "default"?: value, "options"?: string[] (for enum)}]}.'
     },
     { role: 'user', content: prompt }
   ])
   const obj = parseJsonObject(text)
-  if (typeof obj.compiled_prompt !== 'string' || !obj.compiled_prompt.trim()) throw new PromptCompilerError('The model\'s answer has no compiled_prompt')
+  if (typeof obj.compiled_prompt !== 'string' || !obj.compiled_prompt.trim()) throw new PromptCompilerError("The model's answer has no compiled_prompt")
   const parameters = (Array.isArray(obj.parameters) ? obj.parameters : []).map(asParameter).filter((p): p is PromptParameter => !!p)
   const unique = parameters.filter((p, i) => parameters.findIndex((q) => q.name === p.name) === i)
   return { compiled_prompt: obj.compiled_prompt.trim(), parameters: unique }
@@ -234,7 +257,7 @@ export async function extractParametersWithModel(complete: Complete, text: strin
     {
       role: 'system',
       content:
-        'Extract parameter values from the user\'s text. The parameters, as JSON: ' +
+        "Extract parameter values from the user's text. The parameters, as JSON: " +
         JSON.stringify(parameters.map((p) => ({ name: p.name, type: p.type, description: p.description, options: p.options }))) +
         '. Answer with one JSON object only, mapping each parameter name to its value (string, number or boolean as its type says) or null when the text does not give it.'
     },

@@ -110,7 +110,10 @@ export class ModelRegistry {
     else if (options.anthropic?.apiKey) this.providers.set('anthropic', new AnthropicProvider({ ...options.anthropic, maxRetries: retries }))
     if (options.providers?.groq) this.providers.set('groq', options.providers.groq)
     else if (options.groq?.apiKey) {
-      this.providers.set('groq', new OpenAIProvider({ id: 'groq', apiKey: options.groq.apiKey, baseURL: options.groq.baseURL ?? GROQ_BASE_URL, maxRetries: retries, includeUsage: true }))
+      this.providers.set(
+        'groq',
+        new OpenAIProvider({ id: 'groq', apiKey: options.groq.apiKey, baseURL: options.groq.baseURL ?? GROQ_BASE_URL, maxRetries: retries, includeUsage: true })
+      )
     }
     const firstVendor = (['openai', 'anthropic', 'groq'] as const).find((p) => this.providers.has(p))
     this.defaultModel = options.defaultModel ?? (firstVendor ? `${firstVendor}:${KNOWN_MODELS[firstVendor][0]!.model}` : 'offline')
@@ -171,7 +174,15 @@ export class ModelRegistry {
       if (!this.providers.has(p)) continue
       for (const m of KNOWN_MODELS[p]) {
         const id = `${p}:${m.model}`
-        out.push({ id, model_id: m.model, model_api_source: p, name: m.name, supports_tools: true, supports_streaming: true, is_default: id === this.defaultModel })
+        out.push({
+          id,
+          model_id: m.model,
+          model_api_source: p,
+          name: m.name,
+          supports_tools: true,
+          supports_streaming: true,
+          is_default: id === this.defaultModel
+        })
       }
     }
     out.push({
@@ -186,7 +197,15 @@ export class ModelRegistry {
     if (!out.some((m) => m.is_default)) {
       const parsed = parseModelName(this.defaultModel)
       if (parsed && this.providers.has(parsed.providerId)) {
-        out.unshift({ id: this.defaultModel, model_id: parsed.model, model_api_source: parsed.providerId, name: parsed.model, supports_tools: true, supports_streaming: true, is_default: true })
+        out.unshift({
+          id: this.defaultModel,
+          model_id: parsed.model,
+          model_api_source: parsed.providerId,
+          name: parsed.model,
+          supports_tools: true,
+          supports_streaming: true,
+          is_default: true
+        })
       }
     }
     return out.sort((a, b) => Number(b.is_default) - Number(a.is_default))

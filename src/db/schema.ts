@@ -15,7 +15,9 @@ export const users = sqliteTable(
     emailNormalized: text('email_normalized').notNull(),
     passwordHash: text('password_hash'),
     fullName: text('full_name'),
-    role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
+    role: text('role', { enum: ['admin', 'user'] })
+      .notNull()
+      .default('user'),
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull()
@@ -190,10 +192,7 @@ export const conversationParticipants = sqliteTable(
     lastReadSeq: integer('last_read_seq').notNull().default(0),
     joinedAt: text('joined_at').notNull()
   },
-  (t) => [
-    primaryKey({ columns: [t.conversationId, t.userId] }),
-    index('conversation_participants_user_idx').on(t.userId)
-  ]
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index('conversation_participants_user_idx').on(t.userId)]
 )
 
 export const messages = sqliteTable(
@@ -266,9 +265,13 @@ export const tools = sqliteTable('tools', {
   category: text('category').notNull().default('custom'),
   /** JSON Schema of the arguments. */
   parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  kind: text('kind', { enum: ['http'] }).notNull().default('http'),
+  kind: text('kind', { enum: ['http'] })
+    .notNull()
+    .default('http'),
   url: text('url').notNull(),
-  method: text('method', { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }).notNull().default('POST'),
+  method: text('method', { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] })
+    .notNull()
+    .default('POST'),
   createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: text('created_at').notNull(),
   updatedAt: text('updated_at').notNull()
@@ -292,11 +295,7 @@ export const files = sqliteTable(
     sha256: text('sha256').notNull(),
     createdAt: text('created_at').notNull()
   },
-  (t) => [
-    index('files_owner_idx').on(t.ownerId),
-    index('files_conversation_idx').on(t.conversationId),
-    index('files_sha256_idx').on(t.sha256)
-  ]
+  (t) => [index('files_owner_idx').on(t.ownerId), index('files_conversation_idx').on(t.conversationId), index('files_sha256_idx').on(t.sha256)]
 )
 
 /** Files attached to messages. */
@@ -361,8 +360,5 @@ export const webhookDeliveries = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull()
   },
-  (t) => [
-    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
-    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt)
-  ]
+  (t) => [index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt)]
 )

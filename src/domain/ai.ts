@@ -210,7 +210,13 @@ export class AiService {
     if (input.file_ids?.length) {
       if (!this.files) throw new DomainError('BAD_REQUEST', 'Files cannot be read here')
       const attached = await this.files.readForModel(p, input.file_ids)
-      text += attached.map((f) => (f.text !== undefined ? `\n\n--- ${f.filename} (${f.content_type}) ---\n${f.text}` : `\n\n[Attached: ${f.filename}, ${f.content_type}, ${f.size} bytes]`)).join('')
+      text += attached
+        .map((f) =>
+          f.text !== undefined
+            ? `\n\n--- ${f.filename} (${f.content_type}) ---\n${f.text}`
+            : `\n\n[Attached: ${f.filename}, ${f.content_type}, ${f.size} bytes]`
+        )
+        .join('')
     }
     const result = await this.reply(plan, [...(input.history ?? []), { role: 'user', content: text }], undefined, signal)
     if (result.status !== 'completed') throw modelErrorToDomain(result.error ?? { code: 'provider_error', message: 'The model failed' })
@@ -278,17 +284,28 @@ export class AiService {
       () => compileFormOffline(input.prompt),
       (c) => compileFormWithModel(c, input.prompt)
     )
-    return { original_prompt: input.prompt, compiled_prompt: value.compiled_prompt, parameters: value.parameters, form_schema: formSchema(value.parameters), model }
+    return {
+      original_prompt: input.prompt,
+      compiled_prompt: value.compiled_prompt,
+      parameters: value.parameters,
+      form_schema: formSchema(value.parameters),
+      model
+    }
   }
 
   async updateParameters(_p: Principal, input: { prompt: string; parameters: PromptParameterInput[]; template?: string; model?: string; modelid?: string }) {
     const names = new Set<string>()
     for (const p of input.parameters) {
-      if (names.has(p.name)) throw new DomainError('VALIDATION_ERROR', `The parameter ${p.name} is listed twice`, [{ field: 'body.parameters', message: `${p.name} is listed twice` }])
+      if (names.has(p.name))
+        throw new DomainError('VALIDATION_ERROR', `The parameter ${p.name} is listed twice`, [
+          { field: 'body.parameters', message: `${p.name} is listed twice` }
+        ])
       names.add(p.name)
       const d = p.default
       if (d !== undefined && d !== null && !['string', 'number', 'boolean'].includes(typeof d)) {
-        throw new DomainError('VALIDATION_ERROR', `The default of ${p.name} must be a string, number, boolean or null`, [{ field: 'body.parameters', message: `${p.name}.default must be a string, number, boolean or null` }])
+        throw new DomainError('VALIDATION_ERROR', `The default of ${p.name} must be a string, number, boolean or null`, [
+          { field: 'body.parameters', message: `${p.name}.default must be a string, number, boolean or null` }
+        ])
       }
     }
     const parameters: PromptParameter[] = input.parameters.map((p) => ({
@@ -314,8 +331,7 @@ export function formSchema(parameters: PromptParameter[]): Record<string, unknow
   const properties: Record<string, unknown> = {}
   for (const p of parameters) {
     const base = { title: p.label, description: p.description, ...(p.default !== undefined ? { default: p.default } : {}) }
-    properties[p.name] =
-      p.type === 'enum' ? { ...base, type: 'string', enum: p.options ?? [] } : { ...base, type: p.type }
+    properties[p.name] = p.type === 'enum' ? { ...base, type: 'string', enum: p.options ?? [] } : { ...base, type: p.type }
   }
   return { type: 'object', properties, required: parameters.filter((p) => p.required).map((p) => p.name) }
 }

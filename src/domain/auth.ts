@@ -107,7 +107,7 @@ export class AuthService {
 
   async login(email: string, password: string): Promise<TokenPair> {
     const user = this.users.findByEmail(email)
-    if (!user || !user.passwordHash) {
+    if (!user?.passwordHash) {
       await burnVerification(password)
       throw new DomainError('INVALID_CREDENTIALS', 'Incorrect email or password')
     }
@@ -135,10 +135,7 @@ export class AuthService {
         .get()
       if (!row || row.family.revokedAt) return { error: 'invalid' as const }
       if (row.token.usedAt) {
-        tx.update(refreshTokenFamilies)
-          .set({ revokedAt: nowIso(), revokedReason: 'reuse' })
-          .where(eq(refreshTokenFamilies.id, row.family.id))
-          .run()
+        tx.update(refreshTokenFamilies).set({ revokedAt: nowIso(), revokedReason: 'reuse' }).where(eq(refreshTokenFamilies.id, row.family.id)).run()
         return { error: 'reused' as const }
       }
       if (row.token.expiresAt <= nowIso()) return { error: 'invalid' as const }
@@ -148,13 +145,11 @@ export class AuthService {
     if ('error' in outcome) {
       throw new DomainError(
         'INVALID_REFRESH_TOKEN',
-        outcome.error === 'reused'
-          ? 'Refresh token was already used; its session has been revoked'
-          : 'Invalid or expired refresh token'
+        outcome.error === 'reused' ? 'Refresh token was already used; its session has been revoked' : 'Invalid or expired refresh token'
       )
     }
     const user = this.users.findById(outcome.userId)
-    if (!user || !user.isActive) throw new DomainError('INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token')
+    if (!user?.isActive) throw new DomainError('INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token')
     return this.issue(user, outcome.familyId)
   }
 
@@ -193,7 +188,7 @@ export class AuthService {
     if (this.apiKeys.looksLikeKey(credential)) {
       const key = this.apiKeys.resolve(credential)
       const user = key && this.users.findById(key.userId)
-      if (!user || !user.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
+      if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
       return { userId: user.id, role: user.role, via: 'api_key' }
     }
     let claims: Record<string, unknown>
@@ -210,14 +205,14 @@ export class AuthService {
       throw new DomainError('INVALID_TOKEN', 'Session has ended; sign in again')
     }
     const user = this.users.findById(claims.sub)
-    if (!user || !user.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
+    if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
     return { userId: user.id, role: user.role, via: 'access_token', sessionId: claims.sid }
   }
 
   /** The principal of a user who proved themself another way (a WebSocket ticket). */
   principalForUser(userId: string, via: Principal['via']): Principal {
     const user = this.users.findById(userId)
-    if (!user || !user.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials')
+    if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials')
     return { userId: user.id, role: user.role, via }
   }
 

@@ -66,7 +66,14 @@ export class ChatService {
         .from(conversationParticipants)
         .where(and(eq(conversationParticipants.conversationId, conversations.id), eq(conversationParticipants.userId, p.userId)))
     )
-    const rows = this.db.select().from(conversations).where(mine).orderBy(desc(conversations.createdAt), desc(conversations.id)).limit(w.size).offset(w.offset).all()
+    const rows = this.db
+      .select()
+      .from(conversations)
+      .where(mine)
+      .orderBy(desc(conversations.createdAt), desc(conversations.id))
+      .limit(w.size)
+      .offset(w.offset)
+      .all()
     const total = this.db.select({ n: count() }).from(conversations).where(mine).get()!.n
     return toPage(
       rows.map((c) => chatView(c, this.filesOf(p, c.id))),

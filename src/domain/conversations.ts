@@ -16,7 +16,6 @@ import { assistantVisibleTo } from './assistants.js'
 
 export type MessageRow = typeof messages.$inferSelect
 
-
 export interface ParticipantView {
   user_id: string
   last_read_seq: number
@@ -267,12 +266,7 @@ export class ConversationService {
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not change it')
       if (input.title === undefined) return undefined
-      const row = tx
-        .update(conversations)
-        .set({ title: input.title, updatedAt: nowIso() })
-        .where(eq(conversations.id, conversationId))
-        .returning()
-        .get()
+      const row = tx.update(conversations).set({ title: input.title, updatedAt: nowIso() }).where(eq(conversations.id, conversationId)).returning().get()
       const e: DomainEvent = { type: 'conversation.updated', conversation: conversationView(row), actorId: p.userId, audience: this.audience(tx, row) }
       this.outbox.record(tx, e)
       return e
@@ -319,9 +313,7 @@ export class ConversationService {
         const prior = tx
           .select()
           .from(messages)
-          .where(
-            and(eq(messages.conversationId, conversationId), eq(messages.senderId, p.userId), eq(messages.clientMsgId, input.client_msg_id))
-          )
+          .where(and(eq(messages.conversationId, conversationId), eq(messages.senderId, p.userId), eq(messages.clientMsgId, input.client_msg_id)))
           .get()
         if (prior) return { message: messageView(prior), created: false }
       }
@@ -352,7 +344,13 @@ export class ConversationService {
     const event = this.db.transaction((tx) => {
       const c = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
       if (!c) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
-      return this.insertMessage(tx, c, null, { content: input.content, role: input.role, status: input.status, toolCall: input.tool_call }, this.audience(tx, c)).event
+      return this.insertMessage(
+        tx,
+        c,
+        null,
+        { content: input.content, role: input.role, status: input.status, toolCall: input.tool_call },
+        this.audience(tx, c)
+      ).event
     })
     this.events.publish(event)
     return (event as Extract<DomainEvent, { type: 'message.created' }>).message
@@ -499,12 +497,7 @@ export class ConversationService {
       if (m.deletedAt) return undefined
       const now = nowIso()
       this.files.unlinkMessage(tx, m.id)
-      const row = tx
-        .update(messages)
-        .set({ content: '', attachments: [], deletedAt: now, updatedAt: now })
-        .where(eq(messages.id, m.id))
-        .returning()
-        .get()
+      const row = tx.update(messages).set({ content: '', attachments: [], deletedAt: now, updatedAt: now }).where(eq(messages.id, m.id)).returning().get()
       const e: DomainEvent = { type: 'message.deleted', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) }
       this.outbox.record(tx, e)
       return e

@@ -154,6 +154,7 @@ export function participantAccess(db: Db): ConversationAccess {
 /** A safe display name: no directories, no control characters, at most 255 characters. */
 export function cleanFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? ''
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
   const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim()
   return (cleaned || 'file').slice(-255)
 }
@@ -208,7 +209,7 @@ export class FileService {
     const ext = extname(filename).slice(1).toLowerCase()
     const type = FILE_TYPES[ext]
     if (!type) {
-      throw unsupported(`Files of type ${ext ? '.' + ext : '(no extension)'} are not accepted; accepted: ${SUPPORTED_EXTENSIONS.join(', ')}`)
+      throw unsupported(`Files of type ${ext ? `.${ext}` : '(no extension)'} are not accepted; accepted: ${SUPPORTED_EXTENSIONS.join(', ')}`)
     }
     const limit = FILE_SIZE_LIMITS[type.kind]
     const writer = await this.blobs.createWriter()
@@ -259,7 +260,11 @@ export class FileService {
   /** Deletes one's own file; idempotent (an unknown id, or another's file, changes nothing). */
   delete(p: Principal, fileId: string): void {
     const sha = this.db.transaction((tx) => {
-      const row = tx.select().from(files).where(and(eq(files.id, fileId), eq(files.ownerId, p.userId))).get()
+      const row = tx
+        .select()
+        .from(files)
+        .where(and(eq(files.id, fileId), eq(files.ownerId, p.userId)))
+        .get()
       if (!row) return undefined
       tx.delete(files).where(eq(files.id, fileId)).run()
       return row.sha256
@@ -293,7 +298,11 @@ export class FileService {
 
   downloadFromConversation(p: Principal, conversationId: string, fileId: string): FileDownload {
     this.requireConversation(p, conversationId)
-    const row = this.db.select().from(files).where(and(eq(files.id, fileId), eq(files.conversationId, conversationId))).get()
+    const row = this.db
+      .select()
+      .from(files)
+      .where(and(eq(files.id, fileId), eq(files.conversationId, conversationId)))
+      .get()
     if (!row) throw new DomainError('FILE_NOT_FOUND', 'File not found')
     return { file: fileView(row), stream: this.blobs.open(row.sha256) }
   }
@@ -306,7 +315,11 @@ export class FileService {
     this.requireConversation(p, conversationId)
     const creator = this.db.select({ id: conversations.creatorId }).from(conversations).where(eq(conversations.id, conversationId)).get()?.id
     const sha = this.db.transaction((tx) => {
-      const row = tx.select().from(files).where(and(eq(files.id, fileId), eq(files.conversationId, conversationId))).get()
+      const row = tx
+        .select()
+        .from(files)
+        .where(and(eq(files.id, fileId), eq(files.conversationId, conversationId)))
+        .get()
       if (!row) return undefined
       if (row.ownerId !== p.userId && creator !== p.userId) throw new DomainError('FORBIDDEN', 'Only the uploader or the chat owner can delete this file')
       tx.delete(files).where(eq(files.id, fileId)).run()
@@ -334,14 +347,23 @@ export class FileService {
         .map((r) => r.fileId)
     )
     const drop = ids.filter((id) => !keep.has(id))
-    if (keep.size) tx.update(files).set({ conversationId: null }).where(inArray(files.id, [...keep])).run()
+    if (keep.size)
+      tx.update(files)
+        .set({ conversationId: null })
+        .where(inArray(files.id, [...keep]))
+        .run()
     if (drop.length) tx.delete(files).where(inArray(files.id, drop)).run()
     return [...new Set(rows.filter((r) => !keep.has(r.id)).map((r) => r.sha256))]
   }
 
   /** The blobs of a user's files, for `sweep` after the user's rows are gone. */
   blobsOwnedBy(tx: Tx, userId: string): string[] {
-    return tx.select({ sha256: files.sha256 }).from(files).where(eq(files.ownerId, userId)).all().map((r) => r.sha256)
+    return tx
+      .select({ sha256: files.sha256 })
+      .from(files)
+      .where(eq(files.ownerId, userId))
+      .all()
+      .map((r) => r.sha256)
   }
 
   /** Removes the blobs no row uses any more. */
@@ -392,7 +414,7 @@ export class FileService {
       }
       stream.destroy()
       const text = Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8')
-      out.push({ ...view, text: size > maxBytes || row.size > maxBytes ? text + '\n[…truncated]' : text })
+      out.push({ ...view, text: size > maxBytes || row.size > maxBytes ? `${text}\n[…truncated]` : text })
     }
     return out
   }
@@ -433,5 +455,5 @@ export class FileService {
 }
 
 function tooLarge(kind: FileKind, limit: number): DomainError {
-  return new DomainError('FILE_TOO_LARGE', `The file is larger than ${limit / MB} MB, the limit for ${kind === 'data' ? 'data files' : kind + 's'}`)
+  return new DomainError('FILE_TOO_LARGE', `The file is larger than ${limit / MB} MB, the limit for ${kind === 'data' ? 'data files' : `${kind}s`}`)
 }

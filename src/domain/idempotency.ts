@@ -15,7 +15,9 @@ export interface StoredAnswer {
 }
 
 export function requestHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value ?? null)).digest('hex')
+  return createHash('sha256')
+    .update(JSON.stringify(value ?? null))
+    .digest('hex')
 }
 
 /**

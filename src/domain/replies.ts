@@ -20,9 +20,7 @@ export interface ReplyObserver {
 }
 
 /** The tool data stored on a `tool` message. */
-export type StoredToolCall =
-  | { kind: 'call'; id: string; name: string; arguments: string }
-  | { kind: 'result'; id: string; name: string; is_error: boolean }
+export type StoredToolCall = { kind: 'call'; id: string; name: string; arguments: string } | { kind: 'result'; id: string; name: string; is_error: boolean }
 
 interface Streaming {
   message: MessageView
@@ -142,7 +140,7 @@ export class ReplyService {
 
     // The reply is made on behalf of the person whose message it answers.
     const sender = this.db.select().from(users).where(eq(users.id, userMessage.sender_id!)).get()
-    let plan
+    let plan: ReturnType<AiService['planAssistantReply']>
     try {
       if (!sender) throw new DomainError('USER_NOT_FOUND', 'The author of the message is gone')
       plan = this.ai.planAssistantReply({ userId: sender.id, role: sender.role, via: 'access_token' }, assistantId)
@@ -195,12 +193,12 @@ export class ReplyService {
     }
 
     const context = toChatMessages(conversations.contextOf(conversationId, REPLY_CONTEXT_MESSAGES))
-    let result
+    let result: Pick<Awaited<ReturnType<AiService['reply']>>, 'status' | 'error'>
     try {
       result = await this.ai.reply(plan, context, sink, job.controller.signal)
     } catch (err) {
       this.log.error({ err, conversationId }, 'assistant reply failed unexpectedly')
-      result = { status: 'failed' as const, content: '', error: { code: 'unavailable' as const, message: 'The assistant failed' } }
+      result = { status: 'failed', error: { code: 'unavailable', message: 'The assistant failed' } }
     }
 
     if (result.status === 'completed') {
@@ -239,8 +237,10 @@ export function toChatMessages(stored: MessageView[]): ChatMessage[] {
         const last = out[out.length - 1]
         const call = { id: data.id, name: data.name, arguments: data.arguments }
         // The text an assistant streamed before calling tools belongs to the same turn.
-        if (last && last.role === 'assistant') (last.toolCalls ??= []).push(call)
-        else out.push({ role: 'assistant', content: '', toolCalls: [call] })
+        if (last && last.role === 'assistant') {
+          last.toolCalls ??= []
+          last.toolCalls.push(call)
+        } else out.push({ role: 'assistant', content: '', toolCalls: [call] })
       } else if (data?.kind === 'result') {
         out.push({ role: 'tool', content: m.content, toolCallId: data.id, name: data.name })
       }

@@ -50,7 +50,9 @@ const MAX_SCHEMA_BYTES = 16 * 1024
  */
 export function normalizeParameters(raw: Record<string, unknown>): Record<string, unknown> {
   if (JSON.stringify(raw).length > MAX_SCHEMA_BYTES) {
-    throw new DomainError('VALIDATION_ERROR', 'parameters is too large', [{ field: 'body.parameters', message: `must be at most ${MAX_SCHEMA_BYTES} bytes of JSON` }])
+    throw new DomainError('VALIDATION_ERROR', 'parameters is too large', [
+      { field: 'body.parameters', message: `must be at most ${MAX_SCHEMA_BYTES} bytes of JSON` }
+    ])
   }
   const bad = (message: string) => new DomainError('VALIDATION_ERROR', `parameters: ${message}`, [{ field: 'body.parameters', message }])
   if (raw.type === 'object') {

@@ -69,7 +69,11 @@ export class UserService {
     private readonly outbox: Outbox,
     private readonly files: Pick<FileService, 'releaseConversation' | 'sweep' | 'blobsOwnedBy'>
   ) {
-    this.byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
+    this.byId = db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder('id')))
+      .prepare()
   }
 
   /** Read on every authenticated request: prepared once. */
@@ -80,7 +84,11 @@ export class UserService {
   }
 
   findByEmail(email: string): UserRow | undefined {
-    return this.db.select().from(users).where(eq(users.emailNormalized, normalizeEmail(email))).get()
+    return this.db
+      .select()
+      .from(users)
+      .where(eq(users.emailNormalized, normalizeEmail(email)))
+      .get()
   }
 
   require(id: string): UserRow {
@@ -105,7 +113,7 @@ export class UserService {
     const filters: SQL[] = []
     if (q.role) filters.push(eq(users.role, q.role))
     if (q.q) {
-      const needle = `%${q.q.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c)}%`
+      const needle = `%${q.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`
       filters.push(or(like(users.emailNormalized, needle), like(users.fullName, needle))!)
     }
     const where = filters.length ? and(...filters) : undefined
@@ -152,7 +160,11 @@ export class UserService {
     // The conversations they created and the files they own go with them: release the files and
     // tell the conversations' watchers.
     const done = this.db.transaction((tx) => {
-      const convs = tx.select({ id: conversations.id, workspaceId: conversations.workspaceId }).from(conversations).where(eq(conversations.creatorId, userId)).all()
+      const convs = tx
+        .select({ id: conversations.id, workspaceId: conversations.workspaceId })
+        .from(conversations)
+        .where(eq(conversations.creatorId, userId))
+        .all()
       const released = releaseConversations(tx, this.files, convs, p.userId)
       const owned = this.files.blobsOwnedBy(tx, userId)
       tx.delete(users).where(eq(users.id, userId)).run()

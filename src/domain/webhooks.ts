@@ -116,7 +116,7 @@ export function deliveryView(d: DeliveryRow): WebhookDeliveryView {
 
 /** A new Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
 export function generateSecret(): string {
-  return 'whsec_' + randomBytes(32).toString('base64')
+  return `whsec_${randomBytes(32).toString('base64')}`
 }
 
 /** The outbox row of one delivery, not yet inserted. */
@@ -214,7 +214,10 @@ export class WebhookService {
   }
 
   delete(p: Principal, id: string): void {
-    const res = this.db.delete(webhooks).where(and(eq(webhooks.id, id), eq(webhooks.ownerId, p.userId))).run()
+    const res = this.db
+      .delete(webhooks)
+      .where(and(eq(webhooks.id, id), eq(webhooks.ownerId, p.userId)))
+      .run()
     if (res.changes === 0) throw new DomainError('WEBHOOK_NOT_FOUND', 'Webhook not found')
   }
 
@@ -272,7 +275,11 @@ export class WebhookService {
   }
 
   private require(p: Principal, id: string): WebhookRow {
-    const row = this.db.select().from(webhooks).where(and(eq(webhooks.id, id), eq(webhooks.ownerId, p.userId))).get()
+    const row = this.db
+      .select()
+      .from(webhooks)
+      .where(and(eq(webhooks.id, id), eq(webhooks.ownerId, p.userId)))
+      .get()
     if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', 'Webhook not found')
     return row
   }
@@ -288,9 +295,7 @@ export class WebhookService {
       await assertPublicAddress(url, this.options.allowPrivate)
     } catch (err) {
       if (err instanceof AddressNotAllowedError) {
-        throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL is not allowed: ${err.message}`, [
-          { field: 'body.url', message: err.message }
-        ])
+        throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL is not allowed: ${err.message}`, [{ field: 'body.url', message: err.message }])
       }
       throw err
     }
@@ -312,12 +317,22 @@ export class WebhookOutbox implements Outbox {
     const mapped = toWebhookEvent(tx, event)
     if (!mapped) return
     const { name, data, owners, admins } = mapped
-    const ownerFilter = admins
-      ? inArray(webhooks.ownerId, tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')))
-      : undefined
+    const ownerFilter = admins ? inArray(webhooks.ownerId, tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin'))) : undefined
     const candidates = [
-      ...(owners.length ? tx.select().from(webhooks).where(and(eq(webhooks.isActive, true), inArray(webhooks.ownerId, owners))).all() : []),
-      ...(ownerFilter ? tx.select().from(webhooks).where(and(eq(webhooks.isActive, true), ownerFilter)).all() : [])
+      ...(owners.length
+        ? tx
+            .select()
+            .from(webhooks)
+            .where(and(eq(webhooks.isActive, true), inArray(webhooks.ownerId, owners)))
+            .all()
+        : []),
+      ...(ownerFilter
+        ? tx
+            .select()
+            .from(webhooks)
+            .where(and(eq(webhooks.isActive, true), ownerFilter))
+            .all()
+        : [])
     ]
     const seen = new Set<string>()
     const timestamp = nowIso()
@@ -355,11 +370,7 @@ function toWebhookEvent(tx: Tx, event: DomainEvent): Mapped | undefined {
       }
     }
     case 'message.created': {
-      const conversation = tx
-        .select({ assistantId: conversations.assistantId })
-        .from(conversations)
-        .where(eq(conversations.id, event.conversationId))
-        .get()
+      const conversation = tx.select({ assistantId: conversations.assistantId }).from(conversations).where(eq(conversations.id, event.conversationId)).get()
       return {
         name: 'message.received',
         data: {

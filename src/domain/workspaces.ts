@@ -88,7 +88,7 @@ function invalid(field: string, message: string): DomainError {
  */
 export function checkWorkspacePath(path: string): string {
   if (path.length === 0 || path.length > MAX_PATH_LENGTH) throw invalid('path', `must be 1 to ${MAX_PATH_LENGTH} characters`)
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
   if (/[\u0000-\u001f\u007f\\]/.test(path)) throw invalid('path', 'must not contain control characters or backslashes')
   if (!path.startsWith('/')) throw invalid('path', 'must be an absolute path (start with /)')
   if (path === '/') throw invalid('path', 'must not be the root directory')
@@ -195,7 +195,10 @@ export class WorkspaceService {
       .offset(w.offset)
       .all()
     const total = this.db.select({ n: count() }).from(workspaces).innerJoin(workspaceMembers, joined).where(where).get()!.n
-    const data = this.dataOf(this.db, rows.map((r) => r.w))
+    const data = this.dataOf(
+      this.db,
+      rows.map((r) => r.w)
+    )
     return toPage(
       rows.map((r, i) => ({ ...data[i]!, role: r.role })),
       total,
@@ -236,7 +239,11 @@ export class WorkspaceService {
       if (role !== 'owner') throw new DomainError('NOT_WORKSPACE_OWNER', 'Only the owner of this workspace can delete it')
       const audience = this.memberIds(tx, workspaceId)
       // Its conversations go with it: their files are released and their watchers told.
-      const convs = tx.select({ id: conversations.id, workspaceId: conversations.workspaceId }).from(conversations).where(eq(conversations.workspaceId, workspaceId)).all()
+      const convs = tx
+        .select({ id: conversations.id, workspaceId: conversations.workspaceId })
+        .from(conversations)
+        .where(eq(conversations.workspaceId, workspaceId))
+        .all()
       const released = releaseConversations(tx, this.files, convs, p.userId)
       tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
       const e = { type: 'workspace.deleted' as const, workspaceId, actorId: p.userId, audience }
@@ -280,7 +287,11 @@ export class WorkspaceService {
       this.requireRole(tx, workspaceId, p.userId, 'manage')
       const user = input.user_id
         ? tx.select({ id: users.id }).from(users).where(eq(users.id, input.user_id)).get()
-        : tx.select({ id: users.id }).from(users).where(eq(users.emailNormalized, normalizeEmail(input.email!))).get()
+        : tx
+            .select({ id: users.id })
+            .from(users)
+            .where(eq(users.emailNormalized, normalizeEmail(input.email!)))
+            .get()
       if (!user) throw new DomainError('USER_NOT_FOUND', 'User not found')
       if (this.membership(workspaceId, user.id, tx)) {
         throw new DomainError('WORKSPACE_MEMBER_EXISTS', 'The user is already a member; change their role with PUT .../members/{user_id}')
@@ -357,14 +368,14 @@ export class WorkspaceService {
   attachAgent(p: Principal, workspaceId: string, assistantId: string): { agent: WorkspaceAgentView; created: boolean } {
     const outcome = this.db.transaction((tx) => {
       this.requireRole(tx, workspaceId, p.userId, 'manage')
-      const assistant = tx.select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId }).from(assistants).where(eq(assistants.id, assistantId)).get()
+      const assistant = tx
+        .select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId })
+        .from(assistants)
+        .where(eq(assistants.id, assistantId))
+        .get()
       // An assistant one may not see cannot be attached (its name would then show in the agents list).
       if (!assistant || !assistantVisibleTo(p, assistant)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
-      const inserted = tx
-        .insert(workspaceAgents)
-        .values({ workspaceId, assistantId, createdAt: nowIso() })
-        .onConflictDoNothing()
-        .run()
+      const inserted = tx.insert(workspaceAgents).values({ workspaceId, assistantId, createdAt: nowIso() }).onConflictDoNothing().run()
       const created = inserted.changes > 0
       if (created) tx.update(workspaces).set({ updatedAt: nowIso() }).where(eq(workspaces.id, workspaceId)).run()
       return { agent: this.agent(tx, workspaceId, assistantId)!, created, event: created ? this.changed(tx, workspaceId, p.userId) : undefined }

@@ -18,7 +18,10 @@ export class WsTicketService {
   issue(p: Principal): { ticket: string; expires_in: number } {
     const ticket = randomToken('wst_')
     this.prune()
-    this.db.insert(wsTickets).values({ ticketHash: sha256(ticket), userId: p.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) }).run()
+    this.db
+      .insert(wsTickets)
+      .values({ ticketHash: sha256(ticket), userId: p.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) })
+      .run()
     return { ticket, expires_in: WS_TICKET_TTL_SECONDS }
   }
 
@@ -36,6 +39,9 @@ export class WsTicketService {
   }
 
   private prune(): void {
-    this.db.delete(wsTickets).where(or(lt(wsTickets.expiresAt, nowIso()), isNotNull(wsTickets.usedAt))).run()
+    this.db
+      .delete(wsTickets)
+      .where(or(lt(wsTickets.expiresAt, nowIso()), isNotNull(wsTickets.usedAt)))
+      .run()
   }
 }

@@ -72,12 +72,7 @@ export function toFailure(error: unknown): Failure {
       code: error.code,
       message: error.message,
       fields: error.fields,
-      headers:
-        status === 401
-          ? { 'www-authenticate': 'Bearer' }
-          : error.retryAfter !== undefined
-            ? { 'retry-after': String(error.retryAfter) }
-            : undefined
+      headers: status === 401 ? { 'www-authenticate': 'Bearer' } : error.retryAfter !== undefined ? { 'retry-after': String(error.retryAfter) } : undefined
     }
   }
   const fe = error as FastifyError & { validationContext?: string }

@@ -32,7 +32,10 @@ const LocalStore = createRequire(import.meta.url)('@fastify/rate-limit/store/Loc
 class SnapshotStore implements StoreLike {
   private readonly inner: StoreLike
   constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean } | StoreLike = {}) {
-    this.inner = 'incr' in options ? options : new LocalStore((options as { continueExceeding?: boolean }).continueExceeding, (options as { exponentialBackoff?: boolean }).exponentialBackoff, 5000)
+    this.inner =
+      'incr' in options
+        ? options
+        : new LocalStore((options as { continueExceeding?: boolean }).continueExceeding, (options as { exponentialBackoff?: boolean }).exponentialBackoff, 5000)
   }
   incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void {
     this.inner.incr(key, (err, res) => cb(err, res && { current: res.current, ttl: res.ttl }), timeWindow, max)

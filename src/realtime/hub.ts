@@ -139,7 +139,10 @@ export class Hub {
     clearTimeout(conn.authTimer)
     conn.principal = principal
     let set = this.byUser.get(principal.userId)
-    if (!set) this.byUser.set(principal.userId, (set = new Set()))
+    if (!set) {
+      set = new Set()
+      this.byUser.set(principal.userId, set)
+    }
     set.add(conn)
     this.send(conn, { type: 'ready', user_id: principal.userId, connection_id: conn.id })
   }
@@ -187,7 +190,7 @@ export class Hub {
     this.opts.observer?.frame?.('in', type, 1)
     const checker = checkers.get(type)
     if (!checker) return this.error(conn, 'UNKNOWN_FRAME_TYPE', `Unknown frame type "${type}"`)
-    const requestId = typeof (parsed as { request_id?: unknown }).request_id === 'string' ? ((parsed as { request_id: string }).request_id) : undefined
+    const requestId = typeof (parsed as { request_id?: unknown }).request_id === 'string' ? (parsed as { request_id: string }).request_id : undefined
     if (!checker.Check(parsed)) {
       const first = checker.Errors(parsed).First()
       const where = first?.path || '/'
@@ -264,10 +267,16 @@ export class Hub {
     conn.subscriptions.set(f.conversation_id, { lastSeq: truncated ? after! : Math.max(lastSeq, after ?? 0) })
     if (!already) {
       let set = this.byConversation.get(f.conversation_id)
-      if (!set) this.byConversation.set(f.conversation_id, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        this.byConversation.set(f.conversation_id, set)
+      }
       set.add(conn)
       let counts = this.watchers.get(f.conversation_id)
-      if (!counts) this.watchers.set(f.conversation_id, (counts = new Map()))
+      if (!counts) {
+        counts = new Map()
+        this.watchers.set(f.conversation_id, counts)
+      }
       const n = (counts.get(userId) ?? 0) + 1
       counts.set(userId, n)
       if (n === 1) this.presence(f.conversation_id, userId, 'user_joined', conn)

@@ -252,7 +252,11 @@ export class WebhookDispatcher {
       const mine = and(eq(webhookDeliveries.id, d.id), eq(webhookDeliveries.status, 'pending'), eq(webhookDeliveries.nextAttemptAt, d.leaseUntil))
       if (error === null) {
         outcome = 'success'
-        const res = tx.update(webhookDeliveries).set({ ...base, status: 'succeeded', deliveredAt: now }).where(mine).run()
+        const res = tx
+          .update(webhookDeliveries)
+          .set({ ...base, status: 'succeeded', deliveredAt: now })
+          .where(mine)
+          .run()
         if (res.changes) tx.update(webhooks).set({ consecutiveFailures: 0 }).where(eq(webhooks.id, d.webhookId)).run()
         return
       }
@@ -261,11 +265,18 @@ export class WebhookDispatcher {
         const backoff = backoffDelay(attempts, this.options.backoffBaseMs, this.options.backoffMaxMs)
         const wait = retryAfterMs !== undefined ? Math.min(this.options.retryAfterMaxMs, retryAfterMs) : backoff
         const next = new Date(Date.now() + wait).toISOString()
-        tx.update(webhookDeliveries).set({ ...base, nextAttemptAt: next }).where(mine).run()
+        tx.update(webhookDeliveries)
+          .set({ ...base, nextAttemptAt: next })
+          .where(mine)
+          .run()
         return
       }
       outcome = 'failed'
-      const res = tx.update(webhookDeliveries).set({ ...base, status: 'failed' }).where(mine).run()
+      const res = tx
+        .update(webhookDeliveries)
+        .set({ ...base, status: 'failed' })
+        .where(mine)
+        .run()
       if (!res.changes) return
       tx.update(webhooks)
         .set({ consecutiveFailures: sql`${webhooks.consecutiveFailures} + 1` })

@@ -57,7 +57,12 @@ export function toModelError(err: unknown, provider: string, signal?: AbortSigna
   if (name === 'APIUserAbortError' || name === 'AbortError') return { code: 'cancelled', message: `${provider}: the request was cancelled` }
   if (e.status === 429 || type === 'rate_limit_error' || type === 'rate_limit_exceeded') {
     const retryAfter = retryAfterOf(e.headers)
-    return { code: 'rate_limited', message: `${provider}: rate limit reached${retryAfter !== undefined ? `, retry after ${retryAfter}s` : ''} (${clean(e.message, '429')})`, status: 429, retryAfter }
+    return {
+      code: 'rate_limited',
+      message: `${provider}: rate limit reached${retryAfter !== undefined ? `, retry after ${retryAfter}s` : ''} (${clean(e.message, '429')})`,
+      status: 429,
+      retryAfter
+    }
   }
   if (e.status === 401 || e.status === 403 || type === 'authentication_error' || type === 'permission_error') {
     return { code: 'auth_failed', message: `${provider}: the API key was refused (${clean(e.message, String(e.status))})`, status: e.status }

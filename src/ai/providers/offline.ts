@@ -100,9 +100,7 @@ export class OfflineProvider implements ModelProvider {
     const expression = offered.has('calculator') ? arithmeticIn(question) : undefined
     if (expression) return { calls: [{ id, name: 'calculator', arguments: JSON.stringify({ expression }) }] }
     const intro = question.trim() ? `You said: "${quote(question)}". ` : 'Hello! '
-    const hint = offered.size
-      ? `I can call tools (${[...offered].sort().join(', ')}): ask me the time, or to calculate 2+3*4. `
-      : ''
+    const hint = offered.size ? `I can call tools (${[...offered].sort().join(', ')}): ask me the time, or to calculate 2+3*4. ` : ''
     return {
       text:
         intro +

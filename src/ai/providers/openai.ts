@@ -34,6 +34,8 @@ function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessageParam[]
               tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments || '{}' } }))
             }
           : { role: 'assistant', content: m.content }
+      default:
+        throw new Error(`unknown message role: ${(m as { role: string }).role}`)
     }
   })
 }

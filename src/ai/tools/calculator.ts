@@ -174,7 +174,7 @@ class Parser {
     if (this.isOp('^')) {
       this.i++
       const exponent = this.nest(() => this.unary())
-      return Math.pow(base, exponent)
+      return base ** exponent
     }
     return base
   }

@@ -32,7 +32,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listModels',
         tags: ['models'],
         summary: 'List the configured models',
-        description: 'The models of the providers whose keys are set, the default first; `offline` is always there. Any other model name of a configured provider works too.',
+        description:
+          'The models of the providers whose keys are set, the default first; `offline` is always there. Any other model name of a configured provider works too.',
         security,
         querystring: ListModelsQuery,
         response: { 200: ref(ModelPage, 'A page of models'), ...errors(401, 422) }
@@ -141,7 +142,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['ai'],
         summary: 'Read parameter values out of a text',
         description:
-          'Finds each parameter\'s value in `prompt` (null when absent, or the parameter\'s default) and, given a `template`, fills its placeholders. With `offline` values are read from forms like `name: value`, `name is value`, or an enum option named anywhere.',
+          "Finds each parameter's value in `prompt` (null when absent, or the parameter's default) and, given a `template`, fills its placeholders. With `offline` values are read from forms like `name: value`, `name is value`, or an enum option named anywhere.",
         security,
         body: ref(UpdateParametersRequest),
         response: { 200: ref(UpdatedParameters, 'The values found'), ...MODEL_ERRORS }

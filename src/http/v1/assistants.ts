@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AssistantIdParams, AssistantPage, Assistant, CreateAssistantRequest, ListAssistantsQuery, UpdateAssistantRequest } from '../../../schemas/assistants.js'
+import {
+  AssistantIdParams,
+  AssistantPage,
+  Assistant,
+  CreateAssistantRequest,
+  ListAssistantsQuery,
+  UpdateAssistantRequest
+} from '../../../schemas/assistants.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
 
@@ -18,7 +25,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'List assistants',
         description:
-          'Active assistants, and the caller\'s own inactive and draft ones (admins see all). Filter by `status`, `category` or `owner_id` (`me` for the caller\'s); sort by `created_at`, `updated_at`, `name`, `status` or `category`.',
+          "Active assistants, and the caller's own inactive and draft ones (admins see all). Filter by `status`, `category` or `owner_id` (`me` for the caller's); sort by `created_at`, `updated_at`, `name`, `status` or `category`.",
         security,
         querystring: ListAssistantsQuery,
         response: { 200: ref(AssistantPage, 'A page of assistants'), ...errors(401, 422) }
@@ -34,7 +41,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createAssistant',
         tags,
         summary: 'Create an assistant',
-        description: 'The caller owns it. `model` defaults to the server\'s default model (`offline` when no provider key is set); `tools` must name existing tools.',
+        description:
+          "The caller owns it. `model` defaults to the server's default model (`offline` when no provider key is set); `tools` must name existing tools.",
         security,
         body: ref(CreateAssistantRequest),
         response: { 201: ref(Assistant, 'The new assistant'), ...errors(400, 401, 422) }
@@ -50,7 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getAssistant',
         tags,
         summary: 'Get an assistant',
-        description: 'Another user\'s inactive or draft assistant is 404.',
+        description: "Another user's inactive or draft assistant is 404.",
         security,
         params: AssistantIdParams,
         response: { 200: ref(Assistant, 'The assistant'), ...errors(401, 404, 422) }
@@ -66,7 +74,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateAssistant',
         tags,
         summary: 'Update an assistant (owner or admin)',
-        description: 'Changes the fields sent. Someone else\'s visible assistant is 403 `NOT_ASSISTANT_OWNER`; one they cannot see is 404.',
+        description: "Changes the fields sent. Someone else's visible assistant is 403 `NOT_ASSISTANT_OWNER`; one they cannot see is 404.",
         security,
         params: AssistantIdParams,
         body: ref(UpdateAssistantRequest),

@@ -47,8 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Exchange a refresh token for new tokens',
         description:
-          'Each refresh token works once and is replaced by the new one returned. Presenting a used refresh token ' +
-          'revokes every token of its session.',
+          'Each refresh token works once and is replaced by the new one returned. Presenting a used refresh token ' + 'revokes every token of its session.',
         body: ref(RefreshRequest),
         response: { 200: ref(TokenResponse, 'A new access token and refresh token'), ...errors(400, 401, 422) }
       }

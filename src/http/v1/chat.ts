@@ -18,7 +18,9 @@ async function* fileParts(request: FastifyRequest): AsyncGenerator<IncomingFile>
   for await (const part of request.files({ limits: { files: 20 }, throwFileSizeLimit: false })) {
     if (part.fieldname !== 'files') {
       part.file.resume()
-      throw new DomainError('VALIDATION_ERROR', 'Files go in the multipart field `files`', [{ field: `body.${part.fieldname}`, message: 'is not an accepted field' }])
+      throw new DomainError('VALIDATION_ERROR', 'Files go in the multipart field `files`', [
+        { field: `body.${part.fieldname}`, message: 'is not an accepted field' }
+      ])
     }
     count++
     yield { filename: part.filename, stream: part.file, truncated: () => part.file.truncated }

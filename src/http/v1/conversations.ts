@@ -183,8 +183,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: messageTags,
         summary: 'Message history by cursor',
         description:
-          'Oldest first. `after_seq` pages forward from a seq (what a client missed); `before_seq` pages back; ' +
-          'with neither, the latest messages.',
+          'Oldest first. `after_seq` pages forward from a seq (what a client missed); `before_seq` pages back; ' + 'with neither, the latest messages.',
         security,
         params: ConversationIdParams,
         querystring: HistoryQuery,
@@ -222,8 +221,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Message, 'The edited message'), ...errors(400, 401, 403, 404, 422) }
       }
     },
-    async (request) =>
-      conversations.editMessage(principalOf(request), request.params.conversation_id, request.params.message_id, request.body)
+    async (request) => conversations.editMessage(principalOf(request), request.params.conversation_id, request.params.message_id, request.body)
   )
 
   app.delete(

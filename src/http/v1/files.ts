@@ -18,9 +18,7 @@ export async function singleFilePart(request: FastifyRequest, field = 'file'): P
   const part = await request.file({ limits: { files: 1 }, throwFileSizeLimit: false })
   if (!part || part.fieldname !== field) {
     part?.file.resume()
-    throw new DomainError('VALIDATION_ERROR', `The multipart field \`${field}\` with a file is required`, [
-      { field: `body.${field}`, message: 'is required' }
-    ])
+    throw new DomainError('VALIDATION_ERROR', `The multipart field \`${field}\` with a file is required`, [{ field: `body.${field}`, message: 'is required' }])
   }
   return {
     file: { filename: part.filename, stream: part.file, truncated: () => part.file.truncated },
@@ -88,7 +86,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'downloadFile',
         tags,
         summary: 'Download a file',
-        description: 'The bytes, with the stored content type and `Content-Disposition: attachment`. Only its owner (or those who may see its chat) can read it.',
+        description:
+          'The bytes, with the stored content type and `Content-Disposition: attachment`. Only its owner (or those who may see its chat) can read it.',
         security,
         params: FileIdParams,
         response: {

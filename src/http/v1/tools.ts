@@ -17,7 +17,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listTools',
         tags,
         summary: 'List tools',
-        description: 'Built-in tools first (`current_time`, `calculator`), then custom HTTP tools. Filter by `category` or `kind`; sort by `name`, `category` or `created_at`.',
+        description:
+          'Built-in tools first (`current_time`, `calculator`), then custom HTTP tools. Filter by `category` or `kind`; sort by `name`, `category` or `created_at`.',
         security,
         querystring: ListToolsQuery,
         response: { 200: ref(ToolPage, 'A page of tools'), ...errors(401, 422) }

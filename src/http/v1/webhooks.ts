@@ -134,8 +134,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 202: ref(WebhookDelivery, 'The new delivery, queued'), ...errors(401, 404, 409, 422) }
       }
     },
-    async (request, reply) =>
-      reply.code(202).send(webhooks.redeliver(principalOf(request), request.params.webhook_id, request.params.delivery_id))
+    async (request, reply) => reply.code(202).send(webhooks.redeliver(principalOf(request), request.params.webhook_id, request.params.delivery_id))
   )
 
   app.post(

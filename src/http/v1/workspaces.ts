@@ -101,8 +101,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteWorkspace',
         tags,
         summary: 'Delete a workspace (owner only)',
-        description:
-          'Deletes the workspace with its memberships, agent links and conversations. Other members get 403 `NOT_WORKSPACE_OWNER`.',
+        description: 'Deletes the workspace with its memberships, agent links and conversations. Other members get 403 `NOT_WORKSPACE_OWNER`.',
         security,
         params: WorkspaceIdParams,
         response: { 204: { ...NoContent, description: 'The workspace was deleted' }, ...errors(401, 403, 404, 422) }
@@ -147,8 +146,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(WorkspaceMember, 'The new member'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request, reply) =>
-      reply.code(201).send(workspaces.addMember(principalOf(request), request.params.workspace_id, request.body))
+    async (request, reply) => reply.code(201).send(workspaces.addMember(principalOf(request), request.params.workspace_id, request.body))
   )
 
   app.put(
@@ -165,8 +163,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceMember, 'The member'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) =>
-      workspaces.updateMember(principalOf(request), request.params.workspace_id, request.params.user_id, request.body.role)
+    async (request) => workspaces.updateMember(principalOf(request), request.params.workspace_id, request.params.user_id, request.body.role)
   )
 
   app.delete(
