@@ -63,7 +63,7 @@ export function PageOf<T extends TSchema>(item: T, id: string) {
 }
 
 /** Error responses by status, for a route's `response` map. */
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+export const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad request: malformed JSON or an unusable value',
   401: 'Not authenticated: missing, invalid or expired credentials',
   403: 'Forbidden: authenticated, but not allowed',
@@ -72,7 +72,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Validation error: the failing fields are listed in `errors`',
-  429: 'Too many requests',
+  429: 'Too many requests: retry after `Retry-After` seconds',
   502: 'The model provider failed or refused the request',
   504: 'The model provider did not answer in time'
 }

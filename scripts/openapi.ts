@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateDocuments } from '../src/http/documents.js'
+import { generateDocuments } from '../src/documents.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const mode = process.argv[2] ?? 'write'

@@ -12,7 +12,6 @@ import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { sharedSchemas } from '../schemas/index.js'
 import { ModelRegistry } from './ai/registry.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
@@ -22,8 +21,8 @@ import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
 import { toFailure } from './http/errors.js'
-import { SurfaceRegistry } from './http/surfaces.js'
-import v1 from './http/v1/index.js'
+import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
+import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
@@ -53,7 +52,15 @@ export interface BuildOptions {
   webhookDispatcher?: Partial<DispatcherOptions>
   /** Model providers to use instead of the ones the config's keys give (tests). */
   models?: ModelRegistry
+  /**
+   * The surfaces to serve (default: all of them). The first is the fallback that answers for
+   * paths no surface claims; tests build only the ones they exercise.
+   */
+  surfaces?: Surface[]
 }
+
+/** Every surface the service serves, the canonical one first. */
+export const ALL_SURFACES: Surface[] = [v1]
 
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
@@ -72,15 +79,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  const surfaces = options.surfaces ?? ALL_SURFACES
+  if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
+  const registry = new SurfaceRegistry(surfaces[0])
   app.decorate('config', config)
-  app.decorate('surfaces', new SurfaceRegistry())
+  app.decorate('surfaces', registry)
 
   // Every response carries the request id, so a client can quote it and we can find the log line.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
-
-  for (const schema of sharedSchemas()) app.addSchema(schema)
 
   await app.register(sensible)
   await app.register(helmet, { global: true })
@@ -151,64 +159,45 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Assistant Backend API',
-        version: config.version,
-        description:
-          'Accounts, workspaces, assistants with tools, conversations, real-time streams, files and webhooks. ' +
-          'Errors have the shape `{ detail, status_code, error_code }`.'
-      },
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT or API key',
-            description: 'An access token from `POST /api/v1/auth/login`, or an API key from `POST /api/v1/api-keys`.'
-          }
-        }
-      },
-      tags: [
-        { name: 'auth', description: 'Registration, sign-in and tokens' },
-        { name: 'users', description: 'Profiles and user administration' },
-        { name: 'api-keys', description: 'Keys for programs' },
-        { name: 'conversations', description: 'Conversations between people and assistants' },
-        { name: 'messages', description: 'Messages of a conversation, by seq' },
-        { name: 'chat', description: "Document 004's chats over the same conversations" },
-        { name: 'realtime', description: 'The WebSocket stream `/ws`' },
-        { name: 'workspaces', description: 'Workspaces, their members and attached assistants (agents)' },
-        { name: 'health', description: 'Liveness and readiness' },
-        { name: 'files', description: 'Uploads and downloads' },
-        { name: 'webhooks', description: 'Event notifications to your endpoints, signed per Standard Webhooks' },
-        { name: 'metrics', description: 'Prometheus metrics' },
-        { name: 'assistants', description: 'Assistants: prompt, model, tools' },
-        { name: 'tools', description: 'Tools assistants can call: built-in and custom HTTP tools' },
-        { name: 'models', description: 'The models this server is configured for' },
-        { name: 'ai', description: 'Chat completions, assistant runs and the prompt compiler (document 004)' }
-      ]
-    },
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
-    }
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
-
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-
+  // Failures, even on unknown routes or bodies that never reached a handler, answer in the body
+  // of the surface with the most specific prefix the path falls under. Set before the surfaces
+  // are registered, so their contexts inherit it.
   app.setErrorHandler((error, request, reply) => {
-    const failure = toFailure(error)
+    const surface = registry.forPath(request.url)
+    const failure = toFailure(error, surface)
     if (failure.status >= 500) request.log.error({ err: error }, 'request failed')
-    return app.surfaces.forPath(request.url).sendError(reply, failure)
+    return sendFailure(surface, reply, failure)
   })
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]
-    return app.surfaces.forPath(request.url).sendError(reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
+    return sendFailure(registry.forPath(request.url), reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
   })
 
-  await app.register(v1)
+  for (const surface of surfaces) {
+    registry.add(surface)
+    await app.register(surfacePlugin(surface, registry))
+  }
+
+  // `app.swagger()` is the fallback (canonical) surface's document; every surface's is `app.surfaces.document(name)`.
+  app.decorate('swagger', (() => registry.document(surfaces[0]!.name)) as never)
+
+  // The documents of every surface, and Swagger UI offering each of them; none are rate limited.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, rateLimitClass: 'none' }
+    })
+    for (const surface of surfaces) {
+      docs.get(documentPath(surface.name), { schema: { hide: true } }, async () => registry.document(surface.name))
+    }
+    // Swagger UI serves `app.swagger()` (the fallback surface's document) and lists every surface's.
+    // It insists on @fastify/swagger in its own context; the surfaces' instances live in theirs.
+    await docs.register(swagger, { decorator: 'docsRoutes', openapi: {} })
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      uiConfig: { urls: surfaces.map((s) => ({ url: documentPath(s.name), name: s.name })), 'urls.primaryName': surfaces[0]!.name } as never
+    })
+  })
 
   return app
 }

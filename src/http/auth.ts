@@ -1,15 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { DomainError } from '../domain/errors.js'
 import type { Principal } from '../domain/principal.js'
+import type { AuthStrategy } from './surface.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null
-  }
-  interface FastifyInstance {
-    /** onRequest hook: resolves `Authorization: Bearer <access token | API key>` to `request.principal`. */
-    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
 }
 
@@ -22,20 +19,33 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1]
 }
 
-/** The principal of an authenticated request; use in handlers behind `authenticate`. */
+/** The principal of an authenticated request; use in handlers of routes with `auth: 'required'`. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('UNAUTHORIZED', 'Not authenticated')
   return request.principal
 }
 
+/**
+ * `Authorization: Bearer <access token | API key>`, resolved to `request.principal` by the domain's
+ * AuthService. The strategy of every surface whose callers hold our tokens.
+ */
+export const bearerAuth: AuthStrategy = {
+  scheme: 'bearerAuth',
+  securityScheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key', description: 'An access token or an API key.' },
+  authenticate(request, mode) {
+    const token = bearerToken(request)
+    if (!token) {
+      if (mode === 'optional') return
+      throw new DomainError('UNAUTHORIZED', 'Not authenticated: send Authorization: Bearer <token>')
+    }
+    request.principal = request.server.services.auth.authenticate(token)
+  }
+}
+
+/** Every request starts without a principal; a surface's auth strategy sets it. */
 export default fp(
   async (app) => {
     app.decorateRequest('principal', null)
-    app.decorate('authenticate', async (request: FastifyRequest) => {
-      const token = bearerToken(request)
-      if (!token) throw new DomainError('UNAUTHORIZED', 'Not authenticated: send Authorization: Bearer <token>')
-      request.principal = app.services.auth.authenticate(token)
-    })
   },
   { name: 'auth', dependencies: ['services'] }
 )

@@ -63,10 +63,21 @@ function fieldsOf(validation: AjvLikeError[], context: string | undefined): Fiel
   })
 }
 
-/** Turns anything thrown in a request into a Failure; anything unexpected becomes a bare 500. */
-export function toFailure(error: unknown): Failure {
+/** What a surface decides about a failure: its status for a domain error, and for a validation failure. */
+export interface StatusPolicy {
+  statusOf?(error: DomainError): number | undefined
+  validationStatus: number
+}
+
+const DEFAULT_POLICY: StatusPolicy = { validationStatus: 422 }
+
+/**
+ * Turns anything thrown in a request into a Failure, with the statuses of the surface it is for
+ * (the shared table by default); anything unexpected becomes a bare 500.
+ */
+export function toFailure(error: unknown, policy: StatusPolicy = DEFAULT_POLICY): Failure {
   if (error instanceof DomainError) {
-    const status = STATUS_BY_KIND[error.kind]
+    const status = policy.statusOf?.(error) ?? STATUS_BY_KIND[error.kind]
     return {
       status,
       code: error.code,
@@ -79,7 +90,7 @@ export function toFailure(error: unknown): Failure {
   if (fe && Array.isArray(fe.validation)) {
     const fields = fieldsOf(fe.validation as AjvLikeError[], fe.validationContext)
     return {
-      status: 422,
+      status: policy.validationStatus,
       code: 'VALIDATION_ERROR',
       message: `Validation failed: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
       fields

@@ -2,16 +2,7 @@ import { createRequire } from 'node:module'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-
-/**
- * Routes (by their route pattern) that get the authentication limit (`RATE_LIMIT_AUTH_MAX`)
- * instead of the API limit: the ones that take a password or a refresh token. Other surfaces add
- * theirs here, or set `config: { rateLimitClass: 'auth' }` on the route.
- */
-export const AUTH_RATE_LIMITED_ROUTES = new Set<string>(['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh'])
-
-/** Paths never limited: monitors, the docs and the OpenAPI document. */
-const UNLIMITED_PREFIXES = ['/internal/', '/docs', '/openapi.json']
+import type { RateLimitClass } from './surface.js'
 
 type IncrCallback = (err: Error | null, res?: { current: number; ttl: number }) => void
 interface StoreLike {
@@ -45,20 +36,9 @@ class SnapshotStore implements StoreLike {
   }
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** `auth` puts a route under the authentication limit; `none` exempts it. */
-    rateLimitClass?: 'auth' | 'api' | 'none'
-  }
-}
-
-function classOf(request: FastifyRequest): 'auth' | 'api' | 'none' {
-  const configured = request.routeOptions.config?.rateLimitClass
-  if (configured) return configured
-  const route = request.routeOptions.url ?? request.url.split('?')[0]
-  if (AUTH_RATE_LIMITED_ROUTES.has(route)) return 'auth'
-  if (UNLIMITED_PREFIXES.some((p) => route.startsWith(p))) return 'none'
-  return 'api'
+/** The bucket a request counts against, as its route declares (`config.rateLimitClass`); the API's by default. */
+function classOf(request: FastifyRequest): RateLimitClass {
+  return request.routeOptions.config?.rateLimitClass ?? 'api'
 }
 
 /**
@@ -66,19 +46,12 @@ function classOf(request: FastifyRequest): 'auth' | 'api' | 'none' {
  * caller is anonymous) on the API, `RATE_LIMIT_AUTH_MAX` a minute per IP on the authentication
  * routes, each in its own bucket; 0 turns a limit off. A refused request is a 429 in the surface's
  * error body with `Retry-After` and `x-ratelimit-*` headers (the error handler keeps them).
- * Every `/api/v1` route documents the 429.
+ * Each surface documents the 429 on its rate-limited routes.
  */
 export default fp(
   async (app) => {
     const apiMax = app.config.rateLimitMax
     const authMax = app.config.rateLimitAuthMax
-
-    app.addHook('onRoute', (route) => {
-      const response = route.schema?.response as Record<string, unknown> | undefined
-      if (response && route.url.startsWith('/api/v1/') && !response[429]) {
-        response[429] = { $ref: 'ErrorResponse', description: 'Too many requests: retry after `Retry-After` seconds' }
-      }
-    })
 
     if (apiMax === 0 && authMax === 0) return
 

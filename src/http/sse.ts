@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { toFailure } from './errors.js'
-import { v1ErrorBody } from './v1/errors.js'
 
 /** Whether a request asks for Server-Sent Events (`Accept: text/event-stream`, or `stream: true` in its body). */
 export function wantsEventStream(request: FastifyRequest, bodyFlag?: boolean): boolean {
@@ -12,7 +11,7 @@ export function wantsEventStream(request: FastifyRequest, bodyFlag?: boolean): b
 export interface SseStream {
   /** One event: `event: <name>` and its data as JSON. */
   send(event: string, data: unknown, id?: string | number): void
-  /** The v1 error body of anything thrown, as an `error` event. */
+  /** Anything thrown, as an `error` event in the error body of the request's surface. */
   sendError(error: unknown): void
   close(): void
   /** Fires when the client goes away before `close()`. */
@@ -53,9 +52,10 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): S
       write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
     },
     sendError(error) {
-      const failure = toFailure(error)
+      const surface = request.server.surfaces.forPath(request.url)
+      const failure = toFailure(error, surface)
       if (failure.status >= 500) request.log.error({ err: error }, 'stream failed')
-      write(`event: error\ndata: ${JSON.stringify(v1ErrorBody(failure))}\n\n`)
+      write(`event: error\ndata: ${JSON.stringify(surface.errorBody(failure))}\n\n`)
     },
     close() {
       if (closed) return

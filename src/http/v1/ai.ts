@@ -17,13 +17,11 @@ import { errors, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
 import { clientGone, openEventStream, wantsEventStream } from '../sse.js'
 
-const security = [{ bearerAuth: [] }]
 const MODEL_ERRORS = errors(400, 401, 422, 429, 502, 504)
 
 /** Document 004's model and AI routes under `/api/v1`: `/model`, `/aisuite/chat`, `/run`, `/prompt_compiler/*`. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { ai } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.get(
     '/model',
@@ -34,7 +32,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List the configured models',
         description:
           'The models of the providers whose keys are set, the default first; `offline` is always there. Any other model name of a configured provider works too.',
-        security,
         querystring: ListModelsQuery,
         response: { 200: ref(ModelPage, 'A page of models'), ...errors(401, 422) }
       }
@@ -53,7 +50,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Sends `messages` to `model` (`provider:model`) and returns an OpenAI-style completion. With `stream: true` or `Accept: text/event-stream` the answer streams as Server-Sent Events: ' +
           '`delta` events (`{index, delta}`), then one `completed` event with the completion, or one `error` event with a v1 error body. ' +
           'Provider failures: 429 `MODEL_RATE_LIMITED` (with `Retry-After`), 502 `MODEL_UNAVAILABLE`/`MODEL_ERROR`, 504 `MODEL_TIMEOUT`.',
-        security,
         body: ref(ChatCompletionRequest),
         response: {
           200: {
@@ -93,7 +89,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Run an assistant on a text',
         description:
           'Runs the assistant with its system prompt, model and tools, and returns its answer with the tool calls it made. With `file_ids`, uploaded files you may read go with the text: TXT, CSV, JSON and XML as text (64 KiB each), others by name, type and size.',
-        security,
         body: ref(RunRequest),
         response: { 200: ref(RunResult, 'The answer'), ...errors(400, 401, 404, 422, 429, 502, 504) }
       }
@@ -109,7 +104,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['ai'],
         summary: 'Compile a rough request into a clear prompt',
         description: 'Done by `model` (or `modelid`), else the default model. With `offline` the result is a fixed, deterministic template.',
-        security,
         body: ref(CompilePromptRequest),
         response: { 200: ref(CompiledPrompt, 'The compiled prompt'), ...MODEL_ERRORS }
       }
@@ -126,7 +120,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Compile a prompt into a template and a form of its parameters',
         description:
           'Returns the prompt with `{{name}}` placeholders, its parameters and a JSON Schema of them for a form. With `offline`, placeholders already in the prompt (`{{x}}`, `{x}`, `[x]`, `<x>`) become the parameters, else `context`, `tone` and `length`.',
-        security,
         body: ref(CompilePromptRequest),
         response: { 200: ref(CompiledPromptForm, 'The template and its form'), ...MODEL_ERRORS }
       }
@@ -143,7 +136,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Read parameter values out of a text',
         description:
           "Finds each parameter's value in `prompt` (null when absent, or the parameter's default) and, given a `template`, fills its placeholders. With `offline` values are read from forms like `name: value`, `name is value`, or an enum option named anywhere.",
-        security,
         body: ref(UpdateParametersRequest),
         response: { 200: ref(UpdatedParameters, 'The values found'), ...MODEL_ERRORS }
       }

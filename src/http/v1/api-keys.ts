@@ -4,11 +4,9 @@ import { ApiKeyIdParams, ApiKeyPage, CreateApiKeyRequest, CreatedApiKey } from '
 import { principalOf } from '../auth.js'
 
 const tags = ['api-keys']
-const security = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { apiKeys } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.post(
     '/',
@@ -18,7 +16,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Create an API key',
         description: 'The key is in this response only; it is stored hashed.',
-        security,
         body: ref(CreateApiKeyRequest),
         response: { 201: ref(CreatedApiKey, 'The new key, shown this once'), ...errors(400, 401, 422) }
       }
@@ -33,7 +30,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listApiKeys',
         tags,
         summary: "List the caller's live API keys",
-        security,
         querystring: PageQuery,
         response: { 200: ref(ApiKeyPage, 'A page of keys'), ...errors(401, 422) }
       }
@@ -48,7 +44,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'revokeApiKey',
         tags,
         summary: 'Revoke an API key',
-        security,
         params: ApiKeyIdParams,
         response: { 204: { ...NoContent, description: 'The key was revoked' }, ...errors(401, 404, 422) }
       }

@@ -11,11 +11,9 @@ import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
 
 const tags = ['assistants']
-const security = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { assistants } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.get(
     '/',
@@ -26,7 +24,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List assistants',
         description:
           "Active assistants, and the caller's own inactive and draft ones (admins see all). Filter by `status`, `category` or `owner_id` (`me` for the caller's); sort by `created_at`, `updated_at`, `name`, `status` or `category`.",
-        security,
         querystring: ListAssistantsQuery,
         response: { 200: ref(AssistantPage, 'A page of assistants'), ...errors(401, 422) }
       }
@@ -43,7 +40,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create an assistant',
         description:
           "The caller owns it. `model` defaults to the server's default model (`offline` when no provider key is set); `tools` must name existing tools.",
-        security,
         body: ref(CreateAssistantRequest),
         response: { 201: ref(Assistant, 'The new assistant'), ...errors(400, 401, 422) }
       }
@@ -59,7 +55,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get an assistant',
         description: "Another user's inactive or draft assistant is 404.",
-        security,
         params: AssistantIdParams,
         response: { 200: ref(Assistant, 'The assistant'), ...errors(401, 404, 422) }
       }
@@ -75,7 +70,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Update an assistant (owner or admin)',
         description: "Changes the fields sent. Someone else's visible assistant is 403 `NOT_ASSISTANT_OWNER`; one they cannot see is 404.",
-        security,
         params: AssistantIdParams,
         body: ref(UpdateAssistantRequest),
         response: { 200: ref(Assistant, 'The assistant'), ...errors(400, 401, 403, 404, 422) }
@@ -92,7 +86,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete an assistant (owner or admin)',
         description: 'Its conversations stay, without an assistant.',
-        security,
         params: AssistantIdParams,
         response: { 204: { ...NoContent, description: 'The assistant was deleted' }, ...errors(401, 403, 404, 422) }
       }

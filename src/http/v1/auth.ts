@@ -5,7 +5,6 @@ import { User } from '../../../schemas/users.js'
 import { principalOf } from '../auth.js'
 
 const tags = ['auth']
-const secured = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { auth, users } = app.services
@@ -13,6 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/register',
     {
+      config: { auth: 'none', rateLimitClass: 'auth' },
       schema: {
         operationId: 'register',
         tags,
@@ -28,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/login',
     {
+      config: { auth: 'none', rateLimitClass: 'auth' },
       schema: {
         operationId: 'login',
         tags,
@@ -42,6 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/refresh',
     {
+      config: { auth: 'none', rateLimitClass: 'auth' },
       schema: {
         operationId: 'refreshToken',
         tags,
@@ -58,13 +60,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/logout',
     {
-      onRequest: app.authenticate,
       schema: {
         operationId: 'logout',
         tags,
         summary: 'Sign out and revoke the session',
         description: "Revokes the caller's session: its refresh tokens and its access tokens stop working.",
-        security: secured,
         body: ref(LogoutRequest),
         response: { 204: { ...NoContent, description: 'Signed out' }, ...errors(400, 401, 422) }
       }
@@ -78,12 +78,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     {
-      onRequest: app.authenticate,
       schema: {
         operationId: 'getAuthenticatedUser',
         tags,
         summary: 'The signed-in user',
-        security: secured,
         response: { 200: ref(User, 'The signed-in user'), ...errors(401) }
       }
     },

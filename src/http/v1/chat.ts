@@ -27,12 +27,10 @@ async function* fileParts(request: FastifyRequest): AsyncGenerator<IncomingFile>
   }
   if (count === 0) throw new DomainError('VALIDATION_ERROR', 'At least one file is required in `files`', [{ field: 'body.files', message: 'is required' }])
 }
-const security = [{ bearerAuth: [] }]
 
 /** Document 004's chats, over the same conversations. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { chats } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.get(
     '/',
@@ -41,7 +39,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listChats',
         tags,
         summary: "Paginated list of the user's chats",
-        security,
         querystring: ChatListQuery,
         response: { 200: ref(ChatPage, 'A page of chats'), ...errors(401, 422) }
       }
@@ -56,7 +53,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createChat',
         tags,
         summary: 'Create a chat',
-        security,
         body: ref(CreateChatRequest),
         response: { 201: ref(Chat, 'The new chat'), ...errors(400, 401, 422) }
       }
@@ -71,7 +67,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getChat',
         tags,
         summary: 'Get a chat',
-        security,
         params: ChatIdParams,
         response: { 200: ref(Chat, 'The chat'), ...errors(401, 404, 422) }
       }
@@ -86,7 +81,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteChat',
         tags,
         summary: 'Delete a chat and its messages',
-        security,
         params: ChatIdParams,
         response: { 204: { ...NoContent, description: 'Deleted' }, ...errors(401, 403, 404, 422) }
       }
@@ -108,7 +102,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'multipart/form-data with one or more files in the field `files` (at most 20). Each is checked as ' +
           '`POST /api/v1/files/upload` checks a file; if one is refused, none of the request is kept.',
-        security,
         consumes: ['multipart/form-data'],
         params: ChatIdParams,
         body: ref(UploadFilesRequest),
@@ -131,7 +124,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listChatFiles',
         tags,
         summary: 'List the files of a chat',
-        security,
         params: ChatIdParams,
         querystring: ChatListQuery,
         response: { 200: ref(FilePage, 'A page of files, newest first'), ...errors(401, 404, 422) }
@@ -148,7 +140,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Download a file of a chat',
         description: 'The bytes, with the stored content type and `Content-Disposition: attachment`.',
-        security,
         params: ChatFileParams,
         response: {
           200: { description: 'The file', content: { 'application/octet-stream': { schema: FileContent } } },
@@ -167,7 +158,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete a file from a chat',
         description: 'Idempotent: a file already gone is a 204. Its uploader or the chat owner may delete it.',
-        security,
         params: ChatFileParams,
         response: { 204: { ...NoContent, description: 'The file is gone' }, ...errors(401, 403, 404, 422) }
       }
@@ -185,7 +175,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listChatMessages',
         tags,
         summary: 'Messages of a chat, oldest first',
-        security,
         params: ChatIdParams,
         querystring: ChatListQuery,
         response: { 200: ref(ChatMessagePage, 'A page of messages'), ...errors(401, 404, 422) }

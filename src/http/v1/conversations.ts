@@ -24,11 +24,9 @@ import { streamReply } from './sse.js'
 
 const tags = ['conversations']
 const messageTags = ['messages']
-const security = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { conversations } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.post(
     '/',
@@ -40,7 +38,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'With an assistant (`assistant_id`), between people (`participant_ids`), or both; optionally in a workspace. ' +
           '`initial_message` becomes message 1. Send `Idempotency-Key` to make retries safe.',
-        security,
         headers: IdempotencyHeaders,
         body: ref(CreateConversationRequest),
         response: { 201: ref(ConversationDetail, 'The new conversation'), ...errors(400, 401, 403, 404, 409, 422) }
@@ -61,7 +58,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "List the caller's conversations",
         description: 'Conversations the caller takes part in, and those of workspaces they belong to, with unread counts.',
-        security,
         querystring: ListConversationsQuery,
         response: { 200: ref(ConversationPage, 'A page of conversations'), ...errors(401, 422) }
       }
@@ -76,7 +72,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getConversation',
         tags,
         summary: 'Get a conversation with its latest messages',
-        security,
         params: ConversationIdParams,
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(401, 404, 422) }
       }
@@ -91,7 +86,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateConversation',
         tags,
         summary: 'Rename a conversation',
-        security,
         params: ConversationIdParams,
         body: ref(UpdateConversationRequest),
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(400, 401, 403, 404, 422) }
@@ -108,7 +102,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete a conversation and its messages',
         description: 'Its creator (or the owner or an admin of its workspace) may.',
-        security,
         params: ConversationIdParams,
         response: { 204: { ...NoContent, description: 'Deleted' }, ...errors(401, 403, 404, 422) }
       }
@@ -133,7 +126,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'answer is a stream of Server-Sent Events instead: `message.created` (this message), then the reply as ' +
           '`assistant_status`, `message.delta`, `message.created` (tool calls and results), `message.completed` or ' +
           '`error`, and last `done`; each `data` is the JSON of the WebSocket frame of the same name.',
-        security,
         params: ConversationIdParams,
         headers: SendMessageHeaders,
         body: ref(SendMessageRequest),
@@ -167,7 +159,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: messageTags,
         summary: "Cancel the assistant's reply in progress",
         description: 'Cancels the replies running or queued in the conversation; a cancelled reply keeps what it streamed, with status `cancelled`.',
-        security,
         params: ConversationIdParams,
         response: { 200: ref(CancelledReplies, 'What was cancelled'), ...errors(401, 403, 404, 422) }
       }
@@ -184,7 +175,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Message history by cursor',
         description:
           'Oldest first. `after_seq` pages forward from a seq (what a client missed); `before_seq` pages back; ' + 'with neither, the latest messages.',
-        security,
         params: ConversationIdParams,
         querystring: HistoryQuery,
         response: { 200: ref(MessageHistory, 'A page of messages'), ...errors(401, 404, 422) }
@@ -200,7 +190,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getMessage',
         tags: messageTags,
         summary: 'Get one message',
-        security,
         params: MessageIdParams,
         response: { 200: ref(Message, 'The message'), ...errors(401, 404, 422) }
       }
@@ -215,7 +204,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'editMessage',
         tags: messageTags,
         summary: "Edit one's own message",
-        security,
         params: MessageIdParams,
         body: ref(EditMessageRequest),
         response: { 200: ref(Message, 'The edited message'), ...errors(400, 401, 403, 404, 422) }
@@ -232,7 +220,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: messageTags,
         summary: "Delete one's own message",
         description: 'Leaves a tombstone: the seq stays, the content goes, and `message.deleted` is sent.',
-        security,
         params: MessageIdParams,
         response: { 204: { ...NoContent, description: 'Deleted' }, ...errors(401, 403, 404, 422) }
       }
@@ -251,7 +238,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Mark the conversation read up to a seq',
         description: 'The read mark never moves back.',
-        security,
         params: ConversationIdParams,
         body: ref(MarkReadRequest),
         response: { 200: ref(ReadState, "The caller's read state"), ...errors(400, 401, 404, 422) }

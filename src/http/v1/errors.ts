@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify'
 import type { Failure } from '../errors.js'
 
 /** The v1 error body of document 002: `{ detail, status_code, error_code }`, plus failing fields. */
@@ -9,9 +8,4 @@ export function v1ErrorBody(f: Failure) {
     error_code: f.code,
     ...(f.fields ? { errors: f.fields } : {})
   }
-}
-
-export function sendV1Error(reply: FastifyReply, f: Failure) {
-  if (f.headers) reply.headers(f.headers)
-  return reply.code(f.status).type('application/json; charset=utf-8').send(v1ErrorBody(f))
 }

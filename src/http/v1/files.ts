@@ -8,7 +8,6 @@ import { principalOf } from '../auth.js'
 import { attachmentDisposition } from '../content-disposition.js'
 
 const tags = ['files']
-const security = [{ bearerAuth: [] }]
 
 /** The `file` part of a multipart request, as the file service takes it. */
 export async function singleFilePart(request: FastifyRequest, field = 'file'): Promise<{ file: IncomingFile; drain: () => void }> {
@@ -47,7 +46,6 @@ export function sendDownload(reply: FastifyReply, d: FileDownload) {
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { files } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.post(
     '/upload',
@@ -62,7 +60,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'multipart/form-data with one file in the field `file`. The type is decided from the bytes as well as the name: ' +
           'a type not accepted, or bytes that are not what the name says, is a 415; a file over the limit of its kind a 413. ' +
           'Equal bytes are stored once.',
-        security,
         consumes: ['multipart/form-data'],
         body: ref(UploadFileRequest),
         response: { 201: ref(File, 'The stored file'), ...errors(400, 401, 413, 415, 422) }
@@ -88,7 +85,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Download a file',
         description:
           'The bytes, with the stored content type and `Content-Disposition: attachment`. Only its owner (or those who may see its chat) can read it.',
-        security,
         params: FileIdParams,
         response: {
           200: { description: 'The file', content: { 'application/octet-stream': { schema: FileContent } } },
@@ -107,7 +103,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete a file',
         description: 'Idempotent: deleting a file that is gone (or is not yours) is a 204 and changes nothing.',
-        security,
         params: FileIdParams,
         response: { 204: { ...NoContent, description: 'The file is gone' }, ...errors(401, 422) }
       }

@@ -10,6 +10,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
+      config: { auth: 'none', rateLimitClass: 'none' },
       schema: { operationId: 'getHealth', tags, summary: 'Basic health check', response: { 200: ref(Health, 'The service is up') } }
     },
     async () => ({ status: 'ok' as const, timestamp: new Date().toISOString() })
@@ -18,6 +19,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/detailed',
     {
+      config: { auth: 'none', rateLimitClass: 'none' },
       schema: {
         operationId: 'getDetailedHealth',
         tags,

@@ -9,6 +9,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
     {
+      config: { auth: 'none', rateLimitClass: 'none' },
       schema: {
         operationId: 'getInternalHealth',
         tags: ['health'],

@@ -6,6 +6,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/metrics',
     {
+      config: { auth: 'none', rateLimitClass: 'none' },
       schema: {
         operationId: 'getMetrics',
         tags: ['metrics'],

@@ -4,11 +4,9 @@ import { CreateToolRequest, ListToolsQuery, Tool, ToolIdParams, ToolPage } from 
 import { principalOf } from '../auth.js'
 
 const tags = ['tools']
-const security = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { tools } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.get(
     '/',
@@ -19,7 +17,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List tools',
         description:
           'Built-in tools first (`current_time`, `calculator`), then custom HTTP tools. Filter by `category` or `kind`; sort by `name`, `category` or `created_at`.',
-        security,
         querystring: ListToolsQuery,
         response: { 200: ref(ToolPage, 'A page of tools'), ...errors(401, 422) }
       }
@@ -37,7 +34,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'When the model calls it, the service sends the arguments to `url` (query parameters for GET and DELETE, a JSON body otherwise) and hands the answer back. ' +
           'It never reaches private, loopback or link-local addresses unless `WEBHOOK_ALLOW_PRIVATE` is true: such a URL is refused here with 422 `ADDRESS_NOT_ALLOWED`, and names are checked again on every call.',
-        security,
         body: ref(CreateToolRequest),
         response: { 201: ref(Tool, 'The new tool'), ...errors(400, 401, 403, 409, 422) }
       }
@@ -52,7 +48,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getTool',
         tags,
         summary: 'Get a tool',
-        security,
         params: ToolIdParams,
         response: { 200: ref(Tool, 'The tool'), ...errors(401, 404, 422) }
       }
@@ -68,7 +63,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete a custom tool (admin only)',
         description: 'Assistants that list it stop offering it to their model. Built-in tools cannot be deleted (403).',
-        security,
         params: ToolIdParams,
         response: { 204: { ...NoContent, description: 'The tool was deleted' }, ...errors(401, 403, 404, 422) }
       }

@@ -4,11 +4,9 @@ import { AdminUpdateUserRequest, ListUsersQuery, UpdateMeRequest, User, UserIdPa
 import { principalOf } from '../auth.js'
 
 const tags = ['users']
-const security = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { users } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.get(
     '/me',
@@ -17,7 +15,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getCurrentUser',
         tags,
         summary: 'Get the current user profile',
-        security,
         response: { 200: ref(User, 'The current user'), ...errors(401) }
       }
     },
@@ -32,7 +29,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Update the current user profile',
         description: 'Changing the password needs `current_password`.',
-        security,
         body: ref(UpdateMeRequest),
         response: { 200: ref(User, 'The user'), ...errors(400, 401, 409, 422) }
       }
@@ -47,7 +43,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listUsers',
         tags,
         summary: 'List users (admin only)',
-        security,
         querystring: ListUsersQuery,
         response: { 200: ref(UserPage, 'A page of users'), ...errors(401, 403, 422) }
       }
@@ -62,7 +57,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getUser',
         tags,
         summary: 'Get a user (admin, or the user themself)',
-        security,
         params: UserIdParams,
         response: { 200: ref(User, 'The user'), ...errors(401, 403, 404, 422) }
       }
@@ -78,7 +72,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Update a user (admin only)',
         description: 'Admins can change roles. The last active admin cannot be demoted or disabled.',
-        security,
         params: UserIdParams,
         body: ref(AdminUpdateUserRequest),
         response: { 200: ref(User, 'The user'), ...errors(400, 401, 403, 404, 409, 422) }
@@ -94,7 +87,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteUser',
         tags,
         summary: 'Delete a user (admin only)',
-        security,
         params: UserIdParams,
         response: { 204: { ...NoContent, description: 'The user was deleted' }, ...errors(401, 403, 404, 409, 422) }
       }

@@ -15,11 +15,9 @@ import {
 import { principalOf } from '../auth.js'
 
 const tags = ['webhooks']
-const security = [{ bearerAuth: [] }]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { webhooks } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.post(
     '/',
@@ -32,7 +30,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Deliveries are POSTed as `{ event, timestamp, data }` and signed per Standard Webhooks (`webhook-id`, ' +
           '`webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`). Without `secret` one is generated; ' +
           'the secret is in this response only.',
-        security,
         body: ref(CreateWebhookRequest),
         response: { 201: ref(CreatedWebhook, 'The webhook, with its secret shown this once'), ...errors(400, 401, 422) }
       }
@@ -47,7 +44,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listWebhooks',
         tags,
         summary: "List the caller's webhooks",
-        security,
         querystring: PageQuery,
         response: { 200: ref(WebhookPage, 'A page of webhooks'), ...errors(401, 422) }
       }
@@ -62,7 +58,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getWebhook',
         tags,
         summary: 'Get a webhook',
-        security,
         params: WebhookIdParams,
         response: { 200: ref(Webhook, 'The webhook'), ...errors(401, 404, 422) }
       }
@@ -78,7 +73,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Update a webhook',
         description: 'Only the fields sent change. `is_active: true` re-enables a webhook disabled after failures.',
-        security,
         params: WebhookIdParams,
         body: ref(UpdateWebhookRequest),
         response: { 200: ref(Webhook, 'The webhook'), ...errors(400, 401, 404, 422) }
@@ -94,7 +88,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteWebhook',
         tags,
         summary: 'Delete a webhook and its delivery log',
-        security,
         params: WebhookIdParams,
         response: { 204: { ...NoContent, description: 'The webhook was deleted' }, ...errors(401, 404, 422) }
       }
@@ -112,7 +105,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listWebhookDeliveries',
         tags,
         summary: 'The delivery log of a webhook, newest first',
-        security,
         params: WebhookIdParams,
         querystring: ListDeliveriesQuery,
         response: { 200: ref(WebhookDeliveryPage, 'A page of deliveries'), ...errors(401, 404, 422) }
@@ -129,7 +121,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Send a delivery again',
         description: 'Queues a new delivery with the same `webhook-id` and body; it appears in the log.',
-        security,
         params: WebhookDeliveryParams,
         response: { 202: ref(WebhookDelivery, 'The new delivery, queued'), ...errors(401, 404, 409, 422) }
       }
@@ -145,7 +136,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Send a test ping',
         description: 'Queues a `webhook.test` event for this webhook only; follow it in the delivery log.',
-        security,
         params: WebhookIdParams,
         response: { 202: ref(WebhookDelivery, 'The test delivery, queued'), ...errors(401, 404, 409, 422) }
       }

@@ -20,12 +20,10 @@ import {
 import { principalOf } from '../auth.js'
 
 const tags = ['workspaces']
-const security = [{ bearerAuth: [] }]
 const access = 'Only members see a workspace: anyone else gets 404 `WORKSPACE_NOT_FOUND`.'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { workspaces } = app.services
-  app.addHook('onRequest', app.authenticate)
 
   app.post(
     '/',
@@ -37,7 +35,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'The caller becomes its owner. `path` (optional) must be absolute and normalized, and not used by another ' +
           'workspace (409 `WORKSPACE_PATH_TAKEN`). A new workspace has status `new`.',
-        security,
         body: ref(CreateWorkspaceRequest),
         response: { 201: ref(Workspace, 'The new workspace'), ...errors(400, 401, 409, 422) }
       }
@@ -53,7 +50,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'List the workspaces the caller owns or belongs to',
         description: 'Sort by `created_at` (default `created_at:desc`), `name`, `updated_at` or `last_activity_at`.',
-        security,
         querystring: ListWorkspacesQuery,
         response: { 200: ref(WorkspacePage, 'A page of workspaces'), ...errors(401, 422) }
       }
@@ -69,7 +65,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get a workspace',
         description: access,
-        security,
         params: WorkspaceIdParams,
         response: { 200: ref(Workspace, 'The workspace'), ...errors(401, 404, 422) }
       }
@@ -85,7 +80,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Update a workspace (owner or admin)',
         description: 'Changes `name`, `status` or `path` (null clears it). Members and viewers get 403 `WORKSPACE_ADMIN_REQUIRED`.',
-        security,
         params: WorkspaceIdParams,
         body: ref(UpdateWorkspaceRequest),
         response: { 200: ref(Workspace, 'The workspace'), ...errors(400, 401, 403, 404, 409, 422) }
@@ -102,7 +96,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete a workspace (owner only)',
         description: 'Deletes the workspace with its memberships, agent links and conversations. Other members get 403 `NOT_WORKSPACE_OWNER`.',
-        security,
         params: WorkspaceIdParams,
         response: { 204: { ...NoContent, description: 'The workspace was deleted' }, ...errors(401, 403, 404, 422) }
       }
@@ -121,7 +114,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "List a workspace's members",
         description: `${access} Sort by \`joined_at\` (default, ascending) or \`email\`.`,
-        security,
         params: WorkspaceIdParams,
         querystring: PageQuery,
         response: { 200: ref(WorkspaceMemberPage, 'A page of members'), ...errors(401, 404, 422) }
@@ -140,7 +132,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Adds a registered user, by `user_id` or `email`, as `admin`, `member` or `viewer`. An unknown user is 404 ' +
           '`USER_NOT_FOUND`; one already a member is 409 `WORKSPACE_MEMBER_EXISTS`.',
-        security,
         params: WorkspaceIdParams,
         body: ref(AddWorkspaceMemberRequest),
         response: { 201: ref(WorkspaceMember, 'The new member'), ...errors(400, 401, 403, 404, 409, 422) }
@@ -157,7 +148,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Change a member's role (owner or admin)",
         description: "The owner's role cannot be changed (409 `WORKSPACE_OWNER_LOCKED`).",
-        security,
         params: WorkspaceMemberParams,
         body: ref(UpdateWorkspaceMemberRequest),
         response: { 200: ref(WorkspaceMember, 'The member'), ...errors(400, 401, 403, 404, 409, 422) }
@@ -174,7 +164,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Remove a member (owner or admin), or leave',
         description: 'Any member may remove themself. The owner cannot be removed (409 `WORKSPACE_OWNER_LOCKED`).',
-        security,
         params: WorkspaceMemberParams,
         response: { 204: { ...NoContent, description: 'The member was removed' }, ...errors(401, 403, 404, 409, 422) }
       }
@@ -193,7 +182,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'List the assistants attached to a workspace',
         description: `${access} Sort by \`attached_at\` (default, ascending) or \`name\`.`,
-        security,
         params: WorkspaceIdParams,
         querystring: PageQuery,
         response: { 200: ref(WorkspaceAgentPage, 'A page of attached assistants'), ...errors(401, 404, 422) }
@@ -212,7 +200,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Idempotent: 201 when the assistant was attached by this call, 200 with the same body when it already was. ' +
           'An unknown assistant is 404 `ASSISTANT_NOT_FOUND`.',
-        security,
         params: WorkspaceIdParams,
         body: ref(AttachWorkspaceAgentRequest),
         response: {
@@ -236,7 +223,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Detach an assistant from a workspace (owner or admin)',
         description: 'An assistant not attached is 404 `WORKSPACE_AGENT_NOT_FOUND`. The assistant itself is not deleted.',
-        security,
         params: WorkspaceAgentParams,
         response: { 204: { ...NoContent, description: 'The assistant was detached' }, ...errors(401, 403, 404, 422) }
       }
