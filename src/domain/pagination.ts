@@ -6,14 +6,12 @@ export interface PageQuery {
   sort?: string
 }
 
+/** One page of a list: its items, the total count, and where the page is. Surfaces wrap it in their envelope. */
 export interface Page<T> {
   items: T[]
   total: number
   page: number
   size: number
-  pages: number
-  has_next: boolean
-  has_prev: boolean
 }
 
 export interface PageWindow {
@@ -32,8 +30,7 @@ export function pageWindow(q: PageQuery): PageWindow {
 }
 
 export function toPage<T>(items: T[], total: number, w: PageWindow): Page<T> {
-  const pages = Math.ceil(total / w.size)
-  return { items, total, page: w.page, size: w.size, pages, has_next: w.page < pages, has_prev: w.page > 1 }
+  return { items, total, page: w.page, size: w.size }
 }
 
 export interface Sort<F extends string> {

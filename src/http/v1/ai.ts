@@ -15,6 +15,7 @@ import {
 } from '../../../schemas/ai.js'
 import { errors, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 import { clientGone, openEventStream, wantsEventStream } from '../sse.js'
 
 const MODEL_ERRORS = errors(400, 401, 422, 429, 502, 504)
@@ -36,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ModelPage, 'A page of models'), ...errors(401, 422) }
       }
     },
-    async (request) => ai.listModels(principalOf(request), request.query)
+    async (request) => v1Page(ai.listModels(principalOf(request), request.query))
   )
 
   app.post(

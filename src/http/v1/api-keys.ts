@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, PageQuery, ref } from '../../../schemas/common.js'
 import { ApiKeyIdParams, ApiKeyPage, CreateApiKeyRequest, CreatedApiKey } from '../../../schemas/api-keys.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 
 const tags = ['api-keys']
 
@@ -34,7 +35,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ApiKeyPage, 'A page of keys'), ...errors(401, 422) }
       }
     },
-    async (request) => apiKeys.list(principalOf(request), request.query)
+    async (request) => v1Page(apiKeys.list(principalOf(request), request.query))
   )
 
   app.delete(

@@ -9,6 +9,7 @@ import {
 } from '../../../schemas/assistants.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 
 const tags = ['assistants']
 
@@ -28,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(AssistantPage, 'A page of assistants'), ...errors(401, 422) }
       }
     },
-    async (request) => assistants.list(principalOf(request), request.query)
+    async (request) => v1Page(assistants.list(principalOf(request), request.query))
   )
 
   app.post(

@@ -8,6 +8,7 @@ import type { IncomingFile } from '../../domain/files.js'
 import { closeAfterRefusal, sendDownload } from './files.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
+import { asChatError, presentChat, presentChatMessage, v1Page } from './presenters.js'
 
 const tags = ['chat']
 
@@ -28,9 +29,13 @@ async function* fileParts(request: FastifyRequest): AsyncGenerator<IncomingFile>
   if (count === 0) throw new DomainError('VALIDATION_ERROR', 'At least one file is required in `files`', [{ field: 'body.files', message: 'is required' }])
 }
 
-/** Document 004's chats, over the same conversations. */
+/** Chats: the caller's conversations with a model, and their files. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { chats } = app.services
+  // A missing conversation is a missing chat here; everything else goes to the app's error handler.
+  app.setErrorHandler((error) => {
+    throw asChatError(error)
+  })
 
   app.get(
     '/',
@@ -43,7 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ChatPage, 'A page of chats'), ...errors(401, 422) }
       }
     },
-    async (request) => chats.list(principalOf(request), request.query)
+    async (request) => v1Page(chats.list(principalOf(request), request.query), presentChat)
   )
 
   app.post(
@@ -57,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Chat, 'The new chat'), ...errors(400, 401, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(chats.create(principalOf(request), request.body))
+    async (request, reply) => reply.code(201).send(presentChat(chats.create(principalOf(request), request.body)))
   )
 
   app.get(
@@ -71,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Chat, 'The chat'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => chats.get(principalOf(request), request.params.chat_id)
+    async (request) => presentChat(chats.get(principalOf(request), request.params.chat_id))
   )
 
   app.delete(
@@ -129,7 +134,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(FilePage, 'A page of files, newest first'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => chats.listFiles(principalOf(request), request.params.chat_id, request.query)
+    async (request) => v1Page(chats.listFiles(principalOf(request), request.params.chat_id, request.query))
   )
 
   app.get(
@@ -180,7 +185,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ChatMessagePage, 'A page of messages'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => chats.messages(principalOf(request), request.params.chat_id, request.query)
+    async (request) => v1Page(chats.messages(principalOf(request), request.params.chat_id, request.query), presentChatMessage)
   )
 }
 

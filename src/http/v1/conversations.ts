@@ -20,6 +20,7 @@ import {
   UpdateConversationRequest
 } from '../../../schemas/conversations.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 import { streamReply } from './sse.js'
 
 const tags = ['conversations']
@@ -62,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ConversationPage, 'A page of conversations'), ...errors(401, 422) }
       }
     },
-    async (request) => conversations.list(principalOf(request), request.query)
+    async (request) => v1Page(conversations.list(principalOf(request), request.query))
   )
 
   app.get(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { CreateToolRequest, ListToolsQuery, Tool, ToolIdParams, ToolPage } from '../../../schemas/tools.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 
 const tags = ['tools']
 
@@ -21,7 +22,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ToolPage, 'A page of tools'), ...errors(401, 422) }
       }
     },
-    async (request) => tools.list(principalOf(request), request.query)
+    async (request) => v1Page(tools.list(principalOf(request), request.query))
   )
 
   app.post(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { AdminUpdateUserRequest, ListUsersQuery, UpdateMeRequest, User, UserIdParams, UserPage } from '../../../schemas/users.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 
 const tags = ['users']
 
@@ -47,7 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(UserPage, 'A page of users'), ...errors(401, 403, 422) }
       }
     },
-    async (request) => users.list(principalOf(request), request.query)
+    async (request) => v1Page(users.list(principalOf(request), request.query))
   )
 
   app.get(

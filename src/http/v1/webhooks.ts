@@ -13,6 +13,7 @@ import {
   WebhookPage
 } from '../../../schemas/webhooks.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 
 const tags = ['webhooks']
 
@@ -48,7 +49,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WebhookPage, 'A page of webhooks'), ...errors(401, 422) }
       }
     },
-    async (request) => webhooks.list(principalOf(request), request.query)
+    async (request) => v1Page(webhooks.list(principalOf(request), request.query))
   )
 
   app.get(
@@ -110,7 +111,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WebhookDeliveryPage, 'A page of deliveries'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => webhooks.deliveries(principalOf(request), request.params.webhook_id, request.query)
+    async (request) => v1Page(webhooks.deliveries(principalOf(request), request.params.webhook_id, request.query))
   )
 
   app.post(

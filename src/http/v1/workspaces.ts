@@ -18,6 +18,7 @@ import {
   WorkspacePage
 } from '../../../schemas/workspaces.js'
 import { principalOf } from '../auth.js'
+import { v1Page } from './presenters.js'
 
 const tags = ['workspaces']
 const access = 'Only members see a workspace: anyone else gets 404 `WORKSPACE_NOT_FOUND`.'
@@ -54,7 +55,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspacePage, 'A page of workspaces'), ...errors(401, 422) }
       }
     },
-    async (request) => workspaces.list(principalOf(request), request.query)
+    async (request) => v1Page(workspaces.list(principalOf(request), request.query))
   )
 
   app.get(
@@ -119,7 +120,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceMemberPage, 'A page of members'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => workspaces.listMembers(principalOf(request), request.params.workspace_id, request.query)
+    async (request) => v1Page(workspaces.listMembers(principalOf(request), request.params.workspace_id, request.query))
   )
 
   app.post(
@@ -187,7 +188,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceAgentPage, 'A page of attached assistants'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => workspaces.listAgents(principalOf(request), request.params.workspace_id, request.query)
+    async (request) => v1Page(workspaces.listAgents(principalOf(request), request.params.workspace_id, request.query))
   )
 
   app.post(
