@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Server as SocketIoServer } from 'socket.io'
 import { ModelRegistry } from './ai/registry.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
@@ -25,6 +26,7 @@ import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
+import { attachSocketIo } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
@@ -37,6 +39,8 @@ declare module 'fastify' {
     database: Database_
     surfaces: SurfaceRegistry
     hub: Hub
+    /** The Socket.IO server at `/socket.io`; surfaces add their namespaces. */
+    io: SocketIoServer
   }
 }
 
@@ -92,8 +96,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   await app.register(sensible)
   await app.register(helmet, { global: true })
+  const corsOrigin = config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false
   await app.register(cors, {
-    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false,
+    origin: corsOrigin,
     credentials: true,
     exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']
   })
@@ -158,6 +163,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(webhookDispatcher, { dispatcher: options.webhookDispatcher })
   await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  // One Socket.IO server on the same HTTP server; surfaces add their namespaces to `app.io`.
+  const socketIo = attachSocketIo(app.server, { cors: { origin: corsOrigin, credentials: true } })
+  app.decorate('io', socketIo.io)
+  app.addHook('preClose', () => socketIo.close())
 
   // Failures, even on unknown routes or bodies that never reached a handler, answer in the body
   // of the surface with the most specific prefix the path falls under. Set before the surfaces
