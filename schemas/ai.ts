@@ -124,7 +124,7 @@ export const RunResult = Type.Object(
 
 const PromptModel = {
   model: Type.Optional(ModelField),
-  modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Document 004's name for `model`." }))
+  modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Another name for `model`, kept for older clients.' }))
 }
 
 export const CompilePromptRequest = Type.Object(

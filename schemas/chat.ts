@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
 import { File } from './files.js'
 
-/** Document 004's chat structure, over the same conversations. */
+/** A chat: a conversation with a model, and its files. */
 export const Chat = Type.Object(
   {
     chat_id: Uuid,
@@ -25,7 +25,7 @@ export const CreateChatRequest = Type.Object(
   { $id: 'CreateChatRequest', additionalProperties: false }
 )
 
-/** Document 004's message structure. */
+/** A message of a chat. */
 export const ChatMessage = Type.Object(
   {
     message_id: Uuid,

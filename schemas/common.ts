@@ -29,7 +29,7 @@ export const FieldError = Type.Object(
   { $id: 'FieldError', additionalProperties: false }
 )
 
-/** The v1 error body (document 002). */
+/** The v1 error body. */
 export const ErrorResponse = Type.Object(
   {
     detail: Type.String({ description: 'What went wrong, for people.' }),
@@ -46,7 +46,7 @@ export const PageQuery = Type.Object({
   sort: Type.Optional(Type.String({ pattern: '^[a-z_]+(:(asc|desc))?$', description: '`field:asc` or `field:desc`.' }))
 })
 
-/** The page envelope of document 002, named `<Item>Page` in OpenAPI. */
+/** v1's page envelope, named `<Item>Page` in OpenAPI. */
 export function PageOf<T extends TSchema>(item: T, id: string) {
   return Type.Object(
     {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { PageOf, StringEnum, Timestamp, Uuid } from './common.js'
 
-/** A stored file, in document 004's structure, plus its kind and chat. */
+/** A stored file, with its kind and chat. */
 export const File = Type.Object(
   {
     fileid: Uuid,

@@ -23,7 +23,7 @@ export const DetailedHealth = Type.Object(
   { $id: 'DetailedHealth', additionalProperties: false }
 )
 
-/** Document 004's `/internal/health`: for monitors and orchestrators. */
+/** `/internal/health`: for monitors and orchestrators. */
 export const InternalHealth = Type.Object(
   {
     status: StringEnum(['healthy', 'unhealthy']),

@@ -47,7 +47,7 @@ export const CreateToolRequest = Type.Object(
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'custom' })),
     parameters: Type.Record(Type.String(), Type.Any(), {
       description:
-        'A JSON Schema of an object (`{"type":"object","properties":{...},"required":[...]}`), or document 002\'s short form `{"query":{"type":"string","required":true}}`, which is converted.'
+        'A JSON Schema of an object (`{"type":"object","properties":{...},"required":[...]}`), or the short form `{"query":{"type":"string","required":true}}`, which is converted.'
     }),
     url: Type.String({
       minLength: 1,

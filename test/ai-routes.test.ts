@@ -17,7 +17,7 @@ function parseSse(body: string): { event: string; data: Record<string, any> }[] 
     })
 }
 
-t.test('document 004 with the offline model', async (t) => {
+t.test('models, AI suite, runs and the prompt compiler with the offline model', async (t) => {
   const app = await build(t)
   const u = await signUp(app)
   const h = u.auth
@@ -218,7 +218,7 @@ t.test('document 004 with the offline model', async (t) => {
   })
 })
 
-t.test('document 004 against vendor servers: errors reach the client clearly', async (t) => {
+t.test('AI routes against vendor servers: errors reach the client clearly', async (t) => {
   const vendor = await startVendorServer()
   t.teardown(() => vendor.close())
   const app = await buildApp({

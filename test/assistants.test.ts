@@ -63,7 +63,7 @@ t.test('create, read, update and delete an assistant', async (t) => {
     headers: ada.auth,
     payload: { name: 'Doc example', model: 'gpt-4', temperature: 0.7 }
   })
-  t.equal(gpt4.statusCode, 201, "document 002's bare model names are accepted")
+  t.equal(gpt4.statusCode, 201, 'bare model names are accepted')
 
   const del = await app.inject({ method: 'DELETE', url: `/api/v1/assistants/${a.id}`, headers: ada.auth })
   t.equal(del.statusCode, 204)

@@ -36,7 +36,7 @@ t.test('chat files: upload several, list, download, delete; strangers get 404', 
   const list = await app.inject({ method: 'GET', url: `/api/v1/chat/${chat.chat_id}/files`, headers: ada.auth })
   t.equal(list.json().total, 2)
   const got = await app.inject({ method: 'GET', url: `/api/v1/chat/${chat.chat_id}`, headers: ada.auth })
-  t.equal(got.json().files.length, 2, "the chat lists its files (004's chat structure)")
+  t.equal(got.json().files.length, 2, 'the chat lists its files')
 
   const dl = await app.inject({ method: 'GET', url: `/api/v1/chat/${chat.chat_id}/files/${stored[0].fileid}`, headers: ada.auth })
   t.equal(dl.statusCode, 200)
@@ -105,7 +105,7 @@ t.test('files attach to messages, are readable by participants, and go with thei
   t.equal(msg.statusCode, 201)
   t.same(msg.json().attachments, [{ type: 'file', file_id: file.fileid, name: 'pic.png', content_type: 'image/png', size: PNG.length }])
   const chatMsgs = await app.inject({ method: 'GET', url: `/api/v1/chat/${conv.id}/messages`, headers: bob.auth })
-  t.same(chatMsgs.json().items[0].files, [file.fileid], "004's message lists its file ids")
+  t.same(chatMsgs.json().items[0].files, [file.fileid], 'a chat message lists its file ids')
 
   const bobReads = await app.inject({ method: 'GET', url: `/api/v1/files/${file.fileid}`, headers: bob.auth })
   t.equal(bobReads.statusCode, 200, 'a participant reads the attached file')

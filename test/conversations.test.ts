@@ -319,7 +319,7 @@ t.test('idempotent conversation creation', async (t) => {
   t.equal(list.json().total, 1)
 })
 
-t.test("document 004's chats", async (t) => {
+t.test('chats are conversations with a model', async (t) => {
   const app = await build(t)
   const ada = await signUp(app)
   const eve = await signUp(app)

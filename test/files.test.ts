@@ -78,7 +78,7 @@ t.test('the type comes from the bytes as well as the name', async (t) => {
     ['notes.txt', Buffer.concat([Buffer.from('7f454c46', 'hex'), Buffer.alloc(200)])], // an executable
     ['data.json', Buffer.from('hello, I am not JSON')],
     ['doc.docx', Buffer.from('plain text pretending')],
-    ['movie.mp4', Buffer.alloc(100)], // not in 002's list
+    ['movie.mp4', Buffer.alloc(100)], // not an accepted kind
     ['setup.exe', Buffer.from('MZ')],
     ['noextension', Buffer.from('text')]
   ]

@@ -340,7 +340,7 @@ t.test('agents: attach (idempotent), list, detach', async (t) => {
   const after = await app.inject({ method: 'GET', url: `${W}/${ws.id}`, headers: owner.auth })
   t.same(after.json().agents, [a2])
 
-  // Deleting an assistant (issue #4) unlinks it from workspaces.
+  // Deleting an assistant unlinks it from workspaces.
   const { eq } = await import('drizzle-orm')
   app.database.db.delete(assistants).where(eq(assistants.id, a2)).run()
   const unlinked = await app.inject({ method: 'GET', url: `${W}/${ws.id}`, headers: owner.auth })

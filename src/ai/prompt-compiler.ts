@@ -1,7 +1,7 @@
 import type { ChatMessage } from './types.js'
 
 /**
- * Prompt compilation (document 004's `/prompt_compiler/*`): turn a rough request into a clear
+ * Prompt compilation (`/api/v1/prompt_compiler/*`): turn a rough request into a clear
  * prompt, find its parameters and make a form of them, and read parameter values out of text.
  * With a real model the work is asked of the model; with `offline` the deterministic functions
  * here do it, with answers of the same shape.

@@ -7,7 +7,7 @@ import type { ModelError, ModelProvider } from './types.js'
  * Models are named `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`,
  * `groq:llama-3.3-70b-versatile`, `offline`). The part after the first colon is the vendor's own
  * name and may contain colons itself (`openai:llama3.2:3b` on Ollama). A bare name is read as the
- * vendor it obviously belongs to (`gpt-4` → openai, `claude-…` → anthropic), as document 002's
+ * vendor it obviously belongs to (`gpt-4` → openai, `claude-…` → anthropic), as older clients'
  * examples write them.
  */
 export const PROVIDERS = ['openai', 'anthropic', 'groq', 'offline'] as const
@@ -37,9 +37,9 @@ const KNOWN_MODELS: Record<Exclude<ProviderId, 'offline'>, { model: string; name
 export interface ModelInfo {
   /** `provider:model`, what an assistant's `model` takes. */
   id: string
-  /** The vendor's own model name (document 004's `model_id`). */
+  /** The vendor's own model name (a chat's `model_id`). */
   model_id: string
-  /** The provider (document 004's `model_api_source`). */
+  /** The provider (a chat's `model_api_source`). */
   model_api_source: ProviderId
   name: string
   supports_tools: boolean

@@ -75,7 +75,7 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex('api_keys_hash_unique').on(t.keyHash), index('api_keys_user_idx').on(t.userId)]
 )
 
-/** Assistants (document 002). Issue #4 gives them routes; conversations reference them. */
+/** Assistants: a prompt, a model and tools; conversations reference them. */
 export const assistants = sqliteTable(
   'assistants',
   {
@@ -162,9 +162,9 @@ export const conversations = sqliteTable(
     assistantId: text('assistant_id').references(() => assistants.id, { onDelete: 'set null' }),
     workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     title: text('title'),
-    /** true for a conversation with an assistant (document 001's `is_ai`). */
+    /** true for a conversation with an assistant (`is_ai`). */
     isAi: integer('is_ai', { mode: 'boolean' }).notNull().default(true),
-    /** Model of a chat (document 004): `current_model_id`, `current_model_api_source`. */
+    /** Model of a chat: `current_model_id`, `current_model_api_source`. */
     modelId: text('model_id'),
     modelApiSource: text('model_api_source'),
     /** The seq of the newest message; the next message takes lastSeq + 1 in its insert transaction. */
@@ -285,11 +285,11 @@ export const files = sqliteTable(
     ownerId: text('owner_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** The chat/conversation the file was uploaded to (document 004), or null for `/files/upload`. */
+    /** The chat/conversation the file was uploaded to, or null for `/files/upload`. */
     conversationId: text('conversation_id').references(() => conversations.id, { onDelete: 'cascade' }),
     filename: text('filename').notNull(),
     contentType: text('content_type').notNull(),
-    /** image, document, data or archive (document 002's kinds). */
+    /** image, document, data or archive (the accepted kinds). */
     kind: text('kind', { enum: ['image', 'document', 'data', 'archive'] }).notNull(),
     size: integer('size').notNull(),
     sha256: text('sha256').notNull(),

@@ -20,7 +20,7 @@ import { clientGone, openEventStream, wantsEventStream } from '../sse.js'
 
 const MODEL_ERRORS = errors(400, 401, 422, 429, 502, 504)
 
-/** Document 004's model and AI routes under `/api/v1`: `/model`, `/aisuite/chat`, `/run`, `/prompt_compiler/*`. */
+/** The model and AI routes under `/api/v1`: `/model`, `/aisuite/chat`, `/run`, `/prompt_compiler/*`. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { ai } = app.services
 

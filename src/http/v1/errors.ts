@@ -1,6 +1,6 @@
 import type { Failure } from '../errors.js'
 
-/** The v1 error body of document 002: `{ detail, status_code, error_code }`, plus failing fields. */
+/** The v1 error body: `{ detail, status_code, error_code }`, plus failing fields. */
 export function v1ErrorBody(f: Failure) {
   return {
     detail: f.message,

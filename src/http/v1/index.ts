@@ -21,8 +21,8 @@ import webhooks from './webhooks.js'
 import workspaces from './workspaces.js'
 
 /**
- * v1, the canonical surface: our own API, designed freely (documents 002 and 004 live here side
- * by side, since their paths do not collide). It answers for `/api/v1/*`, `/ws` and `/internal/*`,
+ * v1, the canonical surface: our own API, designed freely: accounts, workspaces, assistants,
+ * conversations and chats, files, webhooks, AI runs. It answers for `/api/v1/*`, `/ws` and `/internal/*`,
  * and for any path no other surface claims.
  */
 export const v1: Surface = {
@@ -59,7 +59,7 @@ export const v1: Surface = {
       { name: 'api-keys', description: 'Keys for programs' },
       { name: 'conversations', description: 'Conversations between people and assistants' },
       { name: 'messages', description: 'Messages of a conversation, by seq' },
-      { name: 'chat', description: "Document 004's chats over the same conversations" },
+      { name: 'chat', description: 'Chats with a model: the same conversations, with their files' },
       { name: 'realtime', description: 'The WebSocket stream `/ws`' },
       { name: 'workspaces', description: 'Workspaces, their members and attached assistants (agents)' },
       { name: 'health', description: 'Liveness and readiness' },
@@ -69,7 +69,7 @@ export const v1: Surface = {
       { name: 'assistants', description: 'Assistants: prompt, model, tools' },
       { name: 'tools', description: 'Tools assistants can call: built-in and custom HTTP tools' },
       { name: 'models', description: 'The models this server is configured for' },
-      { name: 'ai', description: 'Chat completions, assistant runs and the prompt compiler (document 004)' }
+      { name: 'ai', description: 'Chat completions, assistant runs and the prompt compiler' }
     ]
   },
   async routes(app: FastifyInstance) {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ref } from '../../../schemas/common.js'
 import { InternalHealth } from '../../../schemas/health.js'
 
-/** Document 004's internal endpoints, for monitors. */
+/** Internal endpoints, for monitors. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { health } = app.services
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 
-/** Document 004's Prometheus endpoint. */
+/** The Prometheus endpoint. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/metrics',
