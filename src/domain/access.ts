@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm'
+import type { Tx } from '../db/index.js'
 import { conversationParticipants, conversations, workspaceMembers } from '../db/schema.js'
 import { DomainError } from './errors.js'
-import type { DomainEvent, Tx } from './events.js'
+import type { DomainEvent } from './events.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
 

@@ -1,10 +1,10 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
 import { type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { Attachment, ConversationView, DomainEvent, EventBus, MessageView, Outbox, Tx } from './events.js'
+import type { Attachment, ConversationView, DomainEvent, EventBus, MessageView, Outbox } from './events.js'
 
 export type { Attachment }
 import { IdempotencyService, requestHash } from './idempotency.js'

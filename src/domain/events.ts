@@ -1,8 +1,5 @@
-import type { Db } from '../db/index.js'
+import type { Tx } from '../db/index.js'
 import type { UserView } from './users.js'
-
-/** A database handle or the transaction a service is in. */
-export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
 /** A file or link attached to a message. */
 export interface Attachment {
