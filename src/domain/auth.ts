@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { refreshTokenFamilies, refreshTokens, users } from '../db/schema.js'
 import { isoIn, newId, nowIso } from './clock.js'
+import { randomToken, sha256 } from './crypto.js'
 import { DomainError } from './errors.js'
 import type { EventBus, Outbox } from './events.js'
 import { burnVerification, hashPassword, verifyPassword } from './passwords.js'
@@ -39,14 +39,6 @@ export interface RegisterInput {
   email: string
   password: string
   full_name?: string | null
-}
-
-export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex')
-}
-
-export function randomToken(prefix: string): string {
-  return prefix + randomBytes(32).toString('base64url')
 }
 
 export class AuthService {
