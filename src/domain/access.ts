@@ -6,8 +6,8 @@ import type { DomainEvent } from './events.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
 
-import type { WorkspaceRole } from './workspaces.js'
-export type { WorkspaceRole }
+/** A member's role in a workspace. */
+export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
 
 /** What a user may do in a conversation. */
 export interface ConversationAccess {

@@ -1,5 +1,15 @@
 import type { Tx } from '../db/index.js'
-import type { UserView } from './users.js'
+
+/** A user as the API shows it and events carry it: never with a hash. */
+export interface UserView {
+  id: string
+  email: string
+  full_name: string | null
+  role: 'admin' | 'user'
+  is_active: boolean
+  created_at: string
+  updated_at: string
+}
 
 /** A file or link attached to a message. */
 export interface Attachment {

@@ -6,22 +6,13 @@ import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isAdmin, type Principal } from './principal.js'
-import type { EventBus, Outbox } from './events.js'
+import type { EventBus, Outbox, UserView } from './events.js'
 import { releaseConversations } from './access.js'
 import type { FileService } from './files.js'
 
 export type UserRow = typeof users.$inferSelect
 
-/** A user as the API shows it: never with a hash. */
-export interface UserView {
-  id: string
-  email: string
-  full_name: string | null
-  role: 'admin' | 'user'
-  is_active: boolean
-  created_at: string
-  updated_at: string
-}
+export type { UserView }
 
 export function userView(u: UserRow): UserView {
   return {

@@ -9,10 +9,11 @@ import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagi
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
 import { assistantVisibleTo } from './assistants.js'
-import { releaseConversations } from './access.js'
+import { releaseConversations, type WorkspaceRole } from './access.js'
 import type { FileService } from './files.js'
 
-export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
+export type { WorkspaceRole }
+
 export type WorkspaceStatus = 'new' | 'active' | 'archived'
 /** The roles a member can be given; `owner` belongs to the workspace's creator alone. */
 export type AssignableRole = Exclude<WorkspaceRole, 'owner'>
