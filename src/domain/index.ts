@@ -15,6 +15,7 @@ import { WsTicketService } from './ws-tickets.js'
 import { WorkspaceService } from './workspaces.js'
 import type { EventBus, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
+import { UnitOfWork } from './unit-of-work.js'
 import { WebhookOutbox, WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
@@ -38,14 +39,16 @@ export interface ServiceDeps {
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
   const outbox = deps.outbox ?? new WebhookOutbox()
-  const files = new FileService(deps.db, deps.blobs ?? noBlobStore, {
+  // Every write that makes a domain event, and every event, goes through this one unit of work.
+  const uow = new UnitOfWork({ db: deps.db, events: deps.events, outbox, log: deps.log })
+  const files = new FileService(deps.db, uow, deps.blobs ?? noBlobStore, {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })
-  const users = new UserService(deps.db, deps.events, outbox, files)
+  const users = new UserService(deps.db, uow, files)
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
   const health = new HealthService(deps.db, deps.version)
-  const workspaces = new WorkspaceService(deps.db, deps.events, outbox, files)
+  const workspaces = new WorkspaceService(deps.db, uow, files)
   const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
   const chats = new ChatService(deps.db, conversations, files)
   const wsTickets = new WsTicketService(deps.db)
