@@ -46,7 +46,7 @@ export function createServices(deps: ServiceDeps) {
   })
   const users = new UserService(deps.db, uow, files)
   const apiKeys = new ApiKeyService(deps.db)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow)
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)
   const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
