@@ -1,10 +1,15 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
-import { users, webhookDeliveries, webhooks } from '../src/db/schema.js'
+import { conversations, files, messages, users, webhookDeliveries, webhooks } from '../src/db/schema.js'
 import { newId, nowIso } from '../src/domain/clock.js'
-import type { DomainEvent } from '../src/domain/events.js'
+import { ConversationService } from '../src/domain/conversations.js'
+import type { DomainEvent, Outbox } from '../src/domain/events.js'
+import { type BlobStore, FileService, noBlobStore } from '../src/domain/files.js'
+import { createServices } from '../src/domain/index.js'
+import type { Principal } from '../src/domain/principal.js'
 import { userView } from '../src/domain/users.js'
+import { WorkspaceService } from '../src/domain/workspaces.js'
 import { UnitOfWork, type Work } from '../src/domain/unit-of-work.js'
 import { WebhookOutbox } from '../src/domain/webhooks.js'
 import { InProcessEventBus } from '../src/realtime/bus.js'
@@ -190,4 +195,162 @@ t.test('a listener or after-commit work that throws does not fail the committed 
     'without a log the failure reaches the caller, once every step has run'
   )
   t.same(late, ['ran'])
+})
+
+// ---- the services on it ------------------------------------------------------------------
+
+/**
+ * The domain services (no HTTP app) on a fresh in-memory database. The outbox is the real one,
+ * wrapped to note what it was asked to record and to fail on `failOn`; the blob store notes what
+ * it was asked to remove and whether a transaction was open then.
+ */
+function services(t: Teardown) {
+  const database = openDatabase(':memory:')
+  t.teardown(() => database.close())
+  const { db, sqlite } = database
+  const events = new InProcessEventBus((err) => {
+    throw err
+  })
+  const heard: { type: string; inTransaction: boolean }[] = []
+  events.subscribe((e) => heard.push({ type: e.type, inTransaction: sqlite.inTransaction }))
+  const recorded: string[] = []
+  const control: { failOn?: DomainEvent['type'] } = {}
+  const real = new WebhookOutbox()
+  const outbox: Outbox = {
+    record(tx, e) {
+      if (e.type === control.failOn) throw new Error(`outbox refuses ${e.type}`)
+      recorded.push(e.type)
+      real.record(tx, e)
+    }
+  }
+  const removed: { sha: string; inTransaction: boolean }[] = []
+  const blobs: BlobStore = { ...noBlobStore, has: () => true, remove: (sha) => removed.push({ sha, inTransaction: sqlite.inTransaction }) }
+  const core = createServices({ db, events, outbox, blobs, version: 'test', signer: { sign: () => 'token', verify: () => ({}) } })
+  const now = nowIso()
+  const person = (email: string, role: 'admin' | 'user' = 'user'): Principal => {
+    const id = newId()
+    db.insert(users).values({ id, email, emailNormalized: email, role, createdAt: now, updatedAt: now }).run()
+    return { userId: id, role, via: 'access_token' }
+  }
+  const hook = (ownerId: string, subscribed: string[]) =>
+    db
+      .insert(webhooks)
+      .values({ id: newId(), ownerId, url: 'https://example.com/hook', events: subscribed, secret: 'whsec_x', createdAt: now, updatedAt: now })
+      .run()
+  const deliveries = () => db.select({ event: webhookDeliveries.event }).from(webhookDeliveries).all()
+  return { db, sqlite, events, core, heard, recorded, control, removed, person, hook, deliveries }
+}
+
+t.test('a service publishes after its commit, in order, with the outbox rows of its webhook events; markRead too', async (t) => {
+  const { core, heard, recorded, person, hook, deliveries } = services(t)
+  const alice = person('alice@example.com')
+  const bob = person('bob@example.com')
+  hook(alice.userId, ['conversation.created', 'message.received'])
+  const { detail } = core.conversations.create(alice, { title: 'Hi', participant_ids: [bob.userId], initial_message: 'hello' })
+  t.same(heard, [
+    { type: 'conversation.created', inTransaction: false },
+    { type: 'message.created', inTransaction: false }
+  ])
+  t.same(
+    deliveries().map((d) => d.event),
+    ['conversation.created', 'message.received'],
+    'written in the same transaction'
+  )
+
+  heard.length = 0
+  recorded.length = 0
+  t.same(core.conversations.markRead(bob, detail.id, 1), { last_read_seq: 1, unread_count: 0 })
+  t.same(recorded, ['conversation.read'], 'markRead goes through the outbox like every event (which writes nothing for it: no webhook event)')
+  t.same(heard, [{ type: 'conversation.read', inTransaction: false }])
+  t.equal(deliveries().length, 2)
+})
+
+t.test('a service whose unit fails publishes nothing and leaves no outbox row', async (t) => {
+  const { db, core, heard, control, person, hook, deliveries } = services(t)
+  const alice = person('alice@example.com')
+  hook(alice.userId, ['conversation.created', 'message.received'])
+  control.failOn = 'message.created' // after conversation.created was recorded in the same unit
+  t.throws(() => core.conversations.create(alice, { title: 'Lost', initial_message: 'hello' }), { message: 'outbox refuses message.created' })
+  t.same(db.select().from(conversations).all(), [], 'no conversation')
+  t.same(deliveries(), [], "conversation.created's outbox row is rolled back")
+  t.same(heard, [], 'nothing is published')
+})
+
+t.test('blobs are swept after the commit that removed their rows, never after a rollback', async (t) => {
+  const { db, core, heard, control, removed, person } = services(t)
+  const alice = person('alice@example.com')
+  const fileIn = (conversationId: string, sha: string) =>
+    db
+      .insert(files)
+      .values({
+        id: newId(),
+        ownerId: alice.userId,
+        conversationId,
+        filename: 'a.txt',
+        contentType: 'text/plain',
+        kind: 'document',
+        size: 1,
+        sha256: sha,
+        createdAt: nowIso()
+      })
+      .run()
+  const kept = core.conversations.create(alice, { title: 'Kept' }).detail.id
+  fileIn(kept, 'sha-kept')
+  control.failOn = 'conversation.deleted'
+  heard.length = 0
+  t.throws(() => core.conversations.delete(alice, kept))
+  t.same(removed, [], 'a rolled-back deletion removes no blob')
+  t.equal(db.select().from(files).all().length, 1)
+
+  control.failOn = undefined
+  core.conversations.delete(alice, kept)
+  t.same(removed, [{ sha: 'sha-kept', inTransaction: false }], 'removed once the deletion committed')
+  t.same(heard, [{ type: 'conversation.deleted', inTransaction: false }])
+})
+
+t.test('a service called inside a running unit joins it', async (t) => {
+  const database = openDatabase(':memory:')
+  t.teardown(() => database.close())
+  const { db, sqlite } = database
+  const events = new InProcessEventBus((err) => {
+    throw err
+  })
+  const heard: { type: string; inTransaction: boolean }[] = []
+  events.subscribe((e) => heard.push({ type: e.type, inTransaction: sqlite.inTransaction }))
+  // The services share the unit of work the test runs its own units in (createServices keeps its own).
+  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox() })
+  const fileService = new FileService(db, uow, noBlobStore)
+  const convs = new ConversationService(db, uow, new WorkspaceService(db, uow, fileService), fileService)
+  const now = nowIso()
+  const alice: Principal = { userId: newId(), role: 'user', via: 'access_token' }
+  db.insert(users).values({ id: alice.userId, email: 'a@example.com', emailNormalized: 'a@example.com', createdAt: now, updatedAt: now }).run()
+  const c = convs.create(alice, { title: 'Nested' }).detail
+  heard.length = 0
+  const stored = () => db.select().from(messages).where(eq(messages.conversationId, c.id)).all().length
+
+  t.throws(() =>
+    uow.run(() => {
+      convs.appendMessage(c.id, { role: 'assistant', content: 'one' })
+      convs.publishAssistantStatus(c.id, null, 'idle')
+      t.ok(sqlite.inTransaction, 'the services did not commit on their own')
+      throw new Error('the outer unit fails')
+    })
+  )
+  t.equal(stored(), 0, "the services' writes are rolled back with the outer unit")
+  t.same(heard, [], 'and nothing they emitted is published')
+
+  uow.run(() => {
+    convs.appendMessage(c.id, { role: 'assistant', content: 'one' })
+    convs.appendMessage(c.id, { role: 'assistant', content: 'two' })
+    t.same(heard, [])
+  })
+  t.equal(stored(), 2)
+  t.same(
+    heard,
+    [
+      { type: 'message.created', inTransaction: false },
+      { type: 'message.created', inTransaction: false }
+    ],
+    'published once the outer unit committed, in order'
+  )
 })

@@ -68,8 +68,9 @@ export interface WorkspaceData {
 }
 
 /**
- * Domain events. Services publish them to the bus after their transaction commits; the
- * WebSocket hub, webhooks and metrics listen. Services never call a listener directly.
+ * Domain events. Services emit them in a unit of work (unit-of-work.ts), which records them in the
+ * outbox in the same transaction and publishes them to the bus after the commit; the WebSocket
+ * hub, webhooks and metrics listen. Services never call a listener, nor the bus, directly.
  * `audience` is the set of users allowed to see a conversation event at the time it happened.
  */
 export type DomainEvent =

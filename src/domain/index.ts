@@ -49,7 +49,7 @@ export function createServices(deps: ServiceDeps) {
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow)
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)
-  const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
+  const conversations = new ConversationService(deps.db, uow, workspaces, files)
   const chats = new ChatService(deps.db, conversations, files)
   const wsTickets = new WsTicketService(deps.db)
   const webhooks = new WebhookService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
