@@ -123,6 +123,9 @@ export interface EventBus {
   subscribe(listener: EventListener): () => void
 }
 
+/** The listening half of the bus, for whatever is not the unit of work: only it publishes. */
+export type EventSubscriptions = Pick<EventBus, 'subscribe'>
+
 /**
  * Durable side effects of an event (webhook deliveries) are written by the outbox inside the
  * transaction that made the event, so none is lost if the process dies after the commit.

@@ -13,7 +13,7 @@ import { ToolService } from './tools.js'
 import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
 import { WorkspaceService } from './workspaces.js'
-import type { EventBus, Outbox } from './events.js'
+import type { EventBus, EventSubscriptions, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
 import { UnitOfWork } from './unit-of-work.js'
 import { WebhookOutbox, WebhookService } from './webhooks.js'
@@ -58,7 +58,9 @@ export function createServices(deps: ServiceDeps) {
   const assistants = new AssistantService(deps.db, tools, models)
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events: deps.events }
+  // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
+  const events: EventSubscriptions = deps.events
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
 }
 
 export type Services = ReturnType<typeof createServices>
