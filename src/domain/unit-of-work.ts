@@ -98,7 +98,8 @@ function notAPromise<T>(value: T): T {
  * outer callback catches it, in which case the nested writes and events stay together.
  *
  * Listeners run after the commit and outside the unit; one that throws is the bus's to report
- * (InProcessEventBus catches it), never the caller's.
+ * (InProcessEventBus catches it), never the caller's. A step after the commit that throws anyway
+ * does not stop the steps after it (see `log` in UnitOfWorkDeps).
  */
 export class UnitOfWork {
   private current: Unit | undefined
