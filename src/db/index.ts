@@ -8,6 +8,9 @@ import * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
 
+/** A database handle or the transaction a service is in. */
+export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+
 export interface Database_ {
   db: Db
   sqlite: Database.Database

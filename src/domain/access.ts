@@ -1,12 +1,13 @@
 import { and, eq } from 'drizzle-orm'
+import type { Tx } from '../db/index.js'
 import { conversationParticipants, conversations, workspaceMembers } from '../db/schema.js'
 import { DomainError } from './errors.js'
-import type { DomainEvent, Tx } from './events.js'
+import type { Work } from './unit-of-work.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
 
-import type { WorkspaceRole } from './workspaces.js'
-export type { WorkspaceRole }
+/** A member's role in a workspace. */
+export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
 
 /** What a user may do in a conversation. */
 export interface ConversationAccess {
@@ -46,24 +47,23 @@ export function conversationAudience(db: Tx, c: { id: string; workspaceId: strin
 }
 
 /**
- * Before deleting rows that take conversations with them (a workspace, a user): releases those
- * conversations' files and builds their `conversation.deleted` events, so sockets and webhooks
- * hear of them and no blob is left behind. Run it in the deleting transaction; `sweep` the blobs
- * and publish the events after the commit.
+ * Before deleting rows that take conversations with them (a workspace, a user), in the deleting
+ * unit of work: releases those conversations' files and emits their `conversation.deleted`
+ * events, so sockets and webhooks hear of them; the blobs no row uses any more are swept after
+ * the commit, so none is left behind.
  */
 export function releaseConversations(
-  tx: Tx,
-  files: { releaseConversation(tx: Tx, conversationId: string): string[] },
+  w: Work,
+  files: { releaseConversation(tx: Tx, conversationId: string): string[]; sweep(shas: string[]): void },
   conversationRows: { id: string; workspaceId: string | null }[],
   actorId: string
-): { events: DomainEvent[]; blobs: string[] } {
-  const events: DomainEvent[] = []
+): void {
   const blobs: string[] = []
   for (const c of conversationRows) {
-    events.push({ type: 'conversation.deleted', conversationId: c.id, actorId, audience: conversationAudience(tx, c) })
-    blobs.push(...files.releaseConversation(tx, c.id))
+    w.emit({ type: 'conversation.deleted', conversationId: c.id, actorId, audience: conversationAudience(w.tx, c) })
+    blobs.push(...files.releaseConversation(w.tx, c.id))
   }
-  return { events, blobs }
+  if (blobs.length) w.afterCommit(() => files.sweep(blobs))
 }
 
 /** Whether a user may see a conversation (without throwing). */

@@ -5,7 +5,7 @@ import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
-import { randomToken, sha256 } from './auth.js'
+import { randomToken, sha256 } from './crypto.js'
 
 const KEY_PREFIX = 'ak_'
 

@@ -1,14 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { refreshTokenFamilies, refreshTokens, users } from '../db/schema.js'
 import { isoIn, newId, nowIso } from './clock.js'
+import { randomToken, sha256 } from './crypto.js'
 import { DomainError } from './errors.js'
-import type { EventBus, Outbox } from './events.js'
 import { burnVerification, hashPassword, verifyPassword } from './passwords.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
 import type { ApiKeyService } from './api-keys.js'
+import type { UnitOfWork } from './unit-of-work.js'
 
 export const ACCESS_TOKEN_TTL_SECONDS = 1800
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000
@@ -41,14 +41,6 @@ export interface RegisterInput {
   full_name?: string | null
 }
 
-export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex')
-}
-
-export function randomToken(prefix: string): string {
-  return prefix + randomBytes(32).toString('base64url')
-}
-
 export class AuthService {
   /** Every authenticated request reads its session: the statement is prepared once. */
   private readonly sessionById
@@ -58,8 +50,7 @@ export class AuthService {
     private readonly signer: TokenSigner,
     private readonly users: UserService,
     private readonly apiKeys: ApiKeyService,
-    private readonly events: EventBus,
-    private readonly outbox: Outbox
+    private readonly uow: UnitOfWork
   ) {
     this.sessionById = db
       .select({ revokedAt: refreshTokenFamilies.revokedAt, userId: refreshTokenFamilies.userId })
@@ -77,7 +68,8 @@ export class AuthService {
     const passwordHash = await hashPassword(input.password)
     const now = nowIso()
     // Synchronous from here: the check and the insert cannot interleave with another request.
-    const created = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       if (tx.select({ id: users.id }).from(users).where(eq(users.emailNormalized, emailNormalized)).get()) {
         throw new DomainError('EMAIL_TAKEN', 'A user with this email already exists')
       }
@@ -97,12 +89,10 @@ export class AuthService {
         })
         .returning()
         .get()
-      const event = { type: 'user.created' as const, userId: row.id, user: userView(row) }
-      this.outbox.record(tx, event)
-      return event
+      const user = userView(row)
+      w.emit({ type: 'user.created', userId: row.id, user })
+      return user
     })
-    this.events.publish(created)
-    return created.user
   }
 
   async login(email: string, password: string): Promise<TokenPair> {
@@ -126,7 +116,7 @@ export class AuthService {
    */
   refresh(refreshToken: string): TokenPair {
     const hash = sha256(refreshToken)
-    const outcome = this.db.transaction((tx) => {
+    const outcome = this.uow.run(({ tx }) => {
       const row = tx
         .select({ token: refreshTokens, family: refreshTokenFamilies })
         .from(refreshTokens)

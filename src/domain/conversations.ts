@@ -1,10 +1,10 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
 import { type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { Attachment, ConversationView, DomainEvent, EventBus, MessageView, Outbox, Tx } from './events.js'
+import type { Attachment, ConversationView, MessageView } from './events.js'
 
 export type { Attachment }
 import { IdempotencyService, requestHash } from './idempotency.js'
@@ -13,6 +13,7 @@ import type { Principal } from './principal.js'
 import type { WorkspaceService } from './workspaces.js'
 import type { FileService } from './files.js'
 import { assistantVisibleTo } from './assistants.js'
+import type { UnitOfWork, Work } from './unit-of-work.js'
 
 export type MessageRow = typeof messages.$inferSelect
 
@@ -123,15 +124,15 @@ export function conversationView(c: ConversationRow): ConversationView {
 
 /**
  * Conversations, their messages and read state. Every message takes the next per-conversation
- * `seq` in its insert transaction; every change is published as a domain event after commit.
+ * `seq` in its insert transaction; every change is a domain event emitted in the change's unit of
+ * work, published after the commit.
  */
 export class ConversationService {
   private readonly idempotency: IdempotencyService
 
   constructor(
     private readonly db: Db,
-    private readonly events: EventBus,
-    private readonly outbox: Outbox,
+    private readonly uow: UnitOfWork,
     private readonly workspaces: Pick<WorkspaceService, 'touch'>,
     private readonly files: Pick<FileService, 'attachmentsFor' | 'linkToMessage' | 'releaseConversation' | 'sweep' | 'unlinkMessage'>
   ) {
@@ -157,8 +158,8 @@ export class ConversationService {
     const hash = requestHash(input)
     const scope = 'conversations.create'
     let replay: ConversationDetail | undefined
-    const events: DomainEvent[] = []
-    const id = this.db.transaction((tx) => {
+    const id = this.uow.run((w) => {
+      const { tx } = w
       if (idempotencyKey) {
         const stored = this.idempotency.lookup(tx, p.userId, scope, idempotencyKey, hash)
         if (stored) {
@@ -212,13 +213,8 @@ export class ConversationService {
         tx.insert(conversationParticipants).values({ conversationId: row.id, userId, joinedAt: now }).run()
       }
       const audience = this.audience(tx, row)
-      const created: DomainEvent = { type: 'conversation.created', conversation: conversationView(row), actorId: p.userId, audience }
-      this.outbox.record(tx, created)
-      events.push(created)
-      if (input.initial_message) {
-        const m = this.insertMessage(tx, row, p.userId, { content: input.initial_message }, audience)
-        events.push(m.event)
-      }
+      w.emit({ type: 'conversation.created', conversation: conversationView(row), actorId: p.userId, audience })
+      if (input.initial_message) this.insertMessage(w, row, p.userId, { content: input.initial_message }, audience)
       if (row.workspaceId) this.touchWorkspace(tx, row.workspaceId, now)
       if (idempotencyKey) {
         this.idempotency.store(tx, p.userId, scope, idempotencyKey, hash, { statusCode: 201, body: this.detail(tx, row.id, p.userId) })
@@ -226,7 +222,6 @@ export class ConversationService {
       return row.id
     })
     if (replay) return { detail: replay, created: false }
-    for (const e of events) this.events.publish(e)
     return { detail: this.detail(this.db, id, p.userId), created: true }
   }
 
@@ -262,33 +257,29 @@ export class ConversationService {
   }
 
   update(p: Principal, conversationId: string, input: { title?: string | null }): ConversationDetail {
-    const event = this.db.transaction((tx) => {
+    this.uow.run((w) => {
+      const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not change it')
-      if (input.title === undefined) return undefined
+      if (input.title === undefined) return
       const row = tx.update(conversations).set({ title: input.title, updatedAt: nowIso() }).where(eq(conversations.id, conversationId)).returning().get()
-      const e: DomainEvent = { type: 'conversation.updated', conversation: conversationView(row), actorId: p.userId, audience: this.audience(tx, row) }
-      this.outbox.record(tx, e)
-      return e
+      w.emit({ type: 'conversation.updated', conversation: conversationView(row), actorId: p.userId, audience: this.audience(tx, row) })
     })
-    if (event) this.events.publish(event)
     return this.detail(this.db, conversationId, p.userId)
   }
 
   /** Deletes a conversation with its messages. Its creator and the workspace's owner/admins may. */
   delete(p: Principal, conversationId: string): void {
-    const event = this.db.transaction((tx) => {
+    this.uow.run((w) => {
+      const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.canManage) throw new DomainError('NOT_CONVERSATION_OWNER', 'Only the creator of a conversation can delete it')
       const audience = this.audience(tx, acc.conversation)
       const blobs = this.files.releaseConversation(tx, conversationId)
       tx.delete(conversations).where(eq(conversations.id, conversationId)).run()
-      const e: DomainEvent = { type: 'conversation.deleted', conversationId, actorId: p.userId, audience }
-      this.outbox.record(tx, e)
-      return { e, blobs }
+      if (blobs.length) w.afterCommit(() => this.files.sweep(blobs))
+      w.emit({ type: 'conversation.deleted', conversationId, actorId: p.userId, audience })
     })
-    this.files.sweep(event.blobs)
-    this.events.publish(event.e)
   }
 
   /**
@@ -298,11 +289,11 @@ export class ConversationService {
   send(p: Principal, conversationId: string, input: SendMessageInput, idempotencyKey?: string): SendResult {
     const scope = `messages.send:${conversationId}`
     const hash = requestHash(input)
-    let published: DomainEvent | undefined
     // Attachments that name a stored file are checked (the caller's own files, or files of this
     // conversation) and completed with the file's name, type and size.
     const fileIds = (input.attachments ?? []).map((a) => a.file_id).filter((id): id is string => typeof id === 'string')
-    const result = this.db.transaction((tx): SendResult => {
+    return this.uow.run((w): SendResult => {
+      const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not post in it')
       if (idempotencyKey) {
@@ -323,14 +314,11 @@ export class ConversationService {
       }
       const stored = new Map(this.files.attachmentsFor(p, conversationId, fileIds).map((a) => [a.file_id, a]))
       const attachments = (input.attachments ?? []).map((a) => (a.file_id ? { ...stored.get(a.file_id)!, ...(a.name ? { name: a.name } : {}) } : a))
-      const { message, event } = this.insertMessage(tx, acc.conversation, p.userId, { ...input, attachments }, this.audience(tx, acc.conversation))
+      const message = this.insertMessage(w, acc.conversation, p.userId, { ...input, attachments }, this.audience(tx, acc.conversation))
       this.files.linkToMessage(tx, message.id, fileIds)
       if (idempotencyKey) this.idempotency.store(tx, p.userId, scope, idempotencyKey, hash, { statusCode: 201, body: message })
-      published = event
       return { message, created: true }
     })
-    if (published) this.events.publish(published)
-    return result
   }
 
   /**
@@ -341,19 +329,17 @@ export class ConversationService {
     conversationId: string,
     input: { role: 'assistant' | 'system' | 'tool'; content: string; status?: MessageRow['status']; tool_call?: unknown }
   ): MessageView {
-    const event = this.db.transaction((tx) => {
-      const c = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+    return this.uow.run((w) => {
+      const c = w.tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
       if (!c) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
       return this.insertMessage(
-        tx,
+        w,
         c,
         null,
         { content: input.content, role: input.role, status: input.status, toolCall: input.tool_call },
-        this.audience(tx, c)
-      ).event
+        this.audience(w.tx, c)
+      )
     })
-    this.events.publish(event)
-    return (event as Extract<DomainEvent, { type: 'message.created' }>).message
   }
 
   /**
@@ -361,7 +347,8 @@ export class ConversationService {
    * `message.completed` when the status becomes final, else `message.updated`.
    */
   finishMessage(messageId: string, patch: { content?: string; status: MessageRow['status']; tool_call?: unknown }): MessageView {
-    const event = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       const m = tx.select().from(messages).where(eq(messages.id, messageId)).get()
       if (!m) throw new DomainError('MESSAGE_NOT_FOUND', 'Message not found')
       const c = tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get()!
@@ -377,35 +364,31 @@ export class ConversationService {
         .returning()
         .get()
       const type = patch.status === 'streaming' || patch.status === 'pending' ? 'message.updated' : 'message.completed'
-      const e: DomainEvent = { type, conversationId: c.id, seq: row.seq, message: messageView(row), audience: this.audience(tx, c) }
-      this.outbox.record(tx, e)
-      return e
+      const message = messageView(row)
+      w.emit({ type, conversationId: c.id, seq: row.seq, message, audience: this.audience(tx, c) })
+      return message
     })
-    this.events.publish(event)
-    return (event as { message: MessageView }).message
   }
 
   /** Publishes a status change of the conversation's assistant (recorded for webhooks). */
   publishAssistantStatus(conversationId: string, assistantId: string | null, status: 'thinking' | 'streaming' | 'idle'): void {
-    const event = this.db.transaction((tx) => {
-      const c = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
-      if (!c) return undefined
-      const e: DomainEvent = { type: 'assistant.status_changed', conversationId, assistantId, status, audience: this.audience(tx, c) }
-      this.outbox.record(tx, e)
-      return e
+    this.uow.run((w) => {
+      const c = w.tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+      if (c) w.emit({ type: 'assistant.status_changed', conversationId, assistantId, status, audience: this.audience(w.tx, c) })
     })
-    if (event) this.events.publish(event)
   }
 
   /** Publishes a chunk of a reply being streamed (live only: the message's content is stored when it completes). */
   publishDelta(message: MessageView, index: number, delta: string, audience: string[]): void {
-    this.events.publish({ type: 'message.delta', conversationId: message.conversation_id, messageId: message.id, seq: message.seq, index, delta, audience })
+    this.uow.publishNow({ type: 'message.delta', conversationId: message.conversation_id, messageId: message.id, seq: message.seq, index, delta, audience })
   }
 
+  /** Publishes why an assistant's reply failed, to those who may see the conversation now. */
   publishAssistantError(conversationId: string, messageId: string | null, code: string, message: string): void {
-    const c = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get()
-    if (!c) return
-    this.events.publish({ type: 'assistant.error', conversationId, messageId, code, message, audience: this.audience(this.db, c) })
+    this.uow.run((w) => {
+      const c = w.tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+      if (c) w.emit({ type: 'assistant.error', conversationId, messageId, code, message, audience: this.audience(w.tx, c) })
+    })
   }
 
   /** Who may see a conversation now (its audience), or [] when it is gone. */
@@ -473,42 +456,39 @@ export class ConversationService {
   }
 
   editMessage(p: Principal, conversationId: string, messageId: string, input: { content: string }): MessageView {
-    const event = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
       const m = this.requireMessage(conversationId, messageId, tx)
       if (m.senderId !== p.userId) throw new DomainError('NOT_MESSAGE_AUTHOR', 'Only the author of a message can change it')
       if (m.deletedAt) throw new DomainError('MESSAGE_NOT_FOUND', 'Message was deleted')
       const now = nowIso()
       const row = tx.update(messages).set({ content: input.content, editedAt: now, updatedAt: now }).where(eq(messages.id, m.id)).returning().get()
-      const e: DomainEvent = { type: 'message.updated', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) }
-      this.outbox.record(tx, e)
-      return e
+      const message = messageView(row)
+      w.emit({ type: 'message.updated', conversationId, seq: row.seq, message, audience: this.audience(tx, acc.conversation) })
+      return message
     })
-    this.events.publish(event)
-    return (event as { message: MessageView }).message
   }
 
   /** Deletes one's own message, leaving a tombstone (the seq stays, the content goes). */
   deleteMessage(p: Principal, conversationId: string, messageId: string): void {
-    const event = this.db.transaction((tx) => {
+    this.uow.run((w) => {
+      const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
       const m = this.requireMessage(conversationId, messageId, tx)
       if (m.senderId !== p.userId && !acc.canManage) throw new DomainError('NOT_MESSAGE_AUTHOR', 'Only the author of a message can delete it')
-      if (m.deletedAt) return undefined
+      if (m.deletedAt) return
       const now = nowIso()
       this.files.unlinkMessage(tx, m.id)
       const row = tx.update(messages).set({ content: '', attachments: [], deletedAt: now, updatedAt: now }).where(eq(messages.id, m.id)).returning().get()
-      const e: DomainEvent = { type: 'message.deleted', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) }
-      this.outbox.record(tx, e)
-      return e
+      w.emit({ type: 'message.deleted', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) })
     })
-    if (event) this.events.publish(event)
   }
 
   /** Marks the conversation read up to `seq` for the caller. The mark never moves back. */
   markRead(p: Principal, conversationId: string, seq: number): { last_read_seq: number; unread_count: number } {
-    let event: DomainEvent | undefined
-    const result = this.db.transaction((tx) => {
+    const result = this.uow.run((w) => {
+      const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
       if (!acc.participant) {
         tx.insert(conversationParticipants).values({ conversationId, userId: p.userId, joinedAt: nowIso() }).onConflictDoNothing().run()
@@ -525,11 +505,10 @@ export class ConversationService {
           .set({ lastReadSeq: target })
           .where(and(eq(conversationParticipants.conversationId, conversationId), eq(conversationParticipants.userId, p.userId)))
           .run()
-        event = { type: 'conversation.read', conversationId, userId: p.userId, lastReadSeq: target, audience: this.audience(tx, acc.conversation) }
+        w.emit({ type: 'conversation.read', conversationId, userId: p.userId, lastReadSeq: target, audience: this.audience(tx, acc.conversation) })
       }
       return Math.max(target, current)
     })
-    if (event) this.events.publish(event)
     return { last_read_seq: result, unread_count: this.unreadCounts(p.userId, [conversationId]).get(conversationId) ?? 0 }
   }
 
@@ -603,9 +582,9 @@ export class ConversationService {
     this.workspaces.touch(tx, workspaceId, at)
   }
 
-  /** Inserts a message with the next seq of its conversation; runs inside the caller's transaction. */
+  /** Inserts a message with the next seq of its conversation and emits `message.created`, in the caller's unit. */
   private insertMessage(
-    tx: Tx,
+    w: Work,
     c: ConversationRow,
     senderId: string | null,
     input: {
@@ -617,7 +596,8 @@ export class ConversationService {
       toolCall?: unknown
     },
     audience: string[]
-  ): { message: MessageView; event: DomainEvent } {
+  ): MessageView {
+    const { tx } = w
     const now = nowIso()
     const { lastSeq: seq } = tx
       .update(conversations)
@@ -652,8 +632,7 @@ export class ConversationService {
     }
     if (c.workspaceId) this.touchWorkspace(tx, c.workspaceId, now)
     const message = messageView(row)
-    const event: DomainEvent = { type: 'message.created', conversationId: c.id, seq, message, audience }
-    this.outbox.record(tx, event)
-    return { message, event }
+    w.emit({ type: 'message.created', conversationId: c.id, seq, message, audience })
+    return message
   }
 }

@@ -1,8 +1,15 @@
-import type { Db } from '../db/index.js'
-import type { UserView } from './users.js'
+import type { Tx } from '../db/index.js'
 
-/** A database handle or the transaction a service is in. */
-export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+/** A user as the API shows it and events carry it: never with a hash. */
+export interface UserView {
+  id: string
+  email: string
+  full_name: string | null
+  role: 'admin' | 'user'
+  is_active: boolean
+  created_at: string
+  updated_at: string
+}
 
 /** A file or link attached to a message. */
 export interface Attachment {
@@ -61,8 +68,9 @@ export interface WorkspaceData {
 }
 
 /**
- * Domain events. Services publish them to the bus after their transaction commits; the
- * WebSocket hub, webhooks and metrics listen. Services never call a listener directly.
+ * Domain events. Services emit them in a unit of work (unit-of-work.ts), which records them in the
+ * outbox in the same transaction and publishes them to the bus after the commit; the WebSocket
+ * hub, webhooks and metrics listen. Services never call a listener, nor the bus, directly.
  * `audience` is the set of users allowed to see a conversation event at the time it happened.
  */
 export type DomainEvent =
@@ -114,6 +122,9 @@ export interface EventBus {
   publish(event: DomainEvent): void
   subscribe(listener: EventListener): () => void
 }
+
+/** The listening half of the bus, for whatever is not the unit of work: only it publishes. */
+export type EventSubscriptions = Pick<EventBus, 'subscribe'>
 
 /**
  * Durable side effects of an event (webhook deliveries) are written by the outbox inside the

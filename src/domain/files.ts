@@ -3,13 +3,13 @@ import { extname } from 'node:path'
 import type { Readable } from 'node:stream'
 import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { fileTypeFromBuffer } from 'file-type'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { conversationParticipants, conversations, files, messageFiles, messages } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { Tx } from './events.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
+import type { UnitOfWork } from './unit-of-work.js'
 
 export type FileKind = 'image' | 'document' | 'data' | 'archive'
 
@@ -199,6 +199,7 @@ async function checkType(type: FileType, ext: string, head: Buffer): Promise<voi
 export class FileService {
   constructor(
     private readonly db: Db,
+    private readonly uow: UnitOfWork,
     private readonly blobs: BlobStore,
     private readonly access: ConversationAccess = participantAccess(db)
   ) {}
@@ -259,17 +260,16 @@ export class FileService {
 
   /** Deletes one's own file; idempotent (an unknown id, or another's file, changes nothing). */
   delete(p: Principal, fileId: string): void {
-    const sha = this.db.transaction((tx) => {
-      const row = tx
+    this.uow.run((w) => {
+      const row = w.tx
         .select()
         .from(files)
         .where(and(eq(files.id, fileId), eq(files.ownerId, p.userId)))
         .get()
-      if (!row) return undefined
-      tx.delete(files).where(eq(files.id, fileId)).run()
-      return row.sha256
+      if (!row) return
+      w.tx.delete(files).where(eq(files.id, fileId)).run()
+      w.afterCommit(() => this.sweep([row.sha256]))
     })
-    if (sha) this.sweep([sha])
   }
 
   // --- Chat files (document 004: /api/v1/chat/{chat_id}/upload, /files, /files/{file_id}) ---
@@ -314,24 +314,24 @@ export class FileService {
   deleteFromConversation(p: Principal, conversationId: string, fileId: string): void {
     this.requireConversation(p, conversationId)
     const creator = this.db.select({ id: conversations.creatorId }).from(conversations).where(eq(conversations.id, conversationId)).get()?.id
-    const sha = this.db.transaction((tx) => {
-      const row = tx
+    this.uow.run((w) => {
+      const row = w.tx
         .select()
         .from(files)
         .where(and(eq(files.id, fileId), eq(files.conversationId, conversationId)))
         .get()
-      if (!row) return undefined
+      if (!row) return
       if (row.ownerId !== p.userId && creator !== p.userId) throw new DomainError('FORBIDDEN', 'Only the uploader or the chat owner can delete this file')
-      tx.delete(files).where(eq(files.id, fileId)).run()
-      return row.sha256
+      w.tx.delete(files).where(eq(files.id, fileId)).run()
+      w.afterCommit(() => this.sweep([row.sha256]))
     })
-    if (sha) this.sweep([sha])
   }
 
   /**
    * For the conversation service, inside the transaction that deletes a conversation: removes the
    * rows of its files that nothing outside it references (files attached to messages elsewhere
-   * stay, no longer tied to the chat). Returns the blobs to pass to `sweep` after the commit.
+   * stay, no longer tied to the chat). Returns the blobs to `sweep` after the commit (the
+   * unit of work's `afterCommit`).
    */
   releaseConversation(tx: Tx, conversationId: string): string[] {
     const rows = tx.select({ id: files.id, sha256: files.sha256 }).from(files).where(eq(files.conversationId, conversationId)).all()
@@ -356,7 +356,7 @@ export class FileService {
     return [...new Set(rows.filter((r) => !keep.has(r.id)).map((r) => r.sha256))]
   }
 
-  /** The blobs of a user's files, for `sweep` after the user's rows are gone. */
+  /** The blobs of a user's files, to `sweep` after the commit that removed the user's rows. */
   blobsOwnedBy(tx: Tx, userId: string): string[] {
     return tx
       .select({ sha256: files.sha256 })
@@ -366,7 +366,7 @@ export class FileService {
       .map((r) => r.sha256)
   }
 
-  /** Removes the blobs no row uses any more. */
+  /** Removes the blobs no row uses any more. Run it after the commit that removed the rows. */
   sweep(shas: string[]): void {
     for (const sha of new Set(shas)) {
       const used = this.db.select({ n: count() }).from(files).where(eq(files.sha256, sha)).get()!.n

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import { and, eq, lt } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { idempotencyKeys } from '../db/schema.js'
 import { nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { Tx } from './events.js'
 
 /** How long an answer is kept for a key. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000

@@ -13,8 +13,9 @@ import { ToolService } from './tools.js'
 import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
 import { WorkspaceService } from './workspaces.js'
-import type { EventBus, Outbox } from './events.js'
+import type { EventBus, EventSubscriptions, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
+import { UnitOfWork } from './unit-of-work.js'
 import { WebhookOutbox, WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
@@ -38,15 +39,17 @@ export interface ServiceDeps {
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
   const outbox = deps.outbox ?? new WebhookOutbox()
-  const files = new FileService(deps.db, deps.blobs ?? noBlobStore, {
+  // Every write that makes a domain event, and every event, goes through this one unit of work.
+  const uow = new UnitOfWork({ db: deps.db, events: deps.events, outbox, log: deps.log })
+  const files = new FileService(deps.db, uow, deps.blobs ?? noBlobStore, {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })
-  const users = new UserService(deps.db, deps.events, outbox, files)
+  const users = new UserService(deps.db, uow, files)
   const apiKeys = new ApiKeyService(deps.db)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, deps.events, outbox)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow)
   const health = new HealthService(deps.db, deps.version)
-  const workspaces = new WorkspaceService(deps.db, deps.events, outbox, files)
-  const conversations = new ConversationService(deps.db, deps.events, outbox, workspaces, files)
+  const workspaces = new WorkspaceService(deps.db, uow, files)
+  const conversations = new ConversationService(deps.db, uow, workspaces, files)
   const chats = new ChatService(deps.db, conversations, files)
   const wsTickets = new WsTicketService(deps.db)
   const webhooks = new WebhookService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
@@ -55,7 +58,9 @@ export function createServices(deps: ServiceDeps) {
   const assistants = new AssistantService(deps.db, tools, models)
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events: deps.events }
+  // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
+  const events: EventSubscriptions = deps.events
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
 }
 
 export type Services = ReturnType<typeof createServices>

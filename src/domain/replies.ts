@@ -7,7 +7,7 @@ import type { AiService } from './ai.js'
 import { modelErrorToDomain } from './ai.js'
 import type { ConversationService } from './conversations.js'
 import { DomainError, isDomainError } from './errors.js'
-import type { EventBus, MessageView } from './events.js'
+import type { EventSubscriptions, MessageView } from './events.js'
 import type { Principal } from './principal.js'
 
 /** How many stored messages a reply sees as its context. */
@@ -52,7 +52,7 @@ export class ReplyService {
 
   constructor(
     private readonly db: Db,
-    private readonly events: EventBus,
+    private readonly events: EventSubscriptions,
     private readonly conversations: ConversationService,
     private readonly ai: AiService,
     private readonly log: { error(obj: unknown, msg?: string): void } = { error() {} }

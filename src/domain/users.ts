@@ -6,22 +6,14 @@ import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isAdmin, type Principal } from './principal.js'
-import type { EventBus, Outbox } from './events.js'
+import type { UserView } from './events.js'
 import { releaseConversations } from './access.js'
 import type { FileService } from './files.js'
+import type { UnitOfWork } from './unit-of-work.js'
 
 export type UserRow = typeof users.$inferSelect
 
-/** A user as the API shows it: never with a hash. */
-export interface UserView {
-  id: string
-  email: string
-  full_name: string | null
-  role: 'admin' | 'user'
-  is_active: boolean
-  created_at: string
-  updated_at: string
-}
+export type { UserView }
 
 export function userView(u: UserRow): UserView {
   return {
@@ -65,8 +57,7 @@ const SORT_COLUMNS = { created_at: users.createdAt, email: users.emailNormalized
 export class UserService {
   constructor(
     private readonly db: Db,
-    private readonly events: EventBus,
-    private readonly outbox: Outbox,
+    private readonly uow: UnitOfWork,
     private readonly files: Pick<FileService, 'releaseConversation' | 'sweep' | 'blobsOwnedBy'>
   ) {
     this.byId = db
@@ -159,20 +150,17 @@ export class UserService {
     if (user.role === 'admin') this.guardLastAdmin(user.id)
     // The conversations they created and the files they own go with them: release the files and
     // tell the conversations' watchers.
-    const done = this.db.transaction((tx) => {
-      const convs = tx
+    this.uow.run((w) => {
+      const convs = w.tx
         .select({ id: conversations.id, workspaceId: conversations.workspaceId })
         .from(conversations)
         .where(eq(conversations.creatorId, userId))
         .all()
-      const released = releaseConversations(tx, this.files, convs, p.userId)
-      const owned = this.files.blobsOwnedBy(tx, userId)
-      tx.delete(users).where(eq(users.id, userId)).run()
-      for (const e of released.events) this.outbox.record(tx, e)
-      return { events: released.events, blobs: [...released.blobs, ...owned] }
+      releaseConversations(w, this.files, convs, p.userId)
+      const owned = this.files.blobsOwnedBy(w.tx, userId)
+      w.tx.delete(users).where(eq(users.id, userId)).run()
+      if (owned.length) w.afterCommit(() => this.files.sweep(owned))
     })
-    this.files.sweep(done.blobs)
-    for (const e of done.events) this.events.publish(e)
   }
 
   requireAdmin(p: Principal): void {
@@ -197,18 +185,16 @@ export class UserService {
 
   private apply(user: UserRow, patch: Partial<UserRow>): UserView {
     if (Object.keys(patch).length === 0) return userView(user)
-    const event = this.db.transaction((tx) => {
-      const updated = tx
+    return this.uow.run((w) => {
+      const updated = w.tx
         .update(users)
         .set({ ...patch, updatedAt: nowIso() })
         .where(eq(users.id, user.id))
         .returning()
         .get()
-      const e = { type: 'user.updated' as const, userId: updated.id, user: userView(updated) }
-      this.outbox.record(tx, e)
-      return e
+      const view = userView(updated)
+      w.emit({ type: 'user.updated', userId: updated.id, user: view })
+      return view
     })
-    this.events.publish(event)
-    return event.user
   }
 }

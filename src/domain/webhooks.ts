@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { conversations, users, webhookDeliveries, webhooks } from '../db/schema.js'
 import { AddressNotAllowedError, assertPublicAddress } from '../net/address-guard.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { DomainEvent, Outbox, Tx } from './events.js'
+import type { DomainEvent, Outbox } from './events.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 

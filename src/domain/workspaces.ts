@@ -1,18 +1,20 @@
 import { posix } from 'node:path'
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { assistants, conversations, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { DomainEvent, EventBus, Outbox, Tx, WorkspaceData } from './events.js'
+import type { WorkspaceData } from './events.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
 import { assistantVisibleTo } from './assistants.js'
-import { releaseConversations } from './access.js'
+import { releaseConversations, type WorkspaceRole } from './access.js'
 import type { FileService } from './files.js'
+import type { UnitOfWork, Work } from './unit-of-work.js'
 
-export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
+export type { WorkspaceRole }
+
 export type WorkspaceStatus = 'new' | 'active' | 'archived'
 /** The roles a member can be given; `owner` belongs to the workspace's creator alone. */
 export type AssignableRole = Exclude<WorkspaceRole, 'owner'>
@@ -117,8 +119,7 @@ function checkName(name: string): string {
 export class WorkspaceService {
   constructor(
     private readonly db: Db,
-    private readonly events: EventBus,
-    private readonly outbox: Outbox,
+    private readonly uow: UnitOfWork,
     private readonly files: Pick<FileService, 'releaseConversation' | 'sweep'>
   ) {}
 
@@ -164,17 +165,17 @@ export class WorkspaceService {
     const name = checkName(input.name)
     const path = input.path == null ? null : checkWorkspacePath(input.path)
     const now = nowIso()
-    const event = this.db.transaction((tx) => {
+    const workspace = this.uow.run((w) => {
+      const { tx } = w
       if (path !== null) this.guardPath(tx, path)
       const id = newId()
       tx.insert(workspaces).values({ id, ownerId: p.userId, name, path, status: 'new', createdAt: now, updatedAt: now }).run()
       tx.insert(workspaceMembers).values({ workspaceId: id, userId: p.userId, role: 'owner', createdAt: now }).run()
-      const e = { type: 'workspace.created' as const, workspace: this.data(tx, id), actorId: p.userId, audience: [p.userId] }
-      this.outbox.record(tx, e)
-      return e
+      const data = this.data(tx, id)
+      w.emit({ type: 'workspace.created', workspace: data, actorId: p.userId, audience: [p.userId] })
+      return data
     })
-    this.events.publish(event)
-    return { ...event.workspace, role: 'owner' }
+    return { ...workspace, role: 'owner' }
   }
 
   /** The workspaces the caller owns or is a member of. */
@@ -217,24 +218,23 @@ export class WorkspaceService {
     if (input.name !== undefined) patch.name = checkName(input.name)
     if (input.status !== undefined) patch.status = input.status
     if (input.path !== undefined) patch.path = input.path === null ? null : checkWorkspacePath(input.path)
-    const outcome = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       const role = this.requireRole(tx, workspaceId, p.userId, 'manage')
-      if (Object.keys(patch).length === 0) return { role, workspace: this.data(tx, workspaceId), event: undefined }
+      if (Object.keys(patch).length === 0) return { ...this.data(tx, workspaceId), role }
       if (patch.path) this.guardPath(tx, patch.path, workspaceId)
       tx.update(workspaces)
         .set({ ...patch, updatedAt: nowIso() })
         .where(eq(workspaces.id, workspaceId))
         .run()
-      const event = this.changed(tx, workspaceId, p.userId)
-      return { role, workspace: event.workspace, event }
+      return { ...this.changed(w, workspaceId, p.userId), role }
     })
-    if (outcome.event) this.events.publish(outcome.event)
-    return { ...outcome.workspace, role: outcome.role }
   }
 
   /** Deletes a workspace with its memberships, agent links and conversations. Only its owner may. */
   delete(p: Principal, workspaceId: string): void {
-    const event = this.db.transaction((tx) => {
+    this.uow.run((w) => {
+      const { tx } = w
       const role = this.requireRole(tx, workspaceId, p.userId, 'read')
       if (role !== 'owner') throw new DomainError('NOT_WORKSPACE_OWNER', 'Only the owner of this workspace can delete it')
       const audience = this.memberIds(tx, workspaceId)
@@ -244,15 +244,10 @@ export class WorkspaceService {
         .from(conversations)
         .where(eq(conversations.workspaceId, workspaceId))
         .all()
-      const released = releaseConversations(tx, this.files, convs, p.userId)
+      releaseConversations(w, this.files, convs, p.userId)
       tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
-      const e = { type: 'workspace.deleted' as const, workspaceId, actorId: p.userId, audience }
-      for (const ce of released.events) this.outbox.record(tx, ce)
-      this.outbox.record(tx, e)
-      return { events: [...released.events, e], blobs: released.blobs }
+      w.emit({ type: 'workspace.deleted', workspaceId, actorId: p.userId, audience })
     })
-    this.files.sweep(event.blobs)
-    for (const e of event.events) this.events.publish(e)
   }
 
   // ---- members ----------------------------------------------------------------------------
@@ -283,7 +278,8 @@ export class WorkspaceService {
         { field: 'body.user_id', message: 'give exactly one of user_id or email' }
       ])
     }
-    const { member, event } = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage')
       const user = input.user_id
         ? tx.select({ id: users.id }).from(users).where(eq(users.id, input.user_id)).get()
@@ -297,28 +293,27 @@ export class WorkspaceService {
         throw new DomainError('WORKSPACE_MEMBER_EXISTS', 'The user is already a member; change their role with PUT .../members/{user_id}')
       }
       tx.insert(workspaceMembers).values({ workspaceId, userId: user.id, role: input.role, createdAt: nowIso() }).run()
-      return { member: this.member(tx, workspaceId, user.id)!, event: this.memberChanged(tx, workspaceId, user.id, input.role, p.userId) }
+      this.memberChanged(w, workspaceId, user.id, input.role, p.userId)
+      return this.member(tx, workspaceId, user.id)!
     })
-    this.events.publish(event)
-    return member
   }
 
   /** Changes a member's role (owner or admin). The owner's membership cannot be changed. */
   updateMember(p: Principal, workspaceId: string, userId: string, role: AssignableRole): WorkspaceMemberView {
-    const outcome = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage')
       const current = this.membership(workspaceId, userId, tx)
       if (!current) throw new DomainError('WORKSPACE_MEMBER_NOT_FOUND', 'The user is not a member of this workspace')
       if (current === 'owner') throw new DomainError('WORKSPACE_OWNER_LOCKED', "The owner's role cannot be changed")
-      if (current === role) return { member: this.member(tx, workspaceId, userId)!, event: undefined }
+      if (current === role) return this.member(tx, workspaceId, userId)!
       tx.update(workspaceMembers)
         .set({ role })
         .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
         .run()
-      return { member: this.member(tx, workspaceId, userId)!, event: this.memberChanged(tx, workspaceId, userId, role, p.userId) }
+      this.memberChanged(w, workspaceId, userId, role, p.userId)
+      return this.member(tx, workspaceId, userId)!
     })
-    if (outcome.event) this.events.publish(outcome.event)
-    return outcome.member
   }
 
   /**
@@ -326,7 +321,8 @@ export class WorkspaceService {
    * The owner cannot be removed.
    */
   removeMember(p: Principal, workspaceId: string, userId: string): void {
-    const event = this.db.transaction((tx) => {
+    this.uow.run((w) => {
+      const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, userId === p.userId ? 'read' : 'manage')
       const current = this.membership(workspaceId, userId, tx)
       if (!current) throw new DomainError('WORKSPACE_MEMBER_NOT_FOUND', 'The user is not a member of this workspace')
@@ -335,9 +331,8 @@ export class WorkspaceService {
       tx.delete(workspaceMembers)
         .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
         .run()
-      return this.memberChanged(tx, workspaceId, userId, null, p.userId, audience)
+      this.memberChanged(w, workspaceId, userId, null, p.userId, audience)
     })
-    this.events.publish(event)
   }
 
   // ---- agents -----------------------------------------------------------------------------
@@ -366,7 +361,8 @@ export class WorkspaceService {
    * nothing and returns the existing link with `created: false`.
    */
   attachAgent(p: Principal, workspaceId: string, assistantId: string): { agent: WorkspaceAgentView; created: boolean } {
-    const outcome = this.db.transaction((tx) => {
+    return this.uow.run((w) => {
+      const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage')
       const assistant = tx
         .select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId })
@@ -377,16 +373,18 @@ export class WorkspaceService {
       if (!assistant || !assistantVisibleTo(p, assistant)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
       const inserted = tx.insert(workspaceAgents).values({ workspaceId, assistantId, createdAt: nowIso() }).onConflictDoNothing().run()
       const created = inserted.changes > 0
-      if (created) tx.update(workspaces).set({ updatedAt: nowIso() }).where(eq(workspaces.id, workspaceId)).run()
-      return { agent: this.agent(tx, workspaceId, assistantId)!, created, event: created ? this.changed(tx, workspaceId, p.userId) : undefined }
+      if (created) {
+        tx.update(workspaces).set({ updatedAt: nowIso() }).where(eq(workspaces.id, workspaceId)).run()
+        this.changed(w, workspaceId, p.userId)
+      }
+      return { agent: this.agent(tx, workspaceId, assistantId)!, created }
     })
-    if (outcome.event) this.events.publish(outcome.event)
-    return { agent: outcome.agent, created: outcome.created }
   }
 
   /** Detaches an assistant (owner or admin); WORKSPACE_AGENT_NOT_FOUND when it is not attached. */
   detachAgent(p: Principal, workspaceId: string, assistantId: string): void {
-    const event = this.db.transaction((tx) => {
+    this.uow.run((w) => {
+      const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage')
       const res = tx
         .delete(workspaceAgents)
@@ -394,9 +392,8 @@ export class WorkspaceService {
         .run()
       if (res.changes === 0) throw new DomainError('WORKSPACE_AGENT_NOT_FOUND', 'The assistant is not attached to this workspace')
       tx.update(workspaces).set({ updatedAt: nowIso() }).where(eq(workspaces.id, workspaceId)).run()
-      return this.changed(tx, workspaceId, p.userId)
+      this.changed(w, workspaceId, p.userId)
     })
-    this.events.publish(event)
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -500,23 +497,22 @@ export class WorkspaceService {
       .get()
   }
 
-  /** Records `workspace.updated` in the outbox and returns it, to publish after the commit. */
-  private changed(tx: Tx, workspaceId: string, actorId: string): Extract<DomainEvent, { type: 'workspace.updated' }> {
-    const e = { type: 'workspace.updated' as const, workspace: this.data(tx, workspaceId), actorId, audience: this.memberIds(tx, workspaceId) }
-    this.outbox.record(tx, e)
-    return e
+  /** Emits `workspace.updated` in the unit; returns the workspace's data as the event carries it. */
+  private changed(w: Work, workspaceId: string, actorId: string): WorkspaceData {
+    const workspace = this.data(w.tx, workspaceId)
+    w.emit({ type: 'workspace.updated', workspace, actorId, audience: this.memberIds(w.tx, workspaceId) })
+    return workspace
   }
 
+  /** Emits `workspace.member_changed` in the unit (`role` null: removed). */
   private memberChanged(
-    tx: Tx,
+    w: Work,
     workspaceId: string,
     userId: string,
     role: WorkspaceRole | null,
     actorId: string,
-    audience: string[] = this.memberIds(tx, workspaceId)
-  ): DomainEvent {
-    const e = { type: 'workspace.member_changed' as const, workspaceId, userId, role, actorId, audience }
-    this.outbox.record(tx, e)
-    return e
+    audience: string[] = this.memberIds(w.tx, workspaceId)
+  ): void {
+    w.emit({ type: 'workspace.member_changed', workspaceId, userId, role, actorId, audience })
   }
 }

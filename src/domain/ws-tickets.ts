@@ -4,7 +4,7 @@ import { wsTickets } from '../db/schema.js'
 import { isoIn, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { Principal } from './principal.js'
-import { randomToken, sha256 } from './auth.js'
+import { randomToken, sha256 } from './crypto.js'
 
 export const WS_TICKET_TTL_SECONDS = 30
 

@@ -1,0 +1,143 @@
+import type { Db, Tx } from '../db/index.js'
+import type { DomainEvent, EventBus, Outbox } from './events.js'
+
+/** What the callback of a unit of work writes with. Valid only while the callback runs. */
+export interface Work {
+  /** The transaction every read and write of the unit goes through. */
+  readonly tx: Tx
+  /**
+   * Records the event's durable side effects (its webhook deliveries, when it is a webhook event
+   * someone subscribed to: the outbox decides) in this transaction, and queues the event to be
+   * published after the commit.
+   */
+  emit(event: DomainEvent): void
+  /** Queues work for after the commit (removing blobs no row uses any more). Never runs if the unit rolls back. */
+  afterCommit(fn: () => void): void
+}
+
+export interface UnitOfWorkDeps {
+  db: Db
+  events: EventBus
+  outbox: Outbox
+  /**
+   * Where after-commit work that throws is reported: the change is committed by then, so the
+   * caller is not failed. Without it, the first such error is thrown to the caller once every
+   * queued step has run, so none is lost.
+   */
+  log?: { error(obj: unknown, msg?: string): void }
+}
+
+/** A running unit: its transaction and what it queued for after the commit, in order. */
+class Unit implements Work {
+  private readonly steps: (() => void)[] = []
+  private open = true
+
+  constructor(
+    readonly tx: Tx,
+    private readonly outbox: Outbox,
+    private readonly events: EventBus
+  ) {}
+
+  emit(event: DomainEvent): void {
+    this.ensureOpen()
+    this.outbox.record(this.tx, event)
+    this.steps.push(() => this.events.publish(event))
+  }
+
+  afterCommit(fn: () => void): void {
+    this.ensureOpen()
+    this.steps.push(fn)
+  }
+
+  /** Once the callback has returned or thrown, nothing more can join the unit. */
+  close(): void {
+    this.open = false
+  }
+
+  /** Runs what was queued, in order. A step that throws does not stop the ones after it. */
+  settle(): unknown[] {
+    const errors: unknown[] = []
+    for (const step of this.steps) {
+      try {
+        step()
+      } catch (err) {
+        errors.push(err)
+      }
+    }
+    return errors
+  }
+
+  private ensureOpen(): void {
+    if (!this.open) throw new Error('This unit of work is over: emit and afterCommit only inside its callback')
+  }
+}
+
+/** Whether the connection under `db` is in a transaction (drizzle keeps the better-sqlite3 handle as `$client`). */
+function inTransaction(db: Db): boolean {
+  return (db as { $client?: { inTransaction?: boolean } }).$client?.inTransaction === true
+}
+
+function notAPromise<T>(value: T): T {
+  if (value && typeof (value as { then?: unknown }).then === 'function') {
+    throw new TypeError('A unit of work is synchronous (better-sqlite3 transactions are): its callback must not return a promise')
+  }
+  return value
+}
+
+/**
+ * The one way services write and publish. `run` opens a transaction and hands the callback a
+ * `Work`: writes go through `w.tx`, domain events through `w.emit` (their webhook deliveries are
+ * written by the outbox in the same transaction), follow-up work through `w.afterCommit`. Only
+ * when the transaction commits are the events published and the follow-up work run, in the order
+ * they were queued; when the callback throws, the transaction rolls back, nothing is published,
+ * nothing runs, and the error propagates.
+ *
+ * A `run` inside a running unit (a service calling another within the same change) joins it:
+ * same transaction, and what it queues goes out with the outer unit's, after the outer commit.
+ * There is no partial rollback: an error a nested run throws rolls everything back unless the
+ * outer callback catches it, in which case the nested writes and events stay together.
+ *
+ * Listeners run after the commit and outside the unit; one that throws is the bus's to report
+ * (InProcessEventBus catches it), never the caller's. A step after the commit that throws anyway
+ * does not stop the steps after it (see `log` in UnitOfWorkDeps).
+ */
+export class UnitOfWork {
+  private current: Unit | undefined
+
+  constructor(private readonly deps: UnitOfWorkDeps) {}
+
+  /** Runs `fn` in a unit of work (joining the running one, if any); returns what it returns. */
+  run<T>(fn: (w: Work) => T): T {
+    if (this.current) return notAPromise(fn(this.current))
+    // Inside a transaction the unit does not own, "after the commit" would come before the commit.
+    if (inTransaction(this.deps.db)) throw new Error('A unit of work cannot start inside a transaction opened without it')
+    let unit: Unit | undefined
+    const result = this.deps.db.transaction((tx) => {
+      unit = new Unit(tx, this.deps.outbox, this.deps.events)
+      this.current = unit
+      try {
+        return notAPromise(fn(unit))
+      } finally {
+        this.current = undefined
+        unit.close()
+      }
+    })
+    // Committed: the listeners and the follow-up work see the data.
+    const errors = unit!.settle()
+    if (errors.length) {
+      const { log } = this.deps
+      if (!log) throw errors[0]
+      for (const err of errors) log.error({ err }, 'work after a commit failed')
+    }
+    return result
+  }
+
+  /**
+   * Publishes an event that no write goes with (a streamed chunk of a reply, a failure notice),
+   * through the outbox like any other: `run` with nothing but the event. Inside a running unit it
+   * joins it, and goes out after that unit's commit.
+   */
+  publishNow(event: DomainEvent): void {
+    this.run((w) => w.emit(event))
+  }
+}
