@@ -121,7 +121,7 @@ export function systemPromptOf(a: { name: string; personality: string | null; sy
 }
 
 /**
- * Models and what runs on them (document 004): the model list, one-off chat completions, runs of an
+ * Models and what runs on them: the model list, one-off chat completions, runs of an
  * assistant with its tools, and the prompt compiler.
  */
 export class AiService {

@@ -11,7 +11,7 @@ import type { ToolService } from './tools.js'
 export type AssistantRow = typeof assistants.$inferSelect
 export type AssistantStatus = AssistantRow['status']
 
-/** An assistant as document 002 shows it. */
+/** An assistant: its prompt, model and tools. */
 export interface AssistantView {
   id: string
   name: string

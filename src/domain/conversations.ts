@@ -26,7 +26,7 @@ export interface ParticipantView {
 export interface ConversationSummary extends ConversationView {
   last_message_at: string | null
   unread_count: number
-  /** Document 004's chat fields. */
+  /** The model of a chat. */
   model_id: string | null
   model_api_source: string | null
 }

@@ -40,7 +40,7 @@ export const ERROR_KINDS = {
   UNSUPPORTED_FILE_TYPE: 'unsupported_media_type',
   NOT_FOUND: 'not_found',
   CONFLICT: 'conflict',
-  // Assistants, tools and models (issue #4).
+  // Assistants, tools and models.
   NOT_ASSISTANT_OWNER: 'forbidden',
   TOOL_NOT_FOUND: 'not_found',
   TOOL_NAME_TAKEN: 'conflict',

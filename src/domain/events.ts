@@ -21,7 +21,7 @@ export interface Attachment {
   size?: number
 }
 
-/** A message as every surface and event carries it (v1 shape). */
+/** A message as the domain hands it out and events carry it; each surface presents it in its own shape. */
 export interface MessageView {
   id: string
   conversation_id: string
@@ -52,7 +52,7 @@ export interface ConversationView {
   updated_at: string
 }
 
-/** A workspace as events carry it (v1 shape, without the caller's role). */
+/** A workspace as events carry it (without the caller's role). */
 export interface WorkspaceData {
   id: string
   name: string
@@ -83,7 +83,7 @@ export type DomainEvent =
   | { type: 'message.updated'; conversationId: string; seq: number; message: MessageView; audience: string[] }
   | { type: 'message.deleted'; conversationId: string; seq: number; message: MessageView; audience: string[] }
   | { type: 'conversation.read'; conversationId: string; userId: string; lastReadSeq: number; audience: string[] }
-  /** Streaming of an assistant's reply (issue #4): chunks of a message not yet completed. */
+  /** Streaming of an assistant's reply : chunks of a message not yet completed. */
   | { type: 'message.delta'; conversationId: string; messageId: string; seq: number; index: number; delta: string; audience: string[] }
   | { type: 'message.completed'; conversationId: string; seq: number; message: MessageView; audience: string[] }
   /** An assistant's reply failed: the reason, for the people watching (its message is `failed`). */
@@ -95,7 +95,7 @@ export type DomainEvent =
       status: 'thinking' | 'streaming' | 'idle'
       audience: string[]
     }
-  /** Workspaces (issue #3). `audience` is the workspace's members (for a removal, including the one removed). */
+  /** Workspaces. `audience` is the workspace's members (for a removal, including the one removed). */
   | { type: 'workspace.created'; workspace: WorkspaceData; actorId: string; audience: string[] }
   | { type: 'workspace.updated'; workspace: WorkspaceData; actorId: string; audience: string[] }
   | { type: 'workspace.deleted'; workspaceId: string; actorId: string; audience: string[] }

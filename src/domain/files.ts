@@ -14,7 +14,7 @@ import type { UnitOfWork } from './unit-of-work.js'
 export type FileKind = 'image' | 'document' | 'data' | 'archive'
 
 const MB = 1024 * 1024
-/** Size limits of document 002 by kind; archives count as documents. */
+/** Size limits by kind; archives count as documents. */
 export const FILE_SIZE_LIMITS: Record<FileKind, number> = { image: 10 * MB, document: 50 * MB, data: 100 * MB, archive: 50 * MB }
 export const MAX_FILE_SIZE = Math.max(...Object.values(FILE_SIZE_LIMITS))
 
@@ -29,7 +29,7 @@ interface FileType {
 
 const ZIP_FAMILY = ['zip', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'epub', 'jar'] as const
 
-/** The types document 002 accepts, by extension. */
+/** The accepted types, by extension. */
 export const FILE_TYPES: Record<string, FileType> = {
   png: { mime: 'image/png', kind: 'image', detected: ['png', 'apng'] },
   jpg: { mime: 'image/jpeg', kind: 'image', detected: ['jpg'] },
@@ -89,7 +89,7 @@ export interface IncomingFile {
   truncated?: () => boolean
 }
 
-/** A file as document 004 shows it, plus its kind and chat. */
+/** A stored file: its metadata, its kind and the chat it was uploaded to. */
 export interface FileView {
   fileid: string
   filename: string
@@ -194,7 +194,7 @@ async function checkType(type: FileType, ext: string, head: Buffer): Promise<voi
 /**
  * Files: uploads (streamed to a temporary blob while hashed, size-limited by kind and typed from
  * their bytes as well as their name), downloads, deletion, and the chat (conversation) files of
- * document 004. Rows are metadata; equal bytes share one blob, removed with the last row using it.
+ * chats. Rows are metadata; equal bytes share one blob, removed with the last row using it.
  */
 export class FileService {
   constructor(
@@ -204,7 +204,7 @@ export class FileService {
     private readonly access: ConversationAccess = participantAccess(db)
   ) {}
 
-  /** Stores one file for the caller (document 002's `POST /files/upload`). */
+  /** Stores one file for the caller (`POST /api/v1/files/upload`). */
   async upload(p: Principal, file: IncomingFile, conversationId: string | null = null): Promise<FileView> {
     const filename = cleanFilename(file.filename)
     const ext = extname(filename).slice(1).toLowerCase()
@@ -272,7 +272,7 @@ export class FileService {
     })
   }
 
-  // --- Chat files (document 004: /api/v1/chat/{chat_id}/upload, /files, /files/{file_id}) ---
+  // --- Chat files (/api/v1/chat/{chat_id}/upload, /files, /files/{file_id}) ---
 
   /** Stores several files in a conversation; if one is refused none is kept. */
   async uploadToConversation(p: Principal, conversationId: string, parts: AsyncIterable<IncomingFile>): Promise<FileView[]> {

@@ -46,7 +46,7 @@ const MAX_SCHEMA_BYTES = 16 * 1024
 
 /**
  * Turns a tool's `parameters` into a JSON Schema of an object. Accepts one already, or document
- * 002's short form (`{"query": {"type": "string", "required": true}}`).
+ * the short form (`{"query": {"type": "string", "required": true}}`).
  */
 export function normalizeParameters(raw: Record<string, unknown>): Record<string, unknown> {
   if (JSON.stringify(raw).length > MAX_SCHEMA_BYTES) {

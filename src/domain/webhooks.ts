@@ -9,7 +9,7 @@ import type { DomainEvent, Outbox } from './events.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 
-/** The events a webhook can subscribe to (document 002). */
+/** The events a webhook can subscribe to. */
 export const WEBHOOK_EVENTS = [
   'conversation.created',
   'conversation.updated',
@@ -22,7 +22,7 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 /** The event of a test ping: delivered only to the webhook it was asked for. */
 export const TEST_EVENT = 'webhook.test'
 
-/** What a delivery POSTs (document 002). */
+/** What a delivery POSTs. */
 export interface WebhookPayload {
   event: WebhookEvent | typeof TEST_EVENT
   timestamp: string
