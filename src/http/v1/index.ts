@@ -7,6 +7,7 @@ import ai from './ai.js'
 import apiKeys from './api-keys.js'
 import assistants from './assistants.js'
 import auth from './auth.js'
+import browserSignIn from './browser-sign-in.js'
 import chat from './chat.js'
 import conversations from './conversations.js'
 import { v1ErrorBody } from './errors.js'
@@ -84,6 +85,7 @@ export const v1: Surface = {
   },
   async routes(app: FastifyInstance) {
     await app.register(auth, { prefix: '/api/v1/auth' })
+    await app.register(browserSignIn, { prefix: '/api/v1/auth' })
     await app.register(users, { prefix: '/api/v1/users' })
     await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
     await app.register(conversations, { prefix: '/api/v1/conversations' })
