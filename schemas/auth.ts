@@ -21,7 +21,11 @@ export const LoginRequest = Type.Object(
 )
 
 export const RefreshRequest = Type.Object(
-  { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+  {
+    refresh_token: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token; a browser leaves it out and sends the `refresh_token` cookie.' })
+    )
+  },
   { $id: 'RefreshRequest', additionalProperties: false }
 )
 
@@ -39,3 +43,24 @@ export const TokenResponse = Type.Object(
   },
   { $id: 'TokenResponse', additionalProperties: false }
 )
+
+/** The name of a configured sign-in provider, as in `OAUTH_<PROVIDER>_CLIENT_ID`, lower-cased. */
+export const ProviderParams = Type.Object({
+  provider: Type.String({ pattern: '^[a-z0-9]{1,40}$', description: 'A configured provider, e.g. `google`.', examples: ['google'] })
+})
+
+/** What a provider sends back to the callback (providers may add parameters of their own). */
+export const OAuthCallbackQuery = Type.Object(
+  {
+    code: Type.Optional(Type.String({ maxLength: 4096, description: 'The authorization code.' })),
+    state: Type.Optional(Type.String({ maxLength: 512, description: 'The `state` of the authorization request.' })),
+    iss: Type.Optional(Type.String({ maxLength: 2048 })),
+    error: Type.Optional(Type.String({ maxLength: 256, description: 'Set instead of `code` when the provider refused.' })),
+    error_description: Type.Optional(Type.String({ maxLength: 2048 }))
+  },
+  { additionalProperties: true }
+)
+
+export const SignInTokenQuery = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 256, description: 'The one-time sign-in token the callback handed out.' })
+})

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
+import cookie from '@fastify/cookie'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
@@ -79,6 +80,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     bodyLimit: 1024 * 1024,
+    // Behind a reverse proxy, `X-Forwarded-*` give the client's protocol, host and address.
+    // (Fastify takes a hop count too, though its types leave numbers out.)
+    trustProxy: config.trustProxy as boolean | string[],
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -95,6 +99,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   })
 
   await app.register(sensible)
+  await app.register(cookie)
   await app.register(helmet, { global: true })
   const corsOrigin = config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false
   await app.register(cors, {
@@ -124,6 +129,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           models: options.models ?? ModelRegistry.fromConfig(config),
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
+          allowedEmails: config.allowedEmails,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

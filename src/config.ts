@@ -30,6 +30,10 @@ export const EnvSchema = Type.Object({
   ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   GROQ_API_KEY: Type.Optional(Type.String()),
   CORS_ORIGINS: Type.Optional(Type.String()),
+  BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$', description: 'The public origin, e.g. https://api.example.com' })),
+  FRONTEND_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  ALLOWED_EMAILS: Type.Optional(Type.String()),
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
 })
 
@@ -52,9 +56,29 @@ export interface Config {
   anthropicBaseUrl?: string
   groqApiKey?: string
   corsOrigins: string[]
+  /** The public origin of the service (`https://api.example.com`), without a trailing slash. */
+  baseUrl?: string
+  /** Where browser sign-in hands its one-time token; our own page when unset. */
+  frontendUrl?: string
+  /** Who may sign in with a browser: addresses and `@domain`s, lower-cased; empty means anyone. */
+  allowedEmails: string[]
+  /** Fastify's `trustProxy`: whether (or which hops) to believe `X-Forwarded-*` from. */
+  trustProxy: boolean | number | string[]
+  /** OpenID Connect providers for browser sign-in, by lower-case name. */
+  oauthProviders: Record<string, OAuthProviderConfig>
   workspacesRoot: string
   version: string
 }
+
+export interface OAuthProviderConfig {
+  clientId: string
+  clientSecret?: string
+  /** The issuer, whose `/.well-known/openid-configuration` describes the provider. */
+  issuer: string
+}
+
+/** Issuers we know, so that only a client id and secret need configuring. */
+export const KNOWN_ISSUERS: Record<string, string> = { google: 'https://accounts.google.com' }
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -86,6 +110,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rateLimitAuthMax: 0,
     webhookAllowPrivate: false,
     corsOrigins: [],
+    allowedEmails: [],
+    trustProxy: false,
+    oauthProviders: {},
     workspacesRoot: '/workspace',
     version: PACKAGE_VERSION,
     ...overrides
@@ -152,13 +179,68 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     groqApiKey: e.GROQ_API_KEY,
-    corsOrigins: (e.CORS_ORIGINS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: list(e.CORS_ORIGINS),
+    baseUrl: e.BASE_URL?.replace(/\/$/, ''),
+    frontendUrl: e.FRONTEND_URL,
+    allowedEmails: list(e.ALLOWED_EMAILS).map((s) => s.toLowerCase()),
+    trustProxy: trustProxy(e.TRUST_PROXY),
+    oauthProviders: oauthProviders(env),
     workspacesRoot: e.WORKSPACES_ROOT ?? '/workspace',
     version: PACKAGE_VERSION
   }
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+/** `true`/`false`, a number of hops, or comma-separated addresses and CIDRs of the proxies. */
+function trustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false' || value === '0') return false
+  if (value === 'true') return true
+  if (/^[0-9]+$/.test(value)) return Number(value)
+  return list(value)
+}
+
+function isLoopbackUrl(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]'
+}
+
+/**
+ * `OAUTH_<PROVIDER>_CLIENT_ID`, `_CLIENT_SECRET` and `_ISSUER`, grouped by provider. The issuer
+ * must be https (plain http only on loopback, for local testing); `google`'s is known.
+ */
+function oauthProviders(env: NodeJS.ProcessEnv): Record<string, OAuthProviderConfig> {
+  const found: Record<string, Partial<OAuthProviderConfig>> = {}
+  const field = { CLIENT_ID: 'clientId', CLIENT_SECRET: 'clientSecret', ISSUER: 'issuer' } as const
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^OAUTH_([A-Z0-9]+)_(CLIENT_ID|CLIENT_SECRET|ISSUER)$/.exec(key)
+    if (!match || value === undefined || value === '') continue
+    const name = match[1]!.toLowerCase()
+    found[name] ??= {}
+    found[name][field[match[2] as keyof typeof field]] = value
+  }
+  const out: Record<string, OAuthProviderConfig> = {}
+  for (const [name, p] of Object.entries(found)) {
+    const prefix = `OAUTH_${name.toUpperCase()}`
+    if (!p.clientId) throw new ConfigError(`${prefix}_CLIENT_ID: required when other ${prefix}_* variables are set`)
+    const issuer = p.issuer ?? KNOWN_ISSUERS[name]
+    if (!issuer) throw new ConfigError(`${prefix}_ISSUER: required for a provider other than ${Object.keys(KNOWN_ISSUERS).join(', ')}`)
+    let url: URL
+    try {
+      url = new URL(issuer)
+    } catch {
+      throw new ConfigError(`${prefix}_ISSUER: not a URL (got ${JSON.stringify(issuer)})`)
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
+      throw new ConfigError(`${prefix}_ISSUER: must be https (plain http only on localhost), got ${JSON.stringify(issuer)}`)
+    }
+    out[name] = { clientId: p.clientId, clientSecret: p.clientSecret, issuer }
+  }
+  return out
 }
 
 /** In development the signing secret is generated once and kept under DATA_DIR, so tokens survive restarts. */

@@ -186,8 +186,12 @@ t.test('refresh rotates, and a reused refresh token revokes its family', async (
 
   const unknown = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: 'rt_unknown' } })
   t.equal(unknown.statusCode, 401)
-  const bad = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: {} })
+  const bad = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: '' } })
   t.equal(bad.statusCode, 422)
+  // No token in the body and no cookie: nothing to refresh.
+  const none = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: {} })
+  t.equal(none.statusCode, 401)
+  t.equal(none.json().error_code, 'INVALID_REFRESH_TOKEN')
 })
 
 t.test('logout revokes the session', async (t) => {

@@ -59,3 +59,44 @@ t.test('values are parsed', async (t) => {
   t.equal(c.webhookAllowPrivate, true)
   t.same(c.corsOrigins, ['https://a.example', 'https://b.example'])
 })
+
+t.test('browser sign-in: providers, allow-list, front end, base URL and proxies', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'))
+  const c = loadConfig({
+    DATA_DIR: dir,
+    OAUTH_GOOGLE_CLIENT_ID: 'g-id',
+    OAUTH_GOOGLE_CLIENT_SECRET: 'g-secret',
+    OAUTH_CORP_CLIENT_ID: 'c-id',
+    OAUTH_CORP_ISSUER: 'https://login.corp.example/realms/x',
+    OAUTH_LOCAL_CLIENT_ID: 'l-id',
+    OAUTH_LOCAL_ISSUER: 'http://127.0.0.1:9000',
+    ALLOWED_EMAILS: 'Ada@Example.com, @Corp.example',
+    FRONTEND_URL: 'https://app.example/signed-in',
+    BASE_URL: 'https://api.example/',
+    TRUST_PROXY: '10.0.0.0/8, 127.0.0.1'
+  })
+  t.same(c.oauthProviders, {
+    google: { clientId: 'g-id', clientSecret: 'g-secret', issuer: 'https://accounts.google.com' },
+    corp: { clientId: 'c-id', clientSecret: undefined, issuer: 'https://login.corp.example/realms/x' },
+    local: { clientId: 'l-id', clientSecret: undefined, issuer: 'http://127.0.0.1:9000' }
+  })
+  t.same(c.allowedEmails, ['ada@example.com', '@corp.example'])
+  t.equal(c.frontendUrl, 'https://app.example/signed-in')
+  t.equal(c.baseUrl, 'https://api.example', 'without its trailing slash')
+  t.same(c.trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  t.equal(loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '2' }).trustProxy, 2)
+  t.equal(loadConfig({ DATA_DIR: dir }).trustProxy, false)
+  t.same(loadConfig({ DATA_DIR: dir }).oauthProviders, {})
+
+  for (const [env, message] of [
+    [{ OAUTH_CORP_CLIENT_ID: 'x' }, /OAUTH_CORP_ISSUER: required/],
+    [{ OAUTH_CORP_ISSUER: 'https://login.corp.example' }, /OAUTH_CORP_CLIENT_ID: required/],
+    [{ OAUTH_CORP_CLIENT_ID: 'x', OAUTH_CORP_ISSUER: 'http://login.corp.example' }, /OAUTH_CORP_ISSUER: must be https/],
+    [{ OAUTH_CORP_CLIENT_ID: 'x', OAUTH_CORP_ISSUER: 'not a url' }, /OAUTH_CORP_ISSUER: not a URL/],
+    [{ BASE_URL: 'https://api.example/v1' }, /BASE_URL/],
+    [{ FRONTEND_URL: 'app.example' }, /FRONTEND_URL/]
+  ] as const) {
+    t.throws(() => loadConfig({ DATA_DIR: dir, ...env }), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
+})

@@ -257,6 +257,51 @@ export const wsTickets = sqliteTable('ws_tickets', {
   usedAt: text('used_at')
 })
 
+/**
+ * An account's sign-in with an OpenID Connect provider: the provider's subject (`sub`) is linked to
+ * one user. A user may have several (one per provider); a provider's subject belongs to one user.
+ */
+export const oauthIdentities = sqliteTable(
+  'oauth_identities',
+  {
+    provider: text('provider').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The verified email the provider gave when the identity was linked. */
+    email: text('email').notNull(),
+    createdAt: text('created_at').notNull(),
+    lastUsedAt: text('last_used_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.subject] }), index('oauth_identities_user_idx').on(t.userId)]
+)
+
+/**
+ * Browser sign-ins under way: the `state` of an authorization request (hashed), with the nonce and
+ * PKCE verifier its callback needs. Each is spent by its callback, once, within minutes.
+ */
+export const oauthAuthorizations = sqliteTable('oauth_authorizations', {
+  stateHash: text('state_hash').primaryKey(),
+  provider: text('provider').notNull(),
+  nonce: text('nonce').notNull(),
+  codeVerifier: text('code_verifier').notNull(),
+  expiresAt: text('expires_at').notNull()
+})
+
+/**
+ * One-time tokens that carry a finished browser sign-in to the front end, which exchanges one for
+ * the session cookies. Short-lived, single use, stored hashed.
+ */
+export const signInTokens = sqliteTable('sign_in_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  expiresAt: text('expires_at').notNull(),
+  usedAt: text('used_at')
+})
+
 /** Custom tools (admin-created HTTP tools). Built-in tools live in code (`src/ai/tools`). */
 export const tools = sqliteTable('tools', {
   id: text('id').primaryKey(),

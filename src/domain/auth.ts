@@ -111,6 +111,18 @@ export class AuthService {
   }
 
   /**
+   * A new session for a user who proved themself another way (a browser sign-in with a provider):
+   * the same tokens a password login gives.
+   */
+  startSession(userId: string): TokenPair {
+    const user = this.users.findById(userId)
+    if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials')
+    const familyId = newId()
+    this.db.insert(refreshTokenFamilies).values({ id: familyId, userId: user.id, createdAt: nowIso() }).run()
+    return this.issue(user, familyId)
+  }
+
+  /**
    * Exchanges a refresh token for a new pair. Each token works once: presenting a used one means
    * it was stolen or replayed, so the whole family (every token of that login) is revoked.
    */

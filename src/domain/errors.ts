@@ -38,6 +38,14 @@ export const ERROR_KINDS = {
   FILE_NOT_FOUND: 'not_found',
   FILE_TOO_LARGE: 'too_large',
   UNSUPPORTED_FILE_TYPE: 'unsupported_media_type',
+  // Browser sign-in with an OpenID Connect provider.
+  OAUTH_PROVIDER_NOT_FOUND: 'not_found',
+  OAUTH_STATE_INVALID: 'bad_request',
+  OAUTH_FAILED: 'unauthenticated',
+  OAUTH_PROVIDER_UNAVAILABLE: 'upstream',
+  EMAIL_NOT_VERIFIED: 'forbidden',
+  EMAIL_NOT_ALLOWED: 'forbidden',
+  CSRF_REJECTED: 'forbidden',
   NOT_FOUND: 'not_found',
   CONFLICT: 'conflict',
   // Assistants, tools and models.

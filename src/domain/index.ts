@@ -5,6 +5,7 @@ import { AiService, type AiServiceOptions } from './ai.js'
 import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
+import { BrowserSignInService } from './browser-sign-in.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
@@ -34,6 +35,8 @@ export interface ServiceDeps {
   log?: { error(obj: unknown, msg?: string): void }
   /** Bounds of the tool loop. */
   ai?: AiServiceOptions
+  /** Who may sign in with a browser (`ALLOWED_EMAILS`): addresses and `@domain`s; everyone when empty. */
+  allowedEmails?: readonly string[]
 }
 
 /** The domain core every surface sits on. */
@@ -47,6 +50,7 @@ export function createServices(deps: ServiceDeps) {
   const users = new UserService(deps.db, uow, files)
   const apiKeys = new ApiKeyService(deps.db)
   const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow)
+  const browserSignIn = new BrowserSignInService(deps.db, uow, users, auth, { allowedEmails: deps.allowedEmails ?? [] })
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)
   const conversations = new ConversationService(deps.db, uow, workspaces, files)
@@ -60,7 +64,7 @@ export function createServices(deps: ServiceDeps) {
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
   // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
   const events: EventSubscriptions = deps.events
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
+  return { users, apiKeys, auth, browserSignIn, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { DomainError } from '../domain/errors.js'
 import type { Principal } from '../domain/principal.js'
+import { ACCESS_COOKIE, checkCsrf } from './cookies.js'
 import type { AuthStrategy } from './surface.js'
 
 declare module 'fastify' {
@@ -42,10 +43,40 @@ export const bearerAuth: AuthStrategy = {
   }
 }
 
+/**
+ * v1's strategy: the bearer header, or else the `access_token` cookie a browser sign-in set. A
+ * cookie-authenticated unsafe request must also pass the CSRF check (`X-CSRF-Token` equal to the
+ * `csrf_token` cookie, and an allowed `Origin` when one is sent); a bearer one needs nothing more.
+ */
+export const bearerOrCookieAuth: AuthStrategy = {
+  ...bearerAuth,
+  alternatives: [
+    {
+      scheme: 'cookieAuth',
+      securityScheme: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: ACCESS_COOKIE,
+        description:
+          'The access token in the HttpOnly `access_token` cookie set by browser sign-in. A cookie-authenticated ' +
+          'POST, PUT, PATCH or DELETE must send `X-CSRF-Token` equal to the `csrf_token` cookie and, when it sends ' +
+          "`Origin`, one that is the service's own or listed in `CORS_ORIGINS`; otherwise it is refused with 403."
+      }
+    }
+  ],
+  unsafeMethodStatuses: [403],
+  authenticate(request, mode) {
+    const cookie = request.headers.authorization ? undefined : request.cookies[ACCESS_COOKIE]
+    if (!cookie) return bearerAuth.authenticate(request, mode)
+    request.principal = request.server.services.auth.authenticate(cookie)
+    checkCsrf(request)
+  }
+}
+
 /** Every request starts without a principal; a surface's auth strategy sets it. */
 export default fp(
   async (app) => {
     app.decorateRequest('principal', null)
   },
-  { name: 'auth', dependencies: ['services'] }
+  { name: 'auth', dependencies: ['services', '@fastify/cookie'] }
 )

@@ -25,6 +25,10 @@ export interface AuthStrategy {
   scheme: string
   /** The scheme itself; a surface's document may describe it in its own words. */
   securityScheme: Record<string, unknown>
+  /** Other schemes any one of which also signs a caller in (e.g. a cookie beside the bearer header). */
+  alternatives?: { scheme: string; securityScheme: Record<string, unknown> }[]
+  /** Statuses the strategy itself may answer to a POST, PUT, PATCH or DELETE (v1's CSRF check: 403). */
+  unsafeMethodStatuses?: number[]
   /** Resolves the request's credential; throws a DomainError when `required` and absent or bad. */
   authenticate(request: FastifyRequest, mode: Exclude<AuthMode, 'none'>): void | Promise<void>
 }
@@ -59,6 +63,8 @@ export interface Surface {
   /** Registers the surface's routes (with their prefixes). */
   routes(app: FastifyInstance): Promise<void>
 }
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 function segmentPrefixOf(prefix: string, path: string): boolean {
   if (prefix === '/') return true
@@ -134,6 +140,18 @@ export function sendFailure(surface: Surface, reply: FastifyReply, failure: Fail
   return reply.code(failure.status).type('application/json; charset=utf-8').send(surface.errorBody(failure))
 }
 
+/** The OpenAPI security schemes of a strategy, by name: its own and its alternatives. */
+function securitySchemesOf(strategy: AuthStrategy): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = { [strategy.scheme]: strategy.securityScheme }
+  for (const alternative of strategy.alternatives ?? []) out[alternative.scheme] = alternative.securityScheme
+  return out
+}
+
+/** One OpenAPI security requirement per scheme: any one of them will do. */
+function securityRequirements(strategy: AuthStrategy): Record<string, string[]>[] {
+  return Object.keys(securitySchemesOf(strategy)).map((scheme) => ({ [scheme]: [] }))
+}
+
 function hooksOf(value: RouteOptions['onRequest']): onRequestHookHandler[] {
   if (!value) return []
   return (Array.isArray(value) ? value : [value]) as onRequestHookHandler[]
@@ -157,14 +175,16 @@ function applyRouteConventions(surface: Surface, route: RouteOptions): void {
     route.onRequest = [hook, ...hooksOf(route.onRequest)]
   }
   if (schema.hide) return
-  schema.security = mode === 'required' && surface.auth ? [{ [surface.auth.scheme]: [] }] : []
-  if (mode === 'optional' && surface.auth) schema.security = [{}, { [surface.auth.scheme]: [] }]
+  const requirements = surface.auth ? securityRequirements(surface.auth) : []
+  schema.security = mode === 'required' ? requirements : mode === 'optional' ? [{}, ...requirements] : []
   schema.response ??= {}
   const response = schema.response
   const add = (status: number) => {
     if (!response[status]) Object.assign(response, errorResponses(surface, [status]))
   }
   if (mode === 'required') add(401)
+  const methods = Array.isArray(route.method) ? route.method : [route.method]
+  if (mode !== 'none' && methods.some((m) => UNSAFE_METHODS.has(m))) for (const status of surface.auth?.unsafeMethodStatuses ?? []) add(status)
   if (schema.body || schema.querystring || schema.params || schema.headers) add(surface.validationStatus)
   if ((config.rateLimitClass ?? 'api') !== 'none') add(429)
 }
@@ -178,7 +198,7 @@ export function surfacePlugin(surface: Surface, registry: SurfaceRegistry) {
   return async (app: FastifyInstance) => {
     for (const schema of surface.schemas) app.addSchema(schema)
     const { openapi } = surface
-    const securitySchemes = { ...(surface.auth ? { [surface.auth.scheme]: surface.auth.securityScheme } : {}), ...openapi.components?.securitySchemes }
+    const securitySchemes = { ...(surface.auth ? securitySchemesOf(surface.auth) : {}), ...openapi.components?.securitySchemes }
     await app.register(swagger, {
       decorator: 'surfaceDocument',
       openapi: {

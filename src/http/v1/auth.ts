@@ -1,10 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenResponse } from '../../../schemas/auth.js'
 import { User } from '../../../schemas/users.js'
+import { DomainError } from '../../domain/errors.js'
 import { principalOf } from '../auth.js'
+import { checkCsrf, clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cookies.js'
 
 const tags = ['auth']
+
+/** A browser signed in with cookies may POST to `/refresh` and `/logout` without a body: it reads as `{}`. */
+async function noBodyIsEmpty(request: FastifyRequest) {
+  request.body ??= {}
+}
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { auth, users } = app.services
@@ -44,33 +52,53 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/refresh',
     {
       config: { auth: 'none', rateLimitClass: 'auth' },
+      preValidation: noBodyIsEmpty,
       schema: {
         operationId: 'refreshToken',
         tags,
         summary: 'Exchange a refresh token for new tokens',
         description:
-          'Each refresh token works once and is replaced by the new one returned. Presenting a used refresh token ' + 'revokes every token of its session.',
+          'Each refresh token works once and is replaced by the new one returned. Presenting a used refresh token ' +
+          'revokes every token of its session. A browser signed in with cookies sends no body: the `refresh_token` ' +
+          'cookie is used, the new tokens are set as cookies (204), and the CSRF check of cookie-authenticated ' +
+          'requests applies (`X-CSRF-Token`). The body may then be left out.',
         body: ref(RefreshRequest),
-        response: { 200: ref(TokenResponse, 'A new access token and refresh token'), ...errors(400, 401, 422) }
+        response: {
+          200: ref(TokenResponse, 'A new access token and refresh token'),
+          204: { ...NoContent, description: 'Refreshed from the `refresh_token` cookie: new cookies are set' },
+          ...errors(400, 401, 403, 422)
+        }
       }
     },
-    async (request) => auth.refresh(request.body.refresh_token)
+    async (request, reply) => {
+      const given = request.body?.refresh_token
+      if (given) return auth.refresh(given)
+      const cookie = request.cookies[REFRESH_COOKIE]
+      if (!cookie) throw new DomainError('INVALID_REFRESH_TOKEN', 'No refresh token: send refresh_token, or the refresh_token cookie')
+      checkCsrf(request)
+      setSessionCookies(request, reply, auth.refresh(cookie))
+      return reply.code(204).send(null)
+    }
   )
 
   app.post(
     '/logout',
     {
+      preValidation: noBodyIsEmpty,
       schema: {
         operationId: 'logout',
         tags,
         summary: 'Sign out and revoke the session',
-        description: "Revokes the caller's session: its refresh tokens and its access tokens stop working.",
+        description:
+          "Revokes the caller's session: its refresh tokens and its access tokens stop working. Clears the cookies of a " +
+          'browser sign-in (`access_token`, `refresh_token`, `csrf_token`). The body may be left out.',
         body: ref(LogoutRequest),
         response: { 204: { ...NoContent, description: 'Signed out' }, ...errors(400, 401, 422) }
       }
     },
     async (request, reply) => {
-      auth.logout(principalOf(request), request.body?.refresh_token)
+      auth.logout(principalOf(request), request.body?.refresh_token ?? request.cookies[REFRESH_COOKIE])
+      clearSessionCookies(request, reply)
       return reply.code(204).send(null)
     }
   )

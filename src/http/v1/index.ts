@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { ERROR_DESCRIPTIONS, ErrorResponse } from '../../../schemas/common.js'
 import { sharedSchemas } from '../../../schemas/index.js'
-import { bearerAuth } from '../auth.js'
+import { bearerOrCookieAuth } from '../auth.js'
 import type { Surface } from '../surface.js'
 import ai from './ai.js'
 import apiKeys from './api-keys.js'
 import assistants from './assistants.js'
 import auth from './auth.js'
+import browserSignIn from './browser-sign-in.js'
 import chat from './chat.js'
 import conversations from './conversations.js'
 import { v1ErrorBody } from './errors.js'
@@ -32,7 +33,7 @@ export const v1: Surface = {
   errorSchema: ErrorResponse,
   errorDescriptions: ERROR_DESCRIPTIONS,
   validationStatus: 422,
-  auth: bearerAuth,
+  auth: bearerOrCookieAuth,
   schemas: sharedSchemas(),
   openapi: {
     openapi: '3.1.0',
@@ -50,11 +51,21 @@ export const v1: Surface = {
           scheme: 'bearer',
           bearerFormat: 'JWT or API key',
           description: 'An access token from `POST /api/v1/auth/login`, or an API key from `POST /api/v1/api-keys`.'
+        },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'access_token',
+          description:
+            'The HttpOnly `access_token` cookie set by browser sign-in (`GET /api/v1/auth/validate-token`). A ' +
+            'cookie-authenticated POST, PUT, PATCH or DELETE must send `X-CSRF-Token` equal to the `csrf_token` cookie and, ' +
+            "when it sends `Origin`, the service's own origin (`BASE_URL`) or one listed in `CORS_ORIGINS`; otherwise 403 " +
+            '`CSRF_REJECTED`. Requests with a bearer token need neither.'
         }
       }
     },
     tags: [
-      { name: 'auth', description: 'Registration, sign-in and tokens' },
+      { name: 'auth', description: 'Registration, sign-in (with a password or a provider), tokens and cookies' },
       { name: 'users', description: 'Profiles and user administration' },
       { name: 'api-keys', description: 'Keys for programs' },
       { name: 'conversations', description: 'Conversations between people and assistants' },
@@ -74,6 +85,7 @@ export const v1: Surface = {
   },
   async routes(app: FastifyInstance) {
     await app.register(auth, { prefix: '/api/v1/auth' })
+    await app.register(browserSignIn, { prefix: '/api/v1/auth' })
     await app.register(users, { prefix: '/api/v1/users' })
     await app.register(apiKeys, { prefix: '/api/v1/api-keys' })
     await app.register(conversations, { prefix: '/api/v1/conversations' })
