@@ -26,6 +26,7 @@ import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
+import { attachAssistantRooms } from './realtime/rooms.js'
 import { attachSocketIo } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
@@ -167,6 +168,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const socketIo = attachSocketIo(app.server, { cors: { origin: corsOrigin, credentials: true } })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
+  // The default namespace and the assistant rooms (`/assistant/realtime`).
+  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log)
+  app.addHook('onClose', async () => stopRooms())
 
   // Failures, even on unknown routes or bodies that never reached a handler, answer in the body
   // of the surface with the most specific prefix the path falls under. Set before the surfaces

@@ -27,6 +27,8 @@ export const ERROR_KINDS = {
   ASSISTANT_NOT_FOUND: 'not_found',
   CONVERSATION_NOT_FOUND: 'not_found',
   CHAT_NOT_FOUND: 'not_found',
+  /** A conversation one may see, but not with an assistant: it has no assistant room. */
+  ROOM_NOT_FOUND: 'not_found',
   NOT_CONVERSATION_OWNER: 'forbidden',
   MESSAGE_NOT_FOUND: 'not_found',
   NOT_MESSAGE_AUTHOR: 'forbidden',
