@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
 
-export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'offline'], { $id: 'ModelProviderId' })
+export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'bedrock', 'offline'], { $id: 'ModelProviderId' })
 
 export const Model = Type.Object(
   {

@@ -29,6 +29,9 @@ export const EnvSchema = Type.Object({
   ANTHROPIC_API_KEY: Type.Optional(Type.String()),
   ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   GROQ_API_KEY: Type.Optional(Type.String()),
+  GROQ_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  BEDROCK_REGION: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
+  BEDROCK_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   CORS_ORIGINS: Type.Optional(Type.String()),
   WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
 })
@@ -51,6 +54,10 @@ export interface Config {
   anthropicApiKey?: string
   anthropicBaseUrl?: string
   groqApiKey?: string
+  groqBaseUrl?: string
+  /** AWS Bedrock is offered when a region is set; credentials come from the AWS SDK's default chain. */
+  bedrockRegion?: string
+  bedrockEndpoint?: string
   corsOrigins: string[]
   workspacesRoot: string
   version: string
@@ -152,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     groqApiKey: e.GROQ_API_KEY,
+    groqBaseUrl: e.GROQ_BASE_URL,
+    bedrockRegion: e.BEDROCK_REGION,
+    bedrockEndpoint: e.BEDROCK_ENDPOINT,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')
       .map((s) => s.trim())
