@@ -21,13 +21,14 @@ import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
+import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
 import { attachAssistantRooms } from './realtime/rooms.js'
-import { attachSocketIo } from './realtime/socketio.js'
+import { attachSocketIo, SOCKET_IO_PATH } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
@@ -80,6 +81,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     bodyLimit: 1024 * 1024,
+    rewriteUrl: basePathRewriter(config.basePath),
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -93,6 +95,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Every response carries the request id, so a client can quote it and we can find the log line.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Under BASE_PATH, nothing answers outside it.
+    if (isOutsideBasePath(request.raw)) {
+      return sendFailure(registry.forPath(request.url), reply, {
+        status: 404,
+        code: 'NOT_FOUND',
+        message: `Route ${request.method} ${request.url.split('?')[0]} not found`
+      })
+    }
   })
 
   await app.register(sensible)
@@ -165,7 +175,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   // One Socket.IO server on the same HTTP server; surfaces add their namespaces to `app.io`.
-  const socketIo = attachSocketIo(app.server, { cors: { origin: corsOrigin, credentials: true } })
+  const socketIo = attachSocketIo(app.server, { path: `${config.basePath}${SOCKET_IO_PATH}`, cors: { origin: corsOrigin, credentials: true } })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
   // The default namespace and the assistant rooms (`/assistant/realtime`).
@@ -208,7 +218,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await docs.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
-      uiConfig: { urls: surfaces.map((s) => ({ url: documentPath(s.name), name: s.name })), 'urls.primaryName': surfaces[0]!.name } as never
+      uiConfig: {
+        urls: surfaces.map((s) => ({ url: `${config.basePath}${documentPath(s.name)}`, name: s.name })),
+        'urls.primaryName': surfaces[0]!.name
+      } as never
     })
   })
 

@@ -33,6 +33,7 @@ export const EnvSchema = Type.Object({
   BEDROCK_REGION: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
   BEDROCK_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   CORS_ORIGINS: Type.Optional(Type.String()),
+  BASE_PATH: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~/-]*$' })),
   WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
 })
 
@@ -59,6 +60,8 @@ export interface Config {
   bedrockRegion?: string
   bedrockEndpoint?: string
   corsOrigins: string[]
+  /** The path prefix the whole service is served under (`/base`), or '' for none. */
+  basePath: string
   workspacesRoot: string
   version: string
 }
@@ -93,6 +96,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rateLimitAuthMax: 0,
     webhookAllowPrivate: false,
     corsOrigins: [],
+    basePath: '',
     workspacesRoot: '/workspace',
     version: PACKAGE_VERSION,
     ...overrides
@@ -166,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    basePath: (e.BASE_PATH ?? '').replace(/\/+$/, ''),
     workspacesRoot: e.WORKSPACES_ROOT ?? '/workspace',
     version: PACKAGE_VERSION
   }

@@ -11,7 +11,7 @@ type Json = Record<string, unknown>
  * schemas in `schemas/rooms.ts`. Each namespace is a channel; each event a message whose payload
  * is the event's single argument.
  */
-export function socketIoAsyncApiDocument(version: string, basePath = ''): Json {
+export function socketIoAsyncApiDocument(version: string): Json {
   const schemas: Record<string, Json> = {}
   const messages: Record<string, Json> = {}
   const channelMessages: Record<string, Json> = {}
@@ -51,7 +51,7 @@ export function socketIoAsyncApiDocument(version: string, basePath = ''): Json {
       title: 'Assistant Backend Socket.IO protocol',
       version,
       description:
-        `Socket.IO (protocol v5, the \`socket.io-client\` 4.x package) at \`${basePath}${SOCKET_IO_PATH}\`. Every namespace ` +
+        `Socket.IO (protocol v5, the \`socket.io-client\` 4.x package) at \`${SOCKET_IO_PATH}\` (under \`BASE_PATH\` when set). Every namespace ` +
         'authenticates at the handshake with `auth: {token}` (an access token or an API key); a missing or refused credential ' +
         'is a `connect_error` whose `data.code` says why (`UNAUTHORIZED`, `INVALID_TOKEN`). Each event carries one JSON ' +
         'argument, described here. A client event with a bad payload, or one the server refuses, is answered with an `error` ' +
@@ -59,7 +59,7 @@ export function socketIoAsyncApiDocument(version: string, basePath = ''): Json {
     },
     defaultContentType: 'application/json',
     servers: {
-      local: { host: 'localhost:3000', pathname: `${basePath}${SOCKET_IO_PATH}`, protocol: 'ws', description: '`npm start`' }
+      local: { host: 'localhost:3000', pathname: SOCKET_IO_PATH, protocol: 'ws', description: '`npm start`' }
     },
     channels: {
       default: {
