@@ -94,6 +94,27 @@ export const RunRequest = Type.Object(
   { $id: 'RunRequest', additionalProperties: false }
 )
 
+export const RunAudioRequest = Type.Object(
+  {
+    ...RunRequest.properties,
+    format: Type.Optional(
+      StringEnum(['mp3', 'wav'], {
+        default: 'mp3',
+        description: '`mp3` (`audio/mpeg`) or `wav` (`audio/wav`). The local engine makes WAV only, whatever is asked.'
+      })
+    ),
+    voice: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9_+.-]+$',
+        description: "The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …)."
+      })
+    )
+  },
+  { $id: 'RunAudioRequest', additionalProperties: false }
+)
+
 export const ToolRun = Type.Object(
   {
     id: Type.String({ description: "The call's id, as the model gave it." }),

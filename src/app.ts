@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
 import { ModelRegistry } from './ai/registry.js'
+import { type SpeechSynthesizer, speechFromConfig } from './ai/speech.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
@@ -58,6 +59,8 @@ export interface BuildOptions {
   webhookDispatcher?: Partial<DispatcherOptions>
   /** Model providers to use instead of the ones the config's keys give (tests). */
   models?: ModelRegistry
+  /** The speech engine to use instead of the one the config gives (null: none). */
+  speech?: SpeechSynthesizer | null
   /**
    * The surfaces to serve (default: all of them). The first is the fallback that answers for
    * paths no surface claims; tests build only the ones they exercise.
@@ -133,6 +136,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           events,
           version: config.version,
           models: options.models ?? ModelRegistry.fromConfig(config),
+          ai: { speech: options.speech === undefined ? await speechFromConfig(config) : (options.speech ?? undefined) },
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
           signer: {

@@ -56,7 +56,10 @@ export const ERROR_KINDS = {
   MODEL_RATE_LIMITED: 'rate_limited',
   MODEL_UNAVAILABLE: 'upstream',
   MODEL_ERROR: 'upstream',
-  MODEL_TIMEOUT: 'upstream_timeout'
+  MODEL_TIMEOUT: 'upstream_timeout',
+  /** No speech engine is configured on this server. */
+  SPEECH_NOT_CONFIGURED: 'unavailable',
+  SPEECH_FAILED: 'upstream'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_KINDS
