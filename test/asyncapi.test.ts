@@ -12,18 +12,20 @@ const require = createRequire(import.meta.url)
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
 const specs = require('@asyncapi/specs') as { schemas: Record<string, object> }
 
-function asyncApiValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false })
-  addFormats(ajv)
-  return ajv.compile(specs.schemas['3.0.0'])
+const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false })
+addFormats(ajv)
+const validate = ajv.compile(specs.schemas['3.0.0'])
+
+/** Asserts that a document validates against the AsyncAPI 3.0.0 schema. */
+function assertValid(t: { ok(v: unknown, m: string): void; comment(m: string): void }, doc: unknown) {
+  const ok = validate(doc)
+  if (!ok) t.comment(JSON.stringify(validate.errors, null, 2).slice(0, 3000))
+  t.ok(ok, 'validates against the AsyncAPI 3.0.0 schema')
 }
 
 t.test('the AsyncAPI document is valid 3.0 and lists every frame', async (t) => {
   const doc = asyncApiDocument('test')
-  const validate = asyncApiValidator()
-  const ok = validate(doc)
-  if (!ok) t.comment(JSON.stringify(validate.errors, null, 2).slice(0, 3000))
-  t.ok(ok, 'validates against the AsyncAPI 3.0.0 schema')
+  assertValid(t, doc)
   t.notOk(validate({ asyncapi: '3.0.0', channels: { x: { address: 5 } } }), 'the validator does reject a broken document')
 
   const messages = (doc.components as { messages: Record<string, { name: string }> }).messages
@@ -48,10 +50,7 @@ t.test('the committed openapi/asyncapi.json is what the code generates', async (
 
 t.test('the Socket.IO AsyncAPI document is valid 3.0 and lists every event of the rooms namespace', async (t) => {
   const doc = socketIoAsyncApiDocument('test')
-  const validate = asyncApiValidator()
-  const ok = validate(doc)
-  if (!ok) t.comment(JSON.stringify(validate.errors, null, 2).slice(0, 3000))
-  t.ok(ok, 'validates against the AsyncAPI 3.0.0 schema')
+  assertValid(t, doc)
   const channels = doc.channels as Record<string, { address: string }>
   t.same(
     Object.values(channels).map((c) => c.address),

@@ -3,15 +3,8 @@ import { BedrockProvider } from '../src/ai/providers/bedrock.js'
 import { ModelRegistry } from '../src/ai/registry.js'
 import { generateReply } from '../src/ai/reply.js'
 import { builtinRunnable } from '../src/ai/tools/builtin.js'
-import type { ModelProvider, StreamEvent, StreamRequest } from '../src/ai/types.js'
 import { loadConfig } from '../src/config.js'
-import { bedrockExceptionMidStream, bedrockStatus, bedrockText, bedrockToolUse, openaiStatus, openaiText, startVendorServer } from './vendor-server.js'
-
-async function collect(provider: ModelProvider, request: StreamRequest): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = []
-  for await (const ev of provider.stream(request)) out.push(ev)
-  return out
-}
+import { bedrockExceptionMidStream, bedrockStatus, bedrockText, bedrockToolUse, collect, openaiStatus, openaiText, startVendorServer } from './vendor-server.js'
 
 const calculator = builtinRunnable('calculator')!
 

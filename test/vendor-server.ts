@@ -2,6 +2,7 @@ import http from 'node:http'
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { crc32 } from 'node:zlib'
+import type { ModelProvider, StreamEvent, StreamRequest } from '../src/ai/types.js'
 
 /**
  * A local stand-in for a model vendor's HTTP API: each request to a path takes the next scripted
@@ -73,6 +74,13 @@ export async function startVendorServer(options: { http2?: boolean } = {}): Prom
         server.close(() => resolve())
       })
   }
+}
+
+/** Every event a provider's stream yields for a request. */
+export async function collect(provider: ModelProvider, request: StreamRequest): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = []
+  for await (const ev of provider.stream(request)) out.push(ev)
+  return out
 }
 
 function sse(res: http.ServerResponse) {

@@ -7,6 +7,7 @@ import {
   type Tool
 } from '@aws-sdk/client-bedrock-runtime'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
+import { parseInput } from './anthropic.js'
 import { endOfStream, toModelError } from './errors.js'
 
 export interface BedrockProviderOptions {
@@ -17,15 +18,6 @@ export interface BedrockProviderOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   maxRetries?: number
   timeoutMs?: number
-}
-
-function parseInput(args: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(args || '{}') as unknown
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
 }
 
 /**
