@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
 
-export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'offline'], { $id: 'ModelProviderId' })
+export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'bedrock', 'offline'], { $id: 'ModelProviderId' })
 
 export const Model = Type.Object(
   {
@@ -92,6 +92,27 @@ export const RunRequest = Type.Object(
     history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
   },
   { $id: 'RunRequest', additionalProperties: false }
+)
+
+export const RunAudioRequest = Type.Object(
+  {
+    ...RunRequest.properties,
+    format: Type.Optional(
+      StringEnum(['mp3', 'wav'], {
+        default: 'mp3',
+        description: '`mp3` (`audio/mpeg`) or `wav` (`audio/wav`). The local engine makes WAV only, whatever is asked.'
+      })
+    ),
+    voice: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9_+.-]+$',
+        description: "The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …)."
+      })
+    )
+  },
+  { $id: 'RunAudioRequest', additionalProperties: false }
 )
 
 export const ToolRun = Type.Object(

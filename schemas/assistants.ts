@@ -11,7 +11,7 @@ const ModelName = Type.String({
   minLength: 1,
   maxLength: 200,
   description:
-    'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `groq:llama-3.3-70b-versatile`, `offline`); see `GET /api/v1/model`.',
+    'A model as `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `groq:llama-3.3-70b-versatile`, `bedrock:amazon.nova-lite-v1:0`, `offline`); see `GET /api/v1/model`.',
   examples: ['offline', 'openai:gpt-4o-mini']
 })
 const ToolIds = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {

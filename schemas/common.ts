@@ -74,6 +74,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Validation error: the failing fields are listed in `errors`',
   429: 'Too many requests: retry after `Retry-After` seconds',
   502: 'The model provider failed or refused the request',
+  503: 'Not available on this server: the message says what to configure',
   504: 'The model provider did not answer in time'
 }
 

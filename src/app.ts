@@ -15,6 +15,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
 import { ModelRegistry } from './ai/registry.js'
+import { type SpeechSynthesizer, speechFromConfig } from './ai/speech.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
@@ -22,12 +23,14 @@ import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
+import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
-import { attachSocketIo } from './realtime/socketio.js'
+import { attachAssistantRooms } from './realtime/rooms.js'
+import { attachSocketIo, SOCKET_IO_PATH } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
@@ -57,6 +60,8 @@ export interface BuildOptions {
   webhookDispatcher?: Partial<DispatcherOptions>
   /** Model providers to use instead of the ones the config's keys give (tests). */
   models?: ModelRegistry
+  /** The speech engine to use instead of the one the config gives (null: none). */
+  speech?: SpeechSynthesizer | null
   /**
    * The surfaces to serve (default: all of them). The first is the fallback that answers for
    * paths no surface claims; tests build only the ones they exercise.
@@ -83,6 +88,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // Behind a reverse proxy, `X-Forwarded-*` give the client's protocol, host and address.
     // (Fastify takes a hop count too, though its types leave numbers out.)
     trustProxy: config.trustProxy as boolean | string[],
+    rewriteUrl: basePathRewriter(config.basePath),
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -96,6 +102,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Every response carries the request id, so a client can quote it and we can find the log line.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Under BASE_PATH, nothing answers outside it.
+    if (isOutsideBasePath(request.raw)) {
+      return sendFailure(registry.forPath(request.url), reply, {
+        status: 404,
+        code: 'NOT_FOUND',
+        message: `Route ${request.method} ${request.url.split('?')[0]} not found`
+      })
+    }
   })
 
   await app.register(sensible)
@@ -127,6 +141,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           events,
           version: config.version,
           models: options.models ?? ModelRegistry.fromConfig(config),
+          ai: { speech: options.speech === undefined ? await speechFromConfig(config) : (options.speech ?? undefined) },
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
           allowedEmails: config.allowedEmails,
@@ -170,9 +185,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   // One Socket.IO server on the same HTTP server; surfaces add their namespaces to `app.io`.
-  const socketIo = attachSocketIo(app.server, { cors: { origin: corsOrigin, credentials: true } })
+  const socketIo = attachSocketIo(app.server, { path: `${config.basePath}${SOCKET_IO_PATH}`, cors: { origin: corsOrigin, credentials: true } })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
+  // The default namespace and the assistant rooms (`/assistant/realtime`).
+  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log)
+  app.addHook('onClose', async () => stopRooms())
 
   // Failures, even on unknown routes or bodies that never reached a handler, answer in the body
   // of the surface with the most specific prefix the path falls under. Set before the surfaces
@@ -210,7 +228,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await docs.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
-      uiConfig: { urls: surfaces.map((s) => ({ url: documentPath(s.name), name: s.name })), 'urls.primaryName': surfaces[0]!.name } as never
+      uiConfig: {
+        urls: surfaces.map((s) => ({ url: `${config.basePath}${documentPath(s.name)}`, name: s.name })),
+        'urls.primaryName': surfaces[0]!.name
+      } as never
     })
   })
 

@@ -29,11 +29,15 @@ export const EnvSchema = Type.Object({
   ANTHROPIC_API_KEY: Type.Optional(Type.String()),
   ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   GROQ_API_KEY: Type.Optional(Type.String()),
+  GROQ_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  BEDROCK_REGION: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
+  BEDROCK_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   CORS_ORIGINS: Type.Optional(Type.String()),
   BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$', description: 'The public origin, e.g. https://api.example.com' })),
   FRONTEND_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   ALLOWED_EMAILS: Type.Optional(Type.String()),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
+  BASE_PATH: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~/-]*$' })),
   WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
 })
 
@@ -55,6 +59,10 @@ export interface Config {
   anthropicApiKey?: string
   anthropicBaseUrl?: string
   groqApiKey?: string
+  groqBaseUrl?: string
+  /** AWS Bedrock is offered when a region is set; credentials come from the AWS SDK's default chain. */
+  bedrockRegion?: string
+  bedrockEndpoint?: string
   corsOrigins: string[]
   /** The public origin of the service (`https://api.example.com`), without a trailing slash. */
   baseUrl?: string
@@ -66,6 +74,8 @@ export interface Config {
   trustProxy: boolean | number | string[]
   /** OpenID Connect providers for browser sign-in, by lower-case name. */
   oauthProviders: Record<string, OAuthProviderConfig>
+  /** The path prefix the whole service is served under (`/base`), or '' for none. */
+  basePath: string
   workspacesRoot: string
   version: string
 }
@@ -113,6 +123,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     allowedEmails: [],
     trustProxy: false,
     oauthProviders: {},
+    basePath: '',
     workspacesRoot: '/workspace',
     version: PACKAGE_VERSION,
     ...overrides
@@ -185,6 +196,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedEmails: list(e.ALLOWED_EMAILS).map((s) => s.toLowerCase()),
     trustProxy: trustProxy(e.TRUST_PROXY),
     oauthProviders: oauthProviders(env),
+    groqBaseUrl: e.GROQ_BASE_URL,
+    bedrockRegion: e.BEDROCK_REGION,
+    bedrockEndpoint: e.BEDROCK_ENDPOINT,
+    basePath: (e.BASE_PATH ?? '').replace(/\/+$/, ''),
     workspacesRoot: e.WORKSPACES_ROOT ?? '/workspace',
     version: PACKAGE_VERSION
   }

@@ -3,12 +3,12 @@ import { AnthropicProvider } from '../src/ai/providers/anthropic.js'
 import { OpenAIProvider } from '../src/ai/providers/openai.js'
 import { generateReply } from '../src/ai/reply.js'
 import { builtinRunnable } from '../src/ai/tools/builtin.js'
-import type { ModelProvider, StreamEvent, StreamRequest } from '../src/ai/types.js'
 import {
   anthropicErrorMidStream,
   anthropicStatus,
   anthropicText,
   anthropicToolUse,
+  collect,
   openaiCutOff,
   openaiErrorMidStream,
   openaiStatus,
@@ -16,12 +16,6 @@ import {
   openaiToolCall,
   startVendorServer
 } from './vendor-server.js'
-
-async function collect(provider: ModelProvider, request: StreamRequest): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = []
-  for await (const ev of provider.stream(request)) out.push(ev)
-  return out
-}
 
 const calculator = builtinRunnable('calculator')!
 

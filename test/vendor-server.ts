@@ -1,5 +1,8 @@
 import http from 'node:http'
+import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
+import { crc32 } from 'node:zlib'
+import type { ModelProvider, StreamEvent, StreamRequest } from '../src/ai/types.js'
 
 /**
  * A local stand-in for a model vendor's HTTP API: each request to a path takes the next scripted
@@ -11,6 +14,8 @@ export interface Recorded {
   body: Record<string, unknown>
 }
 
+/** A response, over HTTP/1.1 or HTTP/2 (its compatibility API has the same methods). */
+type Response = http.ServerResponse | http2.Http2ServerResponse
 export type Script = (res: http.ServerResponse, body: Record<string, unknown>) => void | Promise<void>
 
 export interface VendorServer {
@@ -21,10 +26,13 @@ export interface VendorServer {
   close(): Promise<void>
 }
 
-export async function startVendorServer(): Promise<VendorServer> {
+/**
+ * `http2`: speak cleartext HTTP/2 (prior knowledge), as the AWS SDK's Bedrock client does by default.
+ */
+export async function startVendorServer(options: { http2?: boolean } = {}): Promise<VendorServer> {
   const queues = new Map<string, Script[]>()
   const requests: Recorded[] = []
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage | http2.Http2ServerRequest, res: Response) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', async () => {
@@ -42,8 +50,14 @@ export async function startVendorServer(): Promise<VendorServer> {
         res.end(JSON.stringify({ error: { message: `no scripted answer for ${path}`, type: 'server_error' } }))
         return
       }
-      await script(res, body)
+      await script(res as http.ServerResponse, body)
     })
+  }
+  const sessions = new Set<http2.Http2Session>()
+  const server = options.http2 ? http2.createServer(handle) : http.createServer(handle)
+  server.on('session', (session: http2.Http2Session) => {
+    sessions.add(session)
+    session.on('close', () => sessions.delete(session))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -55,10 +69,18 @@ export async function startVendorServer(): Promise<VendorServer> {
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections()
+        if (server instanceof http.Server) server.closeAllConnections()
+        for (const session of sessions) session.destroy()
         server.close(() => resolve())
       })
   }
+}
+
+/** Every event a provider's stream yields for a request. */
+export async function collect(provider: ModelProvider, request: StreamRequest): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = []
+  for await (const ev of provider.stream(request)) out.push(ev)
+  return out
 }
 
 function sse(res: http.ServerResponse) {
@@ -198,5 +220,93 @@ export function anthropicStatus(status: number, type: string, message: string, h
   return (res) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers })
     res.end(JSON.stringify({ type: 'error', error: { type, message } }))
+  }
+}
+
+// ------------------------------------------------------------------ AWS Bedrock ConverseStream
+
+/**
+ * One message of the AWS event-stream binary framing Bedrock streams in: a prelude (total and
+ * headers length, big-endian, with its CRC32), string headers (name length, name, type 7, value
+ * length, value), the JSON payload, and the CRC32 of all that.
+ */
+function eventStreamMessage(headers: Record<string, string>, payload: Buffer): Buffer {
+  const encoded = Buffer.concat(
+    Object.entries(headers).map(([name, value]) => {
+      const n = Buffer.from(name)
+      const v = Buffer.from(value)
+      const length = Buffer.alloc(2)
+      length.writeUInt16BE(v.length)
+      return Buffer.concat([Buffer.from([n.length]), n, Buffer.from([7]), length, v])
+    })
+  )
+  const prelude = Buffer.alloc(12)
+  prelude.writeUInt32BE(12 + encoded.length + payload.length + 4, 0)
+  prelude.writeUInt32BE(encoded.length, 4)
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8)
+  const body = Buffer.concat([prelude, encoded, payload])
+  const trailer = Buffer.alloc(4)
+  trailer.writeUInt32BE(crc32(body))
+  return Buffer.concat([body, trailer])
+}
+
+function awsEvent(res: http.ServerResponse, type: string, data: Record<string, unknown>, messageType: 'event' | 'exception' = 'event') {
+  const headers = {
+    [messageType === 'event' ? ':event-type' : ':exception-type']: type,
+    ':content-type': 'application/json',
+    ':message-type': messageType
+  }
+  res.write(eventStreamMessage(headers, Buffer.from(JSON.stringify(data))))
+}
+
+function awsStream(res: http.ServerResponse) {
+  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'req-test' })
+  awsEvent(res, 'messageStart', { role: 'assistant' })
+}
+
+function awsEnd(res: http.ServerResponse, stopReason: string) {
+  awsEvent(res, 'messageStop', { stopReason })
+  awsEvent(res, 'metadata', { usage: { inputTokens: 12, outputTokens: 9, totalTokens: 21 }, metrics: { latencyMs: 5 } })
+  res.end()
+}
+
+/** A text answer in pieces. */
+export function bedrockText(...pieces: string[]): Script {
+  return (res) => {
+    awsStream(res)
+    for (const p of pieces) awsEvent(res, 'contentBlockDelta', { contentBlockIndex: 0, delta: { text: p } })
+    awsEvent(res, 'contentBlockStop', { contentBlockIndex: 0 })
+    awsEnd(res, 'end_turn')
+  }
+}
+
+/** A tool use block whose input arrives in pieces of JSON text. */
+export function bedrockToolUse(id: string, name: string, input: string): Script {
+  return (res) => {
+    awsStream(res)
+    awsEvent(res, 'contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: id, name } } })
+    const mid = Math.floor(input.length / 2)
+    awsEvent(res, 'contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: input.slice(0, mid) } } })
+    awsEvent(res, 'contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: input.slice(mid) } } })
+    awsEvent(res, 'contentBlockStop', { contentBlockIndex: 0 })
+    awsEnd(res, 'tool_use')
+  }
+}
+
+/** Text, then an exception in the stream (throttling). */
+export function bedrockExceptionMidStream(type = 'throttlingException', message = 'Too many requests, please wait before trying again.'): Script {
+  return (res) => {
+    awsStream(res)
+    awsEvent(res, 'contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Partial' } })
+    awsEvent(res, type, { message }, 'exception')
+    res.end()
+  }
+}
+
+/** An HTTP error answer, as AWS JSON protocols send it (`x-amzn-errortype`). */
+export function bedrockStatus(status: number, type: string, message: string): Script {
+  return (res) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` })
+    res.end(JSON.stringify({ message }))
   }
 }

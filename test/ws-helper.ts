@@ -79,10 +79,10 @@ export async function listen(app: FastifyInstance): Promise<string> {
   return `ws://127.0.0.1:${address.port}`
 }
 
-/** Opens `/ws` and resolves once open. With a token, waits for `ready`. */
-export async function connect(app: FastifyInstance, opts: { token?: string; query?: string } = {}): Promise<WsClient> {
+/** Opens `/ws` (or `path`) and resolves once open. With a token, waits for `ready`. */
+export async function connect(app: FastifyInstance, opts: { token?: string; query?: string; path?: string } = {}): Promise<WsClient> {
   const base = await listen(app)
-  const ws = new WebSocket(`${base}/ws${opts.query ?? ''}`, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} })
+  const ws = new WebSocket(`${base}${opts.path ?? '/ws'}${opts.query ?? ''}`, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} })
   const client = new WsClient(ws)
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())

@@ -1,16 +1,17 @@
 import { AnthropicProvider } from './providers/anthropic.js'
+import { BedrockProvider, type BedrockProviderOptions } from './providers/bedrock.js'
 import { OfflineProvider, OFFLINE_MODELS } from './providers/offline.js'
 import { OpenAIProvider } from './providers/openai.js'
 import type { ModelError, ModelProvider } from './types.js'
 
 /**
  * Models are named `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`,
- * `groq:llama-3.3-70b-versatile`, `offline`). The part after the first colon is the vendor's own
+ * `groq:llama-3.3-70b-versatile`, `bedrock:amazon.nova-lite-v1:0`, `offline`). The part after the first colon is the vendor's own
  * name and may contain colons itself (`openai:llama3.2:3b` on Ollama). A bare name is read as the
  * vendor it obviously belongs to (`gpt-4` → openai, `claude-…` → anthropic), as older clients'
  * examples write them.
  */
-export const PROVIDERS = ['openai', 'anthropic', 'groq', 'offline'] as const
+export const PROVIDERS = ['openai', 'anthropic', 'groq', 'bedrock', 'offline'] as const
 export type ProviderId = (typeof PROVIDERS)[number]
 
 export const GROQ_BASE_URL = 'https://api.groq.com/openai/v1'
@@ -31,6 +32,11 @@ const KNOWN_MODELS: Record<Exclude<ProviderId, 'offline'>, { model: string; name
   groq: [
     { model: 'llama-3.3-70b-versatile', name: 'Llama 3.3 70B (Groq)' },
     { model: 'llama-3.1-8b-instant', name: 'Llama 3.1 8B instant (Groq)' }
+  ],
+  bedrock: [
+    { model: 'amazon.nova-lite-v1:0', name: 'Amazon Nova Lite (Bedrock)' },
+    { model: 'anthropic.claude-3-5-haiku-20241022-v1:0', name: 'Claude 3.5 Haiku (Bedrock)' },
+    { model: 'meta.llama3-1-8b-instruct-v1:0', name: 'Llama 3.1 8B instruct (Bedrock)' }
   ]
 }
 
@@ -67,6 +73,8 @@ export interface ModelRegistryOptions {
   openai?: { apiKey: string; baseURL?: string }
   anthropic?: { apiKey: string; baseURL?: string }
   groq?: { apiKey: string; baseURL?: string }
+  /** AWS Bedrock: a region; credentials come from the AWS SDK's default chain unless given. */
+  bedrock?: Omit<BedrockProviderOptions, 'maxRetries'>
   /** The model used when none is named. Defaults to the first configured vendor's first model, else `offline`. */
   defaultModel?: string
   offline?: ConstructorParameters<typeof OfflineProvider>[0]
@@ -76,7 +84,13 @@ export interface ModelRegistryOptions {
   providers?: Partial<Record<ProviderId, ModelProvider>>
 }
 
-const ENV_KEY: Record<ProviderId, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', groq: 'GROQ_API_KEY', offline: '' }
+const ENV_KEY: Record<ProviderId, string> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  groq: 'GROQ_API_KEY',
+  bedrock: 'BEDROCK_REGION (with AWS credentials)',
+  offline: ''
+}
 
 /** Splits a model name into provider and vendor model; undefined when the provider cannot be told. */
 export function parseModelName(name: string): { providerId: ProviderId; model: string } | undefined {
@@ -115,7 +129,9 @@ export class ModelRegistry {
         new OpenAIProvider({ id: 'groq', apiKey: options.groq.apiKey, baseURL: options.groq.baseURL ?? GROQ_BASE_URL, maxRetries: retries, includeUsage: true })
       )
     }
-    const firstVendor = (['openai', 'anthropic', 'groq'] as const).find((p) => this.providers.has(p))
+    if (options.providers?.bedrock) this.providers.set('bedrock', options.providers.bedrock)
+    else if (options.bedrock?.region) this.providers.set('bedrock', new BedrockProvider({ ...options.bedrock, maxRetries: retries }))
+    const firstVendor = (['openai', 'anthropic', 'groq', 'bedrock'] as const).find((p) => this.providers.has(p))
     this.defaultModel = options.defaultModel ?? (firstVendor ? `${firstVendor}:${KNOWN_MODELS[firstVendor][0]!.model}` : 'offline')
   }
 
@@ -127,11 +143,15 @@ export class ModelRegistry {
     anthropicApiKey?: string
     anthropicBaseUrl?: string
     groqApiKey?: string
+    groqBaseUrl?: string
+    bedrockRegion?: string
+    bedrockEndpoint?: string
   }): ModelRegistry {
     return new ModelRegistry({
       openai: config.openaiApiKey ? { apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl } : undefined,
       anthropic: config.anthropicApiKey ? { apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl } : undefined,
-      groq: config.groqApiKey ? { apiKey: config.groqApiKey } : undefined,
+      groq: config.groqApiKey ? { apiKey: config.groqApiKey, baseURL: config.groqBaseUrl } : undefined,
+      bedrock: config.bedrockRegion ? { region: config.bedrockRegion, endpoint: config.bedrockEndpoint } : undefined,
       // A little pacing so people see the offline model stream; none in tests.
       offline: { delayMs: config.nodeEnv === 'test' ? 0 : 20 }
     })
@@ -170,7 +190,7 @@ export class ModelRegistry {
   /** The models of the configured providers, the default first. */
   list(): ModelInfo[] {
     const out: ModelInfo[] = []
-    for (const p of ['openai', 'anthropic', 'groq'] as const) {
+    for (const p of ['openai', 'anthropic', 'groq', 'bedrock'] as const) {
       if (!this.providers.has(p)) continue
       for (const m of KNOWN_MODELS[p]) {
         const id = `${p}:${m.model}`

@@ -13,6 +13,7 @@ import {
 } from '../ai/prompt-compiler.js'
 import { type ModelInfo, type ModelRegistry, ModelResolutionError, type ResolvedModel } from '../ai/registry.js'
 import { generateReply, type ReplyResult, type ReplySink } from '../ai/reply.js'
+import { type AudioFormat, SpeechError, type SpeechSynthesizer } from '../ai/speech.js'
 import type { ChatMessage, FinishReason, ModelError } from '../ai/types.js'
 import type { AssistantService } from './assistants.js'
 import { newId, nowIso } from './clock.js'
@@ -97,6 +98,13 @@ export interface AiServiceOptions {
   replyTimeoutMs?: number
   /** One tool run's time bound in ms. */
   toolTimeoutMs?: number
+  /** What speaks an answer (`run/audio`); none when no engine is configured. */
+  speech?: SpeechSynthesizer
+}
+
+export interface RunAudioInput extends RunInput {
+  format?: AudioFormat
+  voice?: string
 }
 
 /** The configuration of a reply by an assistant: what `generateReply` needs besides messages and a sink. */
@@ -238,6 +246,30 @@ export class AiService {
       finish_reason: (result.finishReason as FinishReason) ?? 'stop',
       usage: usageView(result.usage),
       created_at: nowIso()
+    }
+  }
+
+  /**
+   * Runs the assistant and speaks its answer: in the format asked for when the engine makes it,
+   * else in the one it makes. No engine is SPEECH_NOT_CONFIGURED, found before the model is run.
+   */
+  async runAudio(p: Principal, input: RunAudioInput, signal?: AbortSignal): Promise<{ run: RunView; audio: Buffer; format: AudioFormat }> {
+    const { speech } = this.options
+    if (!speech) {
+      throw new DomainError(
+        'SPEECH_NOT_CONFIGURED',
+        'No speech engine on this server: set OPENAI_API_KEY for OpenAI speech, or install espeak-ng (apt-get install espeak-ng) for a local voice'
+      )
+    }
+    const { format: wanted, voice, ...runInput } = input
+    const run = await this.run(p, runInput, signal)
+    const format = wanted && speech.formats.includes(wanted) ? wanted : speech.formats[0]!
+    try {
+      const spoken = await speech.synthesize({ text: run.output.trim() || '(no answer)', format, voice, signal })
+      return { run, audio: spoken.audio, format: spoken.format }
+    } catch (err) {
+      if (err instanceof SpeechError) throw new DomainError('SPEECH_FAILED', err.message)
+      throw err
     }
   }
 

@@ -111,7 +111,7 @@ export class AssistantService {
   private checkModel(model: string | undefined): void {
     if (model !== undefined && !this.models.isKnownName(model)) {
       throw new DomainError('UNKNOWN_MODEL', `Unknown model "${model}": name it provider:model, e.g. openai:gpt-4o-mini or offline`, [
-        { field: 'body.model', message: 'must be provider:model with provider openai, anthropic, groq or offline' }
+        { field: 'body.model', message: 'must be provider:model with provider openai, anthropic, groq, bedrock or offline' }
       ])
     }
   }

@@ -27,6 +27,8 @@ export const ERROR_KINDS = {
   ASSISTANT_NOT_FOUND: 'not_found',
   CONVERSATION_NOT_FOUND: 'not_found',
   CHAT_NOT_FOUND: 'not_found',
+  /** A conversation one may see, but not with an assistant: it has no assistant room. */
+  ROOM_NOT_FOUND: 'not_found',
   NOT_CONVERSATION_OWNER: 'forbidden',
   MESSAGE_NOT_FOUND: 'not_found',
   NOT_MESSAGE_AUTHOR: 'forbidden',
@@ -62,7 +64,10 @@ export const ERROR_KINDS = {
   MODEL_RATE_LIMITED: 'rate_limited',
   MODEL_UNAVAILABLE: 'upstream',
   MODEL_ERROR: 'upstream',
-  MODEL_TIMEOUT: 'upstream_timeout'
+  MODEL_TIMEOUT: 'upstream_timeout',
+  /** No speech engine is configured on this server. */
+  SPEECH_NOT_CONFIGURED: 'unavailable',
+  SPEECH_FAILED: 'upstream'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_KINDS

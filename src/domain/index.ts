@@ -10,6 +10,7 @@ import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { ReplyService } from './replies.js'
+import { RoomService } from './rooms.js'
 import { ToolService } from './tools.js'
 import { UserService } from './users.js'
 import { WsTicketService } from './ws-tickets.js'
@@ -62,9 +63,28 @@ export function createServices(deps: ServiceDeps) {
   const assistants = new AssistantService(deps.db, tools, models)
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
+  const rooms = new RoomService(conversations)
   // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
   const events: EventSubscriptions = deps.events
-  return { users, apiKeys, auth, browserSignIn, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
+  return {
+    users,
+    apiKeys,
+    auth,
+    browserSignIn,
+    health,
+    workspaces,
+    conversations,
+    chats,
+    wsTickets,
+    webhooks,
+    files,
+    tools,
+    assistants,
+    ai,
+    replies,
+    rooms,
+    events
+  }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -24,6 +24,7 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   upstream: 502,
+  unavailable: 503,
   upstream_timeout: 504
 }
 

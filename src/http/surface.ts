@@ -204,6 +204,8 @@ export function surfacePlugin(surface: Surface, registry: SurfaceRegistry) {
       openapi: {
         ...openapi,
         info: { ...openapi.info, version: app.config.version },
+        // Under BASE_PATH, clients reach every path through the prefix.
+        ...(app.config.basePath && !openapi.servers ? { servers: [{ url: app.config.basePath }] } : {}),
         components: { ...openapi.components, ...(Object.keys(securitySchemes).length ? { securitySchemes } : {}) }
       },
       refResolver: {

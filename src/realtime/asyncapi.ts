@@ -7,7 +7,7 @@ type Json = Record<string, unknown>
  * Turns a frame schema into plain JSON Schema, moving every nested `$id`'d schema (Message,
  * Attachment, …) to `components.schemas` and pointing at it, so each object is named once.
  */
-function collect(schema: unknown, components: Record<string, Json>, top = true): unknown {
+export function collect(schema: unknown, components: Record<string, Json>, top = true): unknown {
   if (Array.isArray(schema)) return schema.map((s) => collect(s, components, false))
   if (!schema || typeof schema !== 'object') return schema
   const obj = JSON.parse(JSON.stringify(schema)) as Json

@@ -6,12 +6,12 @@ export const SOCKET_IO_PATH = '/socket.io'
 
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
-function onSocketIoPath(url: string | undefined): boolean {
-  return url !== undefined && (url === SOCKET_IO_PATH || url.startsWith(`${SOCKET_IO_PATH}/`) || url.startsWith(`${SOCKET_IO_PATH}?`))
+function onPath(path: string, url: string | undefined): boolean {
+  return url !== undefined && (url === path || url.startsWith(`${path}/`) || url.startsWith(`${path}?`))
 }
 
 /**
- * One Socket.IO server at `/socket.io` on the app's HTTP server, beside the native WebSocket
+ * One Socket.IO server at `/socket.io` (under `BASE_PATH` when set: give `path`) on the app's HTTP server, beside the native WebSocket
  * routes. Surfaces add their namespaces to it (`io.of('/chat')`, ...); each namespace authenticates
  * in its own `use` middleware, so a refused credential is a `connect_error` at the handshake.
  *
@@ -23,9 +23,10 @@ function onSocketIoPath(url: string | undefined): boolean {
 export function attachSocketIo(server: HttpServer, options: Partial<ServerOptions> = {}): { io: Server; close(): Promise<void> } {
   const others = server.listeners('upgrade') as UpgradeListener[]
   for (const listener of others) server.removeListener('upgrade', listener)
-  const io = new Server(server, { path: SOCKET_IO_PATH, serveClient: false, destroyUpgrade: false, ...options })
+  const path = options.path ?? SOCKET_IO_PATH
+  const io = new Server(server, { serveClient: false, destroyUpgrade: false, ...options, path })
   const dispatch: UpgradeListener = (request, socket, head) => {
-    if (onSocketIoPath(request.url)) return
+    if (onPath(path, request.url)) return
     for (const listener of others) listener.call(server, request, socket, head)
   }
   server.on('upgrade', dispatch)

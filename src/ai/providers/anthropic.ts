@@ -12,7 +12,8 @@ export interface AnthropicProviderOptions {
   defaultMaxTokens?: number
 }
 
-function parseInput(args: string): Record<string, unknown> {
+/** A tool call's JSON argument text as an object (`{}` when it is not one), as the vendors want the input. */
+export function parseInput(args: string): Record<string, unknown> {
   try {
     const v = JSON.parse(args || '{}') as unknown
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}

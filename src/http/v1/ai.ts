@@ -8,12 +8,14 @@ import {
   CompilePromptRequest,
   ListModelsQuery,
   ModelPage,
+  RunAudioRequest,
   RunRequest,
   RunResult,
   UpdatedParameters,
   UpdateParametersRequest
 } from '../../../schemas/ai.js'
 import { errors, ref } from '../../../schemas/common.js'
+import { AUDIO_CONTENT_TYPE } from '../../ai/speech.js'
 import { principalOf } from '../auth.js'
 import { v1Page } from './presenters.js'
 import { clientGone, openEventStream, wantsEventStream } from '../sse.js'
@@ -95,6 +97,40 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => ai.run(principalOf(request), request.body, clientGone(reply))
+  )
+
+  app.post(
+    '/run/audio',
+    {
+      schema: {
+        operationId: 'runAssistantAudio',
+        tags: ['ai'],
+        summary: 'Run an assistant and hear its answer',
+        description:
+          "Runs the assistant as `POST /run` does and answers its reply as speech: with OpenAI's speech API when `OPENAI_API_KEY` is set, " +
+          'else with the local `espeak-ng` engine when it is installed (WAV only); with neither, 503 `SPEECH_NOT_CONFIGURED` says what to set up. ' +
+          '`X-Run-Id` and `X-Model` name the run.',
+        body: ref(RunAudioRequest),
+        response: {
+          200: {
+            description: 'The spoken answer',
+            content: {
+              'audio/mpeg': { schema: Type.String({ format: 'binary' }) },
+              'audio/wav': { schema: Type.String({ format: 'binary' }) }
+            }
+          },
+          ...errors(400, 401, 404, 422, 429, 502, 503, 504)
+        }
+      }
+    },
+    async (request, reply) => {
+      const { run, audio, format } = await ai.runAudio(principalOf(request), request.body, clientGone(reply))
+      return reply
+        .type(AUDIO_CONTENT_TYPE[format])
+        .header('x-run-id', run.id)
+        .header('x-model', run.model)
+        .send(audio as never)
+    }
   )
 
   app.post(

@@ -1,0 +1,103 @@
+import { type TSchema, Type } from '@sinclair/typebox'
+import { Uuid } from './common.js'
+import { Message } from './conversations.js'
+
+/**
+ * The events of the Socket.IO namespace `/assistant/realtime`: assistant rooms. A room is a
+ * conversation with an assistant; its id is the conversation's id. Client events are validated
+ * with these schemas; server events are built to them. The AsyncAPI document of the Socket.IO
+ * protocol is generated from this file.
+ */
+
+const room_id = Type.String({ format: 'uuid', description: 'The room: the id of the conversation with the assistant.' })
+const user_id = Type.String({ format: 'uuid', description: 'The user whose socket joined or left.' })
+const event = <T extends Record<string, TSchema>>(name: string, props: T, description: string) =>
+  Type.Object(props, { $id: eventId(name), title: name, description, additionalProperties: false })
+
+function eventId(name: string): string {
+  return `RoomEvent${name
+    .split('_')
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join('')}`
+}
+
+// ---- client → server ----
+
+export const CreateRoomEvent = event(
+  'create_room',
+  {
+    assistant_id: Uuid,
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    workspace_id: Type.Optional(Type.String({ format: 'uuid', description: 'Start the room in a workspace: its members may join it.' })),
+    participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 50, uniqueItems: true, description: 'Other people who may join the room.' }))
+  },
+  'Start a conversation with an assistant and join its room. Answered by `room_created`.'
+)
+export const JoinRoomEvent = event(
+  'join_room',
+  { room_id },
+  "Join the room of a conversation with an assistant that you may see. Answered by `room_joined`; the room's other sockets get `user_joined`."
+)
+export const LeaveRoomEvent = event('leave_room', { room_id }, "Leave a room. The room's other sockets get `user_left`.")
+export const SendMessageEvent = event(
+  'send_message',
+  { room_id, content: Type.String({ minLength: 1, maxLength: 32000 }) },
+  "Post a message in a room you joined. Every socket in the room gets it as `message_received`, then the assistant's reply."
+)
+
+// ---- server → client ----
+
+export const RoomCreatedEvent = event(
+  'room_created',
+  { room_id, assistant_id: Uuid, title: Type.Union([Type.String(), Type.Null()]) },
+  'The room was created and this socket joined it.'
+)
+export const RoomJoinedEvent = event(
+  'room_joined',
+  {
+    room_id,
+    assistant_id: Uuid,
+    title: Type.Union([Type.String(), Type.Null()]),
+    user_ids: Type.Array(Uuid, { description: 'The users with a socket in the room, this one included.' })
+  },
+  'This socket joined the room.'
+)
+export const UserJoinedEvent = event(
+  'user_joined',
+  { room_id, user_id },
+  'Another socket joined the room: another person, or the same person on another device.'
+)
+export const UserLeftEvent = event('user_left', { room_id, user_id }, 'Another socket left the room (or disconnected).')
+export const MessageReceivedEvent = event(
+  'message_received',
+  { room_id, message: Message },
+  "A message in the room: a person's message, or the assistant's reply once it is complete (`status` completed, failed or cancelled)."
+)
+export const RoomErrorEvent = event(
+  'error',
+  {
+    code: Type.String({ description: 'INVALID_EVENT, NOT_IN_ROOM, CONVERSATION_NOT_FOUND, ASSISTANT_NOT_FOUND, FORBIDDEN, … (the domain codes)' }),
+    message: Type.String(),
+    event: Type.Optional(Type.String({ description: 'The client event that failed.' })),
+    room_id: Type.Optional(room_id)
+  },
+  "A client event failed, or the assistant's reply in a room failed. The socket stays connected."
+)
+
+/** Client → server events, by event name. */
+export const RoomClientEvents = {
+  create_room: CreateRoomEvent,
+  join_room: JoinRoomEvent,
+  leave_room: LeaveRoomEvent,
+  send_message: SendMessageEvent
+} as const
+
+/** Server → client events, by event name. */
+export const RoomServerEvents = {
+  room_created: RoomCreatedEvent,
+  room_joined: RoomJoinedEvent,
+  user_joined: UserJoinedEvent,
+  user_left: UserLeftEvent,
+  message_received: MessageReceivedEvent,
+  error: RoomErrorEvent
+} as const
