@@ -190,6 +190,16 @@ t.test("in a conversation with the assistant, its finished replies arrive as mes
   t.type(failed.error.message, 'string')
 })
 
+t.test('a deleted conversation is a 404 frame to its sockets', async (t) => {
+  const app = await build(t)
+  const ada = await signUp(app, 'ada@example.com')
+  const bob = await signUp(app, 'bob@example.com')
+  const conv = await conversation(app, ada, { participant_id: bob.id })
+  const socket = await openOk(t, app, conv.conversation_id, bob)
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/conversations/${conv.conversation_id}`, headers: ada.auth })).statusCode, 204)
+  t.same(await socket.next(isError), { error: { message: 'Conversation not found', status: 404 } })
+})
+
 t.test('the socket closes on shutdown', async (t) => {
   const app = await build(t)
   const ada = await signUp(app, 'ada@example.com')

@@ -28,8 +28,9 @@ The server sends:
   message of the conversation, however it was sent (this socket, \`POST /api/messages\`, or any other client), the
   client's own included: that is how a send is confirmed. The assistant's replies arrive when finished, with the
   assistant's id as \`sender_id\`;
-- \`{"error": {"message", "status"}}\` (\`ChatAppError\`) for a frame it refuses (the socket stays open) and for an
-  assistant reply that failed; \`status\` is what the same failure has over HTTP.
+- \`{"error": {"message", "status"}}\` (\`ChatAppError\`) for a frame it refuses (the socket stays open), for an
+  assistant reply that failed, and a 404 when the conversation is deleted; \`status\` is what the same failure has
+  over HTTP.
 
 The client sends \`{"message": "Hello"}\` (\`ChatAppSocketSend\`), optionally with the \`conversation_id\` and
 \`sender_id\` of \`POST /api/messages\`, which must then be the socket's conversation and the signed-in user.

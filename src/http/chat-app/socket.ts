@@ -16,7 +16,8 @@ const FRAME_HINT = 'A frame is a JSON object: {"message": "Hello"}'
  * only the bodies this API answers over HTTP: `{status: "WebSocket connected", conversation_id}`
  * once joined, `{message_id, conversation_id, sender_id, message, timestamp}` for each message
  * shown in the conversation (the sender's own included, and the assistant's finished replies),
- * and `{error: {message, status}}`. The client sends `{message}` (optionally with the
+ * and `{error: {message, status}}` (a refused frame, a failed reply, or a 404 once the conversation
+ * is deleted). The client sends `{message}` (optionally with the
  * `conversation_id` and `sender_id` of `POST /api/messages`, which must match).
  */
 export function chatAppDialect(conversationId: string, assistantId: string | null): SocketDialect {
@@ -30,6 +31,11 @@ export function chatAppDialect(conversationId: string, assistantId: string | nul
           const m = frame.message as MessageView
           return isShown(m) ? socketMessage(m, assistantId) : null
         }
+        case 'conversation_update':
+          // The conversation was deleted: the socket hears no more of it.
+          return frame.action === 'deleted' && frame.conversation_id === conversationId
+            ? chatAppErrorBody({ status: 404, code: 'CONVERSATION_NOT_FOUND', message: 'Conversation not found' })
+            : null
         case 'error': {
           const code = String(frame.code)
           const message = code === 'INVALID_FRAME' ? FRAME_HINT : String(frame.message)
