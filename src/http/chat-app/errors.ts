@@ -1,4 +1,4 @@
-import { ref } from '../../../schemas/common.js'
+import { errorsOf } from '../../../schemas/common.js'
 import { ChatAppError } from '../../../schemas/chat-app/common.js'
 import { type DomainError, ERROR_KINDS, type ErrorCode } from '../../domain/errors.js'
 import { type Failure, STATUS_BY_KIND } from '../errors.js'
@@ -14,11 +14,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 }
 
 /** Error responses by status, in the chat-app body, for a route's `response` map. */
-export function errors(...statuses: number[]) {
-  const out: Record<number, ReturnType<typeof ref<typeof ChatAppError>>> = {}
-  for (const s of statuses) out[s] = ref(ChatAppError, ERROR_DESCRIPTIONS[s] ?? 'Error')
-  return out
-}
+export const errors = errorsOf(ChatAppError, ERROR_DESCRIPTIONS)
 
 /** Bad input is a 400 here, whether the schema or a service found it. */
 export function statusOf(error: Pick<DomainError, 'kind'>): number | undefined {
