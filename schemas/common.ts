@@ -78,10 +78,15 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   504: 'The model provider did not answer in time'
 }
 
-export function errors(...statuses: number[]) {
-  const out: Record<number, ReturnType<typeof ref<typeof ErrorResponse>>> = {}
-  for (const s of statuses) out[s] = ref(ErrorResponse, ERROR_DESCRIPTIONS[s] ?? 'Error')
-  return out
+/** The `errors(...statuses)` helper of a surface: its error schema under each status, with its descriptions. */
+export function errorsOf<T extends TSchema>(schema: T, descriptions: Record<number, string>) {
+  return (...statuses: number[]) => {
+    const out: Record<number, ReturnType<typeof ref<T>>> = {}
+    for (const s of statuses) out[s] = ref(schema, descriptions[s] ?? 'Error')
+    return out
+  }
 }
+
+export const errors = errorsOf(ErrorResponse, ERROR_DESCRIPTIONS)
 
 export const NoContent = Type.Null({ description: 'No content.' })

@@ -26,6 +26,7 @@ import rateLimitPlugin from './http/rate-limit.js'
 import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
+import { chatApp } from './http/chat-app/index.js'
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
@@ -70,7 +71,7 @@ export interface BuildOptions {
 }
 
 /** Every surface the service serves, the canonical one first. */
-export const ALL_SURFACES: Surface[] = [v1]
+export const ALL_SURFACES: Surface[] = [v1, chatApp]
 
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'

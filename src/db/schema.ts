@@ -93,10 +93,19 @@ export const assistants = sqliteTable(
       .notNull()
       .default('active'),
     category: text('category'),
+    /**
+     * The one assistant a conversation gets when it asks for an assistant without naming one
+     * (`is_ai` in the chat-app API). Made on first need, without an owner; at most one row is true.
+     */
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull()
   },
-  (t) => [index('assistants_owner_idx').on(t.ownerId), index('assistants_status_idx').on(t.status)]
+  (t) => [
+    index('assistants_owner_idx').on(t.ownerId),
+    index('assistants_status_idx').on(t.status),
+    uniqueIndex('assistants_default_unique').on(t.isDefault).where(sql`${t.isDefault} = 1`)
+  ]
 )
 
 /** Workspaces: v1's, and the ones documents 000 (classic) and 003 (dispatch) speak of. */

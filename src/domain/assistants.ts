@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, or, type SQL } from 'drizzle-orm'
 import type { ModelRegistry } from '../ai/registry.js'
-import type { Db } from '../db/index.js'
+import type { Db, Tx } from '../db/index.js'
 import { assistants } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
@@ -190,6 +190,34 @@ export class AssistantService {
       .returning()
       .get()
     return assistantView(row)
+  }
+
+  /**
+   * The default assistant: the one a conversation gets when it asks for an assistant without
+   * naming one. Made in the caller's transaction on first need, without an owner (so only admins
+   * change it), active (so everyone may talk to it), with the built-in tools and the model that
+   * is the default when it is made.
+   */
+  defaultAssistant(tx: Tx = this.db): AssistantRow {
+    const found = tx.select().from(assistants).where(eq(assistants.isDefault, true)).get()
+    if (found) return found
+    const now = nowIso()
+    return tx
+      .insert(assistants)
+      .values({
+        id: newId(),
+        ownerId: null,
+        name: 'Assistant',
+        description: 'The default assistant, for conversations that ask for an assistant without naming one.',
+        tools: ['current_time', 'calculator'],
+        model: this.models.defaultModel,
+        status: 'active',
+        isDefault: true,
+        createdAt: now,
+        updatedAt: now
+      })
+      .returning()
+      .get()
   }
 
   /** Deletes an assistant. Its conversations stay, without an assistant (`assistant_id` becomes null). */

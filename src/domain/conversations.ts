@@ -12,7 +12,7 @@ import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagi
 import type { Principal } from './principal.js'
 import type { WorkspaceService } from './workspaces.js'
 import type { FileService } from './files.js'
-import { assistantVisibleTo } from './assistants.js'
+import { type AssistantService, assistantVisibleTo } from './assistants.js'
 import type { UnitOfWork, Work } from './unit-of-work.js'
 
 export type MessageRow = typeof messages.$inferSelect
@@ -43,8 +43,22 @@ export interface CreateConversationInput {
   workspace_id?: string | null
   participant_ids?: string[]
   is_ai?: boolean
+  /** Without an `assistant_id`: the conversation is with the default assistant. */
+  with_default_assistant?: boolean
   model_id?: string | null
   model_api_source?: string | null
+}
+
+/** A conversation with the people who take part in it. */
+export interface ConversationWithParticipants extends ConversationView {
+  last_message_at: string | null
+  participant_ids: string[]
+}
+
+/** A conversation and all its messages, oldest first. */
+export interface Transcript {
+  conversation: ConversationView
+  messages: MessageView[]
 }
 
 export interface ListConversationsQuery extends PageQuery {
@@ -134,7 +148,9 @@ export class ConversationService {
     private readonly db: Db,
     private readonly uow: UnitOfWork,
     private readonly workspaces: Pick<WorkspaceService, 'touch'>,
-    private readonly files: Pick<FileService, 'attachmentsFor' | 'linkToMessage' | 'releaseConversation' | 'sweep' | 'unlinkMessage'>
+    private readonly files: Pick<FileService, 'attachmentsFor' | 'linkToMessage' | 'releaseConversation' | 'sweep' | 'unlinkMessage'>,
+    /** Gives conversations that ask for it the default assistant. */
+    private readonly assistants?: Pick<AssistantService, 'defaultAssistant'>
   ) {
     this.idempotency = new IdempotencyService(db)
   }
@@ -174,6 +190,9 @@ export class ConversationService {
           throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
         }
         assistantId = a.id
+      } else if (input.with_default_assistant) {
+        if (!this.assistants) throw new Error('This ConversationService was built without assistants')
+        assistantId = this.assistants.defaultAssistant(tx).id
       }
       if (input.workspace_id) {
         const w = tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, input.workspace_id)).get()
@@ -249,6 +268,37 @@ export class ConversationService {
       total,
       w
     )
+  }
+
+  /** The conversations the caller takes part in (not those they only see through a workspace), latest activity first. */
+  listTakingPart(p: Principal): ConversationWithParticipants[] {
+    const rows = this.db
+      .select({ conversation: conversations })
+      .from(conversations)
+      .innerJoin(conversationParticipants, eq(conversationParticipants.conversationId, conversations.id))
+      .where(eq(conversationParticipants.userId, p.userId))
+      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+      .all()
+      .map((r) => r.conversation)
+    const ids = rows.map((r) => r.id)
+    const members = new Map<string, string[]>()
+    if (ids.length) {
+      const all = this.db
+        .select()
+        .from(conversationParticipants)
+        .where(inArray(conversationParticipants.conversationId, ids))
+        .orderBy(asc(conversationParticipants.joinedAt), asc(conversationParticipants.userId))
+        .all()
+      for (const m of all) members.set(m.conversationId, [...(members.get(m.conversationId) ?? []), m.userId])
+    }
+    return rows.map((c) => ({ ...conversationView(c), last_message_at: c.lastMessageAt, participant_ids: members.get(c.id) ?? [] }))
+  }
+
+  /** A conversation the caller may see, with every message, oldest first. */
+  transcript(p: Principal, conversationId: string): Transcript {
+    const { conversation } = this.access(p.userId, conversationId)
+    const rows = this.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.seq)).all()
+    return { conversation: conversationView(conversation), messages: rows.map(messageView) }
   }
 
   get(p: Principal, conversationId: string): ConversationDetail {

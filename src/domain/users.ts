@@ -97,6 +97,19 @@ export class UserService {
     return userView(this.require(userId))
   }
 
+  /**
+   * Everyone a signed-in user can start a conversation with: the active accounts, oldest first.
+   * Any signed-in user may read it; it carries what a profile shows, never a password hash.
+   */
+  directory(_p: Principal): UserView[] {
+    return this.db.select().from(users).where(eq(users.isActive, true)).orderBy(asc(users.createdAt), asc(users.id)).all().map(userView)
+  }
+
+  /** Any user's profile, for any signed-in user (whom to talk to); USER_NOT_FOUND for an unknown id. */
+  profile(_p: Principal, userId: string): UserView {
+    return userView(this.require(userId))
+  }
+
   list(p: Principal, q: ListUsersQuery): Page<UserView> {
     this.requireAdmin(p)
     const w = pageWindow(q)

@@ -42,6 +42,27 @@ export interface HubOptions {
   partialReply?: (messageId: string) => PartialReply | undefined
 }
 
+/** A frame as the hub builds it: v1's frames (`schemas/frames.ts`). */
+export type HubFrame = Record<string, unknown> & { type: string }
+
+/**
+ * How a socket that speaks another surface's frames reads and writes them, so it shares the hub
+ * (its events, heartbeats, bounds and shutdown) without speaking v1's frames.
+ */
+export interface SocketDialect {
+  /** What the socket receives for a hub frame: a frame of its own, or null when it gets nothing. */
+  encode(frame: HubFrame): Record<string, unknown> | null
+  /** A client frame (parsed JSON) as the hub frame it stands for; throws a DomainError to refuse it. */
+  decode(input: unknown, principal: Principal): HubFrame
+}
+
+/** How a socket joins the hub: by default it speaks v1's frames and subscribes by itself. */
+export interface AcceptOptions {
+  dialect?: SocketDialect
+  /** Subscribed at once to this conversation (which the caller has already checked it may see). */
+  conversationId?: string
+}
+
 interface Subscription {
   /** The newest message seq this socket has been sent: live `message.created` at or below it is a duplicate. */
   lastSeq: number
@@ -53,7 +74,10 @@ class Connection {
   readonly subscriptions = new Map<string, Subscription>()
   alive = true
   authTimer?: NodeJS.Timeout
-  constructor(readonly ws: WebSocket) {}
+  constructor(
+    readonly ws: WebSocket,
+    readonly dialect?: SocketDialect
+  ) {}
 }
 
 type ClientFrameType = (typeof ClientFrames)[number]
@@ -62,6 +86,8 @@ const checkers = new Map<string, TypeCheck<TSchema>>(
 )
 
 const OPEN = 1
+/** The standard close code for a socket bound to a conversation it could not join (only sockets joined at accept). */
+const POLICY_VIOLATION = 1008
 
 /**
  * The WebSocket hub: fans domain events out to the sockets that may see them. It listens to
@@ -99,9 +125,12 @@ export class Hub {
     this.opts.partialReply = fn
   }
 
-  /** Takes a new socket; `principal` is null when it must still authenticate with an `auth` frame. */
-  accept(ws: WebSocket, principal: Principal | null): void {
-    const conn = new Connection(ws)
+  /**
+   * Takes a new socket; `principal` is null when it must still authenticate with an `auth` frame
+   * (a socket with a dialect must come authenticated).
+   */
+  accept(ws: WebSocket, principal: Principal | null, options: AcceptOptions = {}): void {
+    const conn = new Connection(ws, options.dialect)
     this.connections.add(conn)
     this.opts.observer?.connectionOpened?.()
     ws.on('pong', () => {
@@ -114,8 +143,12 @@ export class Hub {
       ws.close(CloseCodes.GOING_AWAY, 'server shutting down')
       return
     }
-    if (principal) this.authenticated(conn, principal)
-    else {
+    if (principal) {
+      this.authenticated(conn, principal)
+      if (options.conversationId) this.subscribeAtOnce(conn, options.conversationId)
+    } else if (conn.dialect) {
+      ws.close(CloseCodes.UNAUTHORIZED, 'authentication required')
+    } else {
       conn.authTimer = setTimeout(() => {
         if (!conn.principal) ws.close(CloseCodes.UNAUTHORIZED, 'authentication required')
       }, this.opts.authTimeoutMs)
@@ -128,9 +161,10 @@ export class Hub {
     this.closed = true
     clearInterval(this.heartbeat)
     this.unsubscribe()
-    const notice = JSON.stringify({ type: 'system_notification', level: 'warning', message: 'The server is shutting down' })
+    const notice: HubFrame = { type: 'system_notification', level: 'warning', message: 'The server is shutting down' }
+    const data = JSON.stringify(notice)
     for (const conn of this.connections) {
-      this.sendRaw(conn, notice, 'system_notification')
+      this.deliver(conn, notice, data)
       conn.ws.close(CloseCodes.GOING_AWAY, 'server shutting down')
     }
   }
@@ -145,6 +179,16 @@ export class Hub {
     }
     set.add(conn)
     this.send(conn, { type: 'ready', user_id: principal.userId, connection_id: conn.id })
+  }
+
+  private subscribeAtOnce(conn: Connection, conversationId: string): void {
+    try {
+      this.onSubscribe(conn, { type: 'subscribe', conversation_id: conversationId })
+    } catch (err) {
+      if (isDomainError(err)) this.error(conn, err.code, err.message, undefined, conversationId)
+      else this.opts.log?.error({ err }, 'websocket subscribe failed')
+      conn.ws.close(POLICY_VIOLATION, 'cannot subscribe')
+    }
   }
 
   private drop(conn: Connection): void {
@@ -184,6 +228,15 @@ export class Hub {
       parsed = JSON.parse(data.toString('utf8'))
     } catch {
       return this.error(conn, 'INVALID_FRAME', 'Frames are JSON text objects: { "type": ..., ... }')
+    }
+    if (conn.dialect && conn.principal) {
+      try {
+        parsed = conn.dialect.decode(parsed, conn.principal)
+      } catch (err) {
+        if (isDomainError(err)) return this.error(conn, err.code, err.message)
+        this.opts.log?.error({ err }, 'websocket frame could not be read')
+        return this.error(conn, 'INTERNAL_ERROR', 'The frame could not be handled')
+      }
     }
     const type = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { type?: unknown }).type : undefined
     if (typeof type !== 'string') return this.error(conn, 'INVALID_FRAME', 'A frame needs a string "type"')
@@ -324,9 +377,10 @@ export class Hub {
     const set = this.byConversation.get(conversationId)
     if (!set) return
     const seq = this.currentSeq(conversationId)
-    const data = JSON.stringify({ type: 'presence', conversation_id: conversationId, seq, user_id: userId, status })
+    const frame: HubFrame = { type: 'presence', conversation_id: conversationId, seq, user_id: userId, status }
+    const data = JSON.stringify(frame)
     const tally = { n: 0 }
-    for (const c of set) if (c !== except) this.sendRaw(c, data, 'presence', tally)
+    for (const c of set) if (c !== except) this.deliver(c, frame, data, tally)
     this.report('presence', tally)
   }
 
@@ -335,16 +389,17 @@ export class Hub {
       return this.error(conn, 'NOT_SUBSCRIBED', 'Subscribe to the conversation before sending typing frames', undefined, f.conversation_id)
     }
     const userId = conn.principal!.userId
-    const data = JSON.stringify({
+    const frame: HubFrame = {
       type: 'typing',
       conversation_id: f.conversation_id,
       seq: conn.subscriptions.get(f.conversation_id)!.lastSeq,
       user_id: userId,
       is_typing: f.is_typing ?? true
-    })
+    }
+    const data = JSON.stringify(frame)
     const tally = { n: 0 }
     for (const c of this.byConversation.get(f.conversation_id) ?? []) {
-      if (c.principal?.userId !== userId) this.sendRaw(c, data, 'typing', tally)
+      if (c.principal?.userId !== userId) this.deliver(c, frame, data, tally)
     }
     this.report('typing', tally)
   }
@@ -426,16 +481,17 @@ export class Hub {
           if (seq <= sub.lastSeq) continue // already replayed
           sub.lastSeq = seq
         }
-        this.sendRaw(c, data, frame.type, tally)
+        this.deliver(c, frame, data, tally)
       }
     }
     this.report(frame.type, tally)
     if (notifyOthers) {
-      const note = JSON.stringify({ type: 'conversation_update', conversation_id: conversationId, seq: seq ?? 0, action: 'new_message' })
+      const note: HubFrame = { type: 'conversation_update', conversation_id: conversationId, seq: seq ?? 0, action: 'new_message' }
+      const noteData = JSON.stringify(note)
       const notes = { n: 0 }
       for (const userId of allowed) {
         for (const c of this.byUser.get(userId) ?? []) {
-          if (!c.subscriptions.has(conversationId)) this.sendRaw(c, note, 'conversation_update', notes)
+          if (!c.subscriptions.has(conversationId)) this.deliver(c, note, noteData, notes)
         }
       }
       this.report('conversation_update', notes)
@@ -445,7 +501,7 @@ export class Hub {
   private toUsers(userIds: string[], frame: Record<string, unknown> & { type: string }): void {
     const data = JSON.stringify(frame)
     const tally = { n: 0 }
-    for (const userId of new Set(userIds)) for (const c of this.byUser.get(userId) ?? []) this.sendRaw(c, data, frame.type, tally)
+    for (const userId of new Set(userIds)) for (const c of this.byUser.get(userId) ?? []) this.deliver(c, frame, data, tally)
     this.report(frame.type, tally)
   }
 
@@ -466,8 +522,16 @@ export class Hub {
     this.send(conn, frame)
   }
 
-  private send(conn: Connection, frame: Record<string, unknown> & { type: string }): void {
+  private send(conn: Connection, frame: HubFrame): void {
+    if (conn.dialect) return this.deliver(conn, frame, '')
     this.sendRaw(conn, JSON.stringify(frame), frame.type)
+  }
+
+  /** Sends a frame serialized once for v1 sockets (`data`); a socket with a dialect gets its own frame, or nothing. */
+  private deliver(conn: Connection, frame: HubFrame, data: string, tally?: { n: number }): void {
+    if (!conn.dialect) return this.sendRaw(conn, data, frame.type, tally)
+    const own = conn.dialect.encode(frame)
+    if (own) this.sendRaw(conn, JSON.stringify(own), frame.type, tally)
   }
 
   /**

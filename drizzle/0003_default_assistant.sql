@@ -1,0 +1,2 @@
+ALTER TABLE `assistants` ADD `is_default` integer DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX `assistants_default_unique` ON `assistants` (`is_default`) WHERE "assistants"."is_default" = 1;

@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox'
+import { Uuid } from './common.js'
+
+export const ChatAppRegisterRequest = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254, examples: ['user@example.com'] }),
+    password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' }),
+    name: Type.String({ minLength: 1, maxLength: 200, examples: ['John Doe'] })
+  },
+  { $id: 'ChatAppRegisterRequest' }
+)
+
+export const ChatAppLoginRequest = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 256 })
+  },
+  { $id: 'ChatAppLoginRequest' }
+)
+
+export const ChatAppLoginResponse = Type.Object(
+  {
+    access_token: Type.String({ description: 'A JWT, valid 30 minutes: send it as `Authorization: Bearer <access_token>`.' }),
+    token_type: Type.Literal('bearer'),
+    expires_in: Type.Integer({ description: 'Seconds until the access token expires.', examples: [1800] }),
+    refresh_token: Type.String({ description: 'Opaque and single-use: exchange it for new tokens at `POST /api/v1/auth/refresh`.' }),
+    user_id: { ...Uuid, description: 'The signed-in user: the `sender_id` of their messages.' }
+  },
+  { $id: 'ChatAppLoginResponse', additionalProperties: false }
+)
