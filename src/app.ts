@@ -10,6 +10,8 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { AjvCompiler, type BuildCompilerFromPool } from '@fastify/ajv-compiler'
+import type { Options as AjvOptions } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
@@ -66,6 +68,23 @@ export interface BuildOptions {
 /** Every surface the service serves, the canonical one first. */
 export const ALL_SURFACES: Surface[] = [v1]
 
+const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } as const
+
+/**
+ * Validators that coerce types only where everything arrives as text (query strings, path
+ * parameters, headers): a JSON body is validated strictly, so `{"name": 42}` is refused, not stored as "42".
+ */
+function strictBodyValidators() {
+  const pool = AjvCompiler()
+  const build: BuildCompilerFromPool = (externalSchemas, options) => {
+    const custom: AjvOptions = { ...(options?.customOptions as AjvOptions | undefined), ...AJV_OPTIONS }
+    const coercing = pool(externalSchemas, { customOptions: custom })
+    const strict = pool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } })
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route)
+  }
+  return build
+}
+
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
 
@@ -80,7 +99,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     },
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    ajv: { customOptions: AJV_OPTIONS },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const surfaces = options.surfaces ?? ALL_SURFACES
