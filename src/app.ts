@@ -53,7 +53,7 @@ export interface BuildOptions {
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
   /** Timings and bounds of the WebSocket hub (tests shorten them). */
-  hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit'>>
+  hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit' | 'slowConsumerGraceMs'>>
   /** Timings of the webhook dispatcher (tests make them short). */
   webhookDispatcher?: Partial<DispatcherOptions>
   /** Model providers to use instead of the ones the config's keys give (tests). */
@@ -149,7 +149,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
           }
         })
-        const hub = new Hub({ services, events, log: instance.log, ...options.hub })
+        const hub = new Hub({
+          services,
+          events,
+          log: instance.log,
+          maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
+          maxSocketsPerUser: config.wsMaxSocketsPerUser,
+          ...options.hub
+        })
         instance.decorate('database', database)
         instance.decorate('services', services)
         instance.decorate('hub', hub)
