@@ -23,6 +23,7 @@ import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
+import { limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { v1 } from './http/v1/index.js'
@@ -98,10 +99,21 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     bodyLimit: 1024 * 1024,
+    // A request must arrive whole (headers and body) within REQUEST_TIMEOUT_SECONDS, or its
+    // connection is answered 408 and closed; Node checks every second rather than every 30.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs)
+    },
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: AJV_OPTIONS },
     schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } }
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp)
 
   const surfaces = options.surfaces ?? ALL_SURFACES
   if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
