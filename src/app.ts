@@ -23,7 +23,7 @@ import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
-import { limitConnectionsPerAddress } from './http/connections.js'
+import { answerClientError, limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { v1 } from './http/v1/index.js'
@@ -86,12 +86,18 @@ function strictBodyValidators() {
   return build
 }
 
+/** The methods a 405 looks for (OPTIONS and HEAD are answered for every route anyway). */
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
 
 /** Builds the whole service from options. Tests call this in-process; `server.ts` listens. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options
+  const surfaces = options.surfaces ?? ALL_SURFACES
+  if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
+  const registry = new SurfaceRegistry(surfaces[0])
   const app = Fastify({
     logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     genReqId: (req) => {
@@ -109,15 +115,20 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs)
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router or Node's parser meet before any handler (a path parameter past
+    // `maxParamLength`, a malformed URL, headers past Node's limit, a timeout) answer in the
+    // body of the surface the path falls under, like every other failure.
+    frameworkErrors: (error, request, reply) => {
+      const surface = registry.forPath(request.url)
+      return sendFailure(surface, reply, toFailure(error, surface))
+    },
+    clientErrorHandler: (error, socket) => answerClientError(registry, error, socket),
     ajv: { customOptions: AJV_OPTIONS },
     schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp)
 
-  const surfaces = options.surfaces ?? ALL_SURFACES
-  if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
-  const registry = new SurfaceRegistry(surfaces[0])
   app.decorate('config', config)
   app.decorate('surfaces', registry)
 
@@ -217,7 +228,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     return sendFailure(surface, reply, failure)
   })
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]
+    const path = request.url.split('?')[0] ?? '/'
+    // A path served under other methods is a 405 naming them, not a 404.
+    const allow = ROUTED_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
+    if (allow.length > 0) {
+      return sendFailure(registry.forPath(request.url), reply, {
+        status: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${request.method} is not allowed on ${path}; use ${allow.join(', ')}`,
+        headers: { allow: allow.join(', ') }
+      })
+    }
     return sendFailure(registry.forPath(request.url), reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
   })
 

@@ -1,5 +1,8 @@
-import type { Server } from 'node:http'
+import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { CODE_BY_STATUS, type Failure } from './errors.js'
+import type { SurfaceRegistry } from './surface.js'
 
 /**
  * Bounds the open connections one client address may hold on a server: a connection past the
@@ -23,4 +26,34 @@ export function limitConnectionsPerAddress(server: Server, max: number): void {
       else open.delete(address)
     })
   })
+}
+
+/** What Node's parser met, as a failure: headers past the limit (431), a timeout (408), else a 400. */
+function clientFailure(error: { code?: string }): Failure {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: CODE_BY_STATUS[431]!, message: 'The request headers are larger than allowed' }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: CODE_BY_STATUS[408]!, message: 'The request did not arrive in time' }
+  return { status: 400, code: CODE_BY_STATUS[400]!, message: 'The request could not be parsed' }
+}
+
+/**
+ * Answers an error Node's HTTP parser met before any route ran (`clientError`), in the body of
+ * the surface whose path the request line names (the fallback surface when it cannot be read).
+ */
+export function answerClientError(registry: SurfaceRegistry, error: { code?: string; rawPacket?: unknown }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined
+  const requestLine = raw?.subarray(0, 8192).toString('latin1').split('\r\n')[0] ?? ''
+  const path = /^[A-Z]+ (\S+) HTTP\//.exec(requestLine)?.[1] ?? '/'
+  const surface = registry.forPath(path)
+  const failure = clientFailure(error)
+  const body = JSON.stringify(surface.errorBody(failure))
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  // Ended rather than destroyed, so the answer reaches the client; cut if it never drains.
+  setTimeout(() => socket.destroy(), 1000).unref()
+  socket.end(
+    `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  )
 }
