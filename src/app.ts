@@ -23,7 +23,7 @@ import { createServices, type Services } from './domain/index.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
-import { answerClientError, limitConnectionsPerAddress } from './http/connections.js'
+import { answerClientError, discardRestOfBody, limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { v1 } from './http/v1/index.js'
@@ -224,6 +224,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const surface = registry.forPath(request.url)
     const failure = toFailure(error, surface)
+    // A body refused before it was read (past the limit, an unsupported type) is read and
+    // discarded while the answer goes out, so the client sees the answer rather than a reset.
+    if (failure.status === 413 || failure.status === 415) discardRestOfBody(request, reply)
     if (failure.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendFailure(surface, reply, failure)
   })

@@ -1,6 +1,7 @@
 import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CODE_BY_STATUS, type Failure } from './errors.js'
 import type { SurfaceRegistry } from './surface.js'
 
@@ -56,4 +57,40 @@ export function answerClientError(registry: SurfaceRegistry, error: { code?: str
   socket.end(
     `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   )
+}
+
+/** The most of a refused request's body read and discarded, so its client gets the answer. */
+export const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024
+
+/**
+ * After a request is refused before its body was read (a type or size refused mid-upload, a
+ * JSON body past the limit), reads and discards the rest of the body, up to `bound` bytes, while
+ * the answer goes out. Closing with the body unread makes the client's kernel see a reset before
+ * its `fetch` sees the answer (EPIPE, ECONNRESET); a body past the bound is cut after the answer.
+ */
+export function discardRestOfBody(request: FastifyRequest, reply: FastifyReply, bound = REFUSED_BODY_DRAIN_BYTES): void {
+  const raw = request.raw
+  if (raw.complete || raw.readableEnded || raw.destroyed) return
+  if (Number(raw.headers['content-length']) > bound) {
+    reply.header('connection', 'close')
+    return
+  }
+  // Read to the end, the connection can stay open for the next request.
+  reply.removeHeader('connection')
+  const cut = () => {
+    const socket = raw.socket
+    if (reply.raw.writableFinished) socket?.destroy()
+    else reply.raw.once('finish', () => socket?.destroy())
+  }
+  let seen = 0
+  raw.unpipe()
+  raw.removeAllListeners('data')
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length
+    if (seen > bound) {
+      raw.pause()
+      cut()
+    }
+  })
+  raw.resume()
 }
