@@ -54,6 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'createChat',
         tags,
