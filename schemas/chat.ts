@@ -6,7 +6,7 @@ import { File } from './files.js'
 export const Chat = Type.Object(
   {
     chat_id: Uuid,
-    user_id: Type.String(),
+    user_id: Type.Union([Type.String(), Type.Null()]),
     current_model_id: Type.Union([Type.String(), Type.Null()]),
     current_model_api_source: Type.Union([Type.String(), Type.Null()]),
     created_timestamp: Timestamp,

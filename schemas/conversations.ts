@@ -48,7 +48,7 @@ const conversationFields = {
   title: Nullable(Type.String()),
   assistant_id: Nullable(Uuid),
   workspace_id: Nullable(Uuid),
-  creator_id: Uuid,
+  creator_id: Type.Union([Uuid, Type.Null()], { description: 'Null once the creator’s account is deleted' }),
   is_ai: Type.Boolean({ description: 'true for a conversation with an assistant, false between people.' }),
   last_seq: Type.Integer({ minimum: 0, description: 'The seq of the newest message.' }),
   last_message_at: Nullable(Timestamp),

@@ -184,6 +184,8 @@ export const CloseCodes = {
   UNAUTHORIZED: 4401,
   /** The client read too slowly and its send buffer passed the bound. */
   SLOW_CONSUMER: 4408,
+  /** The user already has as many open sockets as allowed (`WS_MAX_SOCKETS_PER_USER`). */
+  TOO_MANY_SOCKETS: 4429,
   /** A frame larger than 64 KiB (set by the WebSocket layer). */
   MESSAGE_TOO_BIG: 1009,
   /** The server is shutting down. */

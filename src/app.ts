@@ -11,6 +11,8 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { AjvCompiler, type BuildCompilerFromPool } from '@fastify/ajv-compiler'
+import type { Options as AjvOptions } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
@@ -24,6 +26,7 @@ import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
 import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
+import { answerClientError, discardRestOfBody, limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { chatApp } from './http/chat-app/index.js'
@@ -56,7 +59,7 @@ export interface BuildOptions {
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
   /** Timings and bounds of the WebSocket hub (tests shorten them). */
-  hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit'>>
+  hub?: Partial<Pick<HubOptions, 'authTimeoutMs' | 'heartbeatMs' | 'maxBufferedBytes' | 'replayLimit' | 'slowConsumerGraceMs'>>
   /** Timings of the webhook dispatcher (tests make them short). */
   webhookDispatcher?: Partial<DispatcherOptions>
   /** Model providers to use instead of the ones the config's keys give (tests). */
@@ -73,12 +76,35 @@ export interface BuildOptions {
 /** Every surface the service serves, the canonical one first. */
 export const ALL_SURFACES: Surface[] = [v1, chatApp]
 
+const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } as const
+
+/**
+ * Validators that coerce types only where everything arrives as text (query strings, path
+ * parameters, headers): a JSON body is validated strictly, so `{"name": 42}` is refused, not stored as "42".
+ */
+function strictBodyValidators() {
+  const pool = AjvCompiler()
+  const build: BuildCompilerFromPool = (externalSchemas, options) => {
+    const custom: AjvOptions = { ...(options?.customOptions as AjvOptions | undefined), ...AJV_OPTIONS }
+    const coercing = pool(externalSchemas, { customOptions: custom })
+    const strict = pool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } })
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route)
+  }
+  return build
+}
+
+/** The methods a 405 looks for (OPTIONS and HEAD are answered for every route anyway). */
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
 
 /** Builds the whole service from options. Tests call this in-process; `server.ts` listens. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options
+  const surfaces = options.surfaces ?? ALL_SURFACES
+  if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
+  const registry = new SurfaceRegistry(surfaces[0])
   const app = Fastify({
     logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     genReqId: (req) => {
@@ -90,13 +116,30 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // (Fastify takes a hop count too, though its types leave numbers out.)
     trustProxy: config.trustProxy as boolean | string[],
     rewriteUrl: basePathRewriter(config.basePath),
+    // A request must arrive whole (headers and body) within REQUEST_TIMEOUT_SECONDS, or its
+    // connection is answered 408 and closed; Node checks every second rather than every 30.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs)
+    },
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    // Errors the router or Node's parser meet before any handler (a path parameter past
+    // `maxParamLength`, a malformed URL, headers past Node's limit, a timeout) answer in the
+    // body of the surface the path falls under, like every other failure.
+    frameworkErrors: (error, request, reply) => {
+      const surface = registry.forPath(request.url)
+      return sendFailure(surface, reply, toFailure(error, surface))
+    },
+    clientErrorHandler: (error, socket) => answerClientError(registry, error, socket),
+    ajv: { customOptions: AJV_OPTIONS },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const surfaces = options.surfaces ?? ALL_SURFACES
-  if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
-  const registry = new SurfaceRegistry(surfaces[0])
+  limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp)
+
   app.decorate('config', config)
   app.decorate('surfaces', registry)
 
@@ -151,7 +194,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)
           }
         })
-        const hub = new Hub({ services, events, log: instance.log, ...options.hub })
+        const hub = new Hub({
+          services,
+          events,
+          log: instance.log,
+          maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
+          maxSocketsPerUser: config.wsMaxSocketsPerUser,
+          ...options.hub
+        })
         instance.decorate('database', database)
         instance.decorate('services', services)
         instance.decorate('hub', hub)
@@ -199,11 +249,24 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const surface = registry.forPath(request.url)
     const failure = toFailure(error, surface)
+    // A body refused before it was read (past the limit, an unsupported type) is read and
+    // discarded while the answer goes out, so the client sees the answer rather than a reset.
+    if (failure.status === 413 || failure.status === 415) discardRestOfBody(request, reply)
     if (failure.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendFailure(surface, reply, failure)
   })
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]
+    const path = request.url.split('?')[0] ?? '/'
+    // A path served under other methods is a 405 naming them, not a 404.
+    const allow = ROUTED_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
+    if (allow.length > 0) {
+      return sendFailure(registry.forPath(request.url), reply, {
+        status: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${request.method} is not allowed on ${path}; use ${allow.join(', ')}`,
+        headers: { allow: allow.join(', ') }
+      })
+    }
     return sendFailure(registry.forPath(request.url), reply, { status: 404, code: 'NOT_FOUND', message: `Route ${request.method} ${path} not found` })
   })
 

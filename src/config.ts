@@ -38,7 +38,12 @@ export const EnvSchema = Type.Object({
   ALLOWED_EMAILS: Type.Optional(Type.String()),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   BASE_PATH: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~/-]*$' })),
-  WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
+  WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' })),
+  REQUEST_TIMEOUT_SECONDS: Type.Optional(CountLike),
+  KEEP_ALIVE_TIMEOUT_SECONDS: Type.Optional(CountLike),
+  MAX_CONNECTIONS_PER_IP: Type.Optional(CountLike),
+  WS_MAX_SUBSCRIPTIONS: Type.Optional(CountLike),
+  WS_MAX_SOCKETS_PER_USER: Type.Optional(CountLike)
 })
 
 export interface Config {
@@ -77,6 +82,16 @@ export interface Config {
   /** The path prefix the whole service is served under (`/base`), or '' for none. */
   basePath: string
   workspacesRoot: string
+  /** A request (headers and body) must arrive within this, or its connection is closed. */
+  requestTimeoutMs: number
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number
+  /** Open connections from one client address; `0` = no bound. */
+  maxConnectionsPerIp: number
+  /** Conversations one `/ws` socket may follow at once. */
+  wsMaxSubscriptions: number
+  /** Open `/ws` sockets per user. */
+  wsMaxSocketsPerUser: number
   version: string
 }
 
@@ -125,6 +140,11 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     oauthProviders: {},
     basePath: '',
     workspacesRoot: '/workspace',
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5000,
+    maxConnectionsPerIp: 0,
+    wsMaxSubscriptions: 200,
+    wsMaxSocketsPerUser: 20,
     version: PACKAGE_VERSION,
     ...overrides
   }
@@ -201,6 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     basePath: (e.BASE_PATH ?? '').replace(/\/+$/, ''),
     workspacesRoot: e.WORKSPACES_ROOT ?? '/workspace',
+    requestTimeoutMs: Number(e.REQUEST_TIMEOUT_SECONDS ?? 30) * 1000,
+    keepAliveTimeoutMs: Number(e.KEEP_ALIVE_TIMEOUT_SECONDS ?? 5) * 1000,
+    maxConnectionsPerIp: Number(e.MAX_CONNECTIONS_PER_IP ?? 256),
+    wsMaxSubscriptions: Number(e.WS_MAX_SUBSCRIPTIONS ?? 200),
+    wsMaxSocketsPerUser: Number(e.WS_MAX_SOCKETS_PER_USER ?? 20),
     version: PACKAGE_VERSION
   }
 }

@@ -29,10 +29,22 @@ t.test('only public unicast addresses pass', async (t) => {
     '::ffff:169.254.169.254',
     '64:ff9b::a00:1',
     '2002:7f00:1::',
-    'ff02::1'
+    'ff02::1',
+    // IPv4-compatible, translated, NAT64 and 6to4 forms of private addresses
+    '::127.0.0.1',
+    '::7f00:1',
+    '::10.0.0.1',
+    '::169.254.169.254',
+    '::ffff:0:127.0.0.1',
+    '64:ff9b::127.0.0.1',
+    '64:ff9b::169.254.169.254',
+    '64:ff9b:1::a00:1',
+    '2002:a9fe:a9fe::1',
+    '2002:c0a8:101::'
   ]
   for (const ip of refused) t.notOk(isPublicAddress(ip), `${ip} is refused (${refusedRange(ip)})`)
-  for (const ip of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) t.ok(isPublicAddress(ip), `${ip} is public`)
+  for (const ip of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '2002:808:808::1'])
+    t.ok(isPublicAddress(ip), `${ip} is public`)
 })
 
 t.test('URLs: scheme, literals, localhost, and DNS answers', async (t) => {
@@ -43,6 +55,9 @@ t.test('URLs: scheme, literals, localhost, and DNS answers', async (t) => {
     'http://127.0.0.1:8080/',
     'http://[::1]/',
     'http://[::ffff:127.0.0.1]/',
+    'http://[::127.0.0.1]/',
+    'http://[64:ff9b::7f00:1]/',
+    'http://[2002:7f00:1::1]/',
     'http://localhost/',
     'http://api.localhost/',
     'http://169.254.169.254/latest/meta-data',

@@ -65,7 +65,14 @@ t.test('custom HTTP tools: admin only, address guard, and a run through an assis
     const asUser = await app.inject({ method: 'POST', url: '/api/v1/tools', headers: user.auth, payload: tool })
     t.equal(asUser.statusCode, 403)
     t.equal(v1Error(asUser).error_code, 'ADMIN_REQUIRED')
-    for (const url of [tool.url, 'http://localhost/x', 'http://169.254.169.254/latest', 'http://[::ffff:127.0.0.1]/', 'ftp://example.com/']) {
+    for (const url of [
+      tool.url,
+      'http://localhost/x',
+      'http://169.254.169.254/latest',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::127.0.0.1]/',
+      'ftp://example.com/'
+    ]) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/tools', headers: admin.auth, payload: { ...tool, url } })
       t.equal(res.statusCode, 422, url)
       t.ok(['ADDRESS_NOT_ALLOWED', 'VALIDATION_ERROR'].includes(v1Error(res).error_code))
@@ -104,6 +111,18 @@ t.test('custom HTTP tools: admin only, address guard, and a run through an assis
       payload: { ...tool, name: 'x2', parameters: { type: 'string' }, url: 'https://tools.example.com/w2' }
     })
     t.equal(badSchema.statusCode, 422)
+    // A schema nested 10,000 deep is refused as invalid input, not a stack overflow.
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`
+    for (const parameters of [deep, `{"type":"object","properties":${deep}}`]) {
+      const tooDeep = await app.inject({
+        method: 'POST',
+        url: '/api/v1/tools',
+        headers: { ...admin.auth, 'content-type': 'application/json' },
+        payload: `{"name":"deep","description":"d","url":"https://tools.example.com/deep","parameters":${parameters}}`
+      })
+      t.equal(tooDeep.statusCode, 422, 'deep parameters are a 422')
+      t.match(v1Error(tooDeep), { error_code: 'VALIDATION_ERROR', errors: [{ field: 'body.parameters', message: /nest/ }] })
+    }
     t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/tools/calculator', headers: admin.auth })).statusCode, 403)
     t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/tools/${ok.json().id}`, headers: user.auth })).statusCode, 403)
     t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/tools/${ok.json().id}`, headers: admin.auth })).statusCode, 204)

@@ -348,6 +348,8 @@ t.test('private and loopback addresses are refused unless allowed, at create tim
     `http://localhost:${rx.port}/hook`,
     'http://[::1]/x',
     'http://[::ffff:127.0.0.1]/x',
+    'http://[::127.0.0.1]/x',
+    'http://[64:ff9b::a9fe:a9fe]/x',
     'http://169.254.169.254/latest/meta-data',
     'http://10.0.0.1/',
     'http://0.0.0.0/'

@@ -27,11 +27,17 @@ export function openDatabase(path: string): Database_ {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
   const db = drizzle(sqlite, { schema })
+  // Migrations run with foreign keys off: a migration that rebuilds a table (SQLite's way to
+  // change a column) drops the old one, which with foreign keys on would cascade into the rows
+  // that refer to it. The pragma is a no-op inside the migrator's transaction, so it is set here.
+  sqlite.pragma('foreign_keys = OFF')
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+  const broken = sqlite.pragma('foreign_key_check') as unknown[]
+  if (broken.length > 0) throw new Error(`The migrations left ${broken.length} rows with broken foreign keys`)
+  sqlite.pragma('foreign_keys = ON')
   return {
     db,
     sqlite,

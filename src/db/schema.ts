@@ -165,9 +165,8 @@ export const conversations = sqliteTable(
   'conversations',
   {
     id: text('id').primaryKey(),
-    creatorId: text('creator_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Null once its creator's account is deleted: a conversation others took part in stays theirs. */
+    creatorId: text('creator_id').references(() => users.id, { onDelete: 'set null' }),
     assistantId: text('assistant_id').references(() => assistants.id, { onDelete: 'set null' }),
     workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     title: text('title'),

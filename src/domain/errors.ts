@@ -33,6 +33,7 @@ export const ERROR_KINDS = {
   MESSAGE_NOT_FOUND: 'not_found',
   NOT_MESSAGE_AUTHOR: 'forbidden',
   IDEMPOTENCY_KEY_REUSED: 'conflict',
+  IDEMPOTENCY_NOT_SUPPORTED: 'bad_request',
   WEBHOOK_NOT_FOUND: 'not_found',
   WEBHOOK_DELIVERY_NOT_FOUND: 'not_found',
   WEBHOOK_URL_NOT_ALLOWED: 'invalid',

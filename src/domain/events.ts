@@ -45,7 +45,7 @@ export interface ConversationView {
   title: string | null
   assistant_id: string | null
   workspace_id: string | null
-  creator_id: string
+  creator_id: string | null
   is_ai: boolean
   last_seq: number
   created_at: string

@@ -25,7 +25,7 @@ export function requestHash(value: unknown): string {
  * Reusing a key for a different request is refused.
  */
 export class IdempotencyService {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
   /** The stored answer for a key, or undefined. Throws when the key was used for another request. */
   lookup(tx: Tx, userId: string, scope: string, key: string, hash: string): StoredAnswer | undefined {
@@ -44,6 +44,18 @@ export class IdempotencyService {
   store(tx: Tx, userId: string, scope: string, key: string, hash: string, answer: StoredAnswer): void {
     tx.insert(idempotencyKeys)
       .values({ userId, scope, key, requestHash: hash, statusCode: answer.statusCode, response: answer.body, createdAt: nowIso() })
+      .run()
+  }
+
+  /**
+   * Keeps an answer made outside a transaction of this service's (a route's whole answer). A key
+   * already kept (two retries at once) keeps its first answer.
+   */
+  remember(userId: string, scope: string, key: string, hash: string, answer: StoredAnswer): void {
+    this.db
+      .insert(idempotencyKeys)
+      .values({ userId, scope, key, requestHash: hash, statusCode: answer.statusCode, response: answer.body, createdAt: nowIso() })
+      .onConflictDoNothing()
       .run()
   }
 

@@ -43,12 +43,32 @@ export interface ToolServiceOptions {
 
 const SORTABLE = ['name', 'category', 'created_at'] as const
 const MAX_SCHEMA_BYTES = 16 * 1024
+/** How deep a tool's `parameters` may nest (objects and arrays); real tool schemas stay far below. */
+export const MAX_SCHEMA_DEPTH = 32
+
+/** True when a JSON value nests deeper than `limit` (walked without recursion, so any depth is safe). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }]
+  while (stack.length > 0) {
+    const top = stack.pop()!
+    if (top.value === null || typeof top.value !== 'object') continue
+    const depth = top.depth + 1
+    if (depth > limit) return true
+    for (const child of Object.values(top.value)) stack.push({ value: child, depth })
+  }
+  return false
+}
 
 /**
  * Turns a tool's `parameters` into a JSON Schema of an object. Accepts one already, or document
  * the short form (`{"query": {"type": "string", "required": true}}`).
  */
 export function normalizeParameters(raw: Record<string, unknown>): Record<string, unknown> {
+  if (nestsDeeperThan(raw, MAX_SCHEMA_DEPTH)) {
+    throw new DomainError('VALIDATION_ERROR', 'parameters is nested too deeply', [
+      { field: 'body.parameters', message: `must nest at most ${MAX_SCHEMA_DEPTH} levels deep` }
+    ])
+  }
   if (JSON.stringify(raw).length > MAX_SCHEMA_BYTES) {
     throw new DomainError('VALIDATION_ERROR', 'parameters is too large', [
       { field: 'body.parameters', message: `must be at most ${MAX_SCHEMA_BYTES} bytes of JSON` }

@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, like, ne, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, like, ne, notExists, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
-import { conversations, users } from '../db/schema.js'
+import { conversationParticipants, conversations, users } from '../db/schema.js'
 import { nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
@@ -161,13 +161,19 @@ export class UserService {
     this.requireAdmin(p)
     const user = this.require(userId)
     if (user.role === 'admin') this.guardLastAdmin(user.id)
-    // The conversations they created and the files they own go with them: release the files and
-    // tell the conversations' watchers.
+    // The conversations that were theirs alone (no other person took part) and the files they own
+    // go with them: release the files and tell the conversations' watchers. Conversations other
+    // people took part in stay, with no creator (the database sets it null) and the deleted
+    // user's messages kept, their sender null: the others' history reads as it did.
     this.uow.run((w) => {
+      const others = w.tx
+        .select({ id: conversationParticipants.conversationId })
+        .from(conversationParticipants)
+        .where(and(eq(conversationParticipants.conversationId, conversations.id), ne(conversationParticipants.userId, userId)))
       const convs = w.tx
         .select({ id: conversations.id, workspaceId: conversations.workspaceId })
         .from(conversations)
-        .where(eq(conversations.creatorId, userId))
+        .where(and(eq(conversations.creatorId, userId), notExists(others)))
         .all()
       releaseConversations(w, this.files, convs, p.userId)
       const owned = this.files.blobsOwnedBy(w.tx, userId)

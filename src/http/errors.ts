@@ -28,18 +28,29 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   upstream_timeout: 504
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+export const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'VALIDATION_ERROR',
-  429: 'RATE_LIMITED'
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE'
+}
+
+/** Fixed words for the framework's own errors, whose messages would echo the request back. */
+const MESSAGE_BY_FRAMEWORK_CODE: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than allowed',
+  FST_ERR_BAD_URL: 'The path is not a valid URL',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than allowed',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The Content-Type of the body is not supported'
 }
 
 interface AjvLikeError {
@@ -100,7 +111,7 @@ export function toFailure(error: unknown, policy: StatusPolicy = DEFAULT_POLICY)
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500
   if (status >= 400 && status < 500) {
     let code = CODE_BY_STATUS[status] ?? `HTTP_${status}`
-    let message = fe.message || code
+    let message = MESSAGE_BY_FRAMEWORK_CODE[fe.code] ?? (fe.message || code)
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && /JSON/i.test(fe.message ?? ''))) {
       code = 'MALFORMED_JSON'
       message = 'The request body is not valid JSON'

@@ -9,9 +9,10 @@ import ipaddr from 'ipaddr.js'
  *
  * Only public unicast addresses pass: loopback, private (RFC 1918), carrier-grade NAT, link-local
  * (169.254/16, fe80::/10: cloud metadata lives there), unique-local (fc00::/7), unspecified,
- * multicast, broadcast, reserved and documentation ranges are refused. An IPv4-mapped IPv6 address
- * (`::ffff:a.b.c.d`) is judged by the IPv4 address inside; the other IPv6 forms that embed an IPv4
- * address (IPv4-translated, NAT64, 6to4, Teredo) are refused outright. `allowPrivate` (config `WEBHOOK_ALLOW_PRIVATE`) turns the guard off.
+ * multicast, broadcast, reserved and documentation ranges are refused. An IPv6 address that embeds
+ * an IPv4 address (IPv4-compatible `::a.b.c.d`, IPv4-mapped, IPv4-translated, NAT64 `64:ff9b::/96`,
+ * 6to4 `2002::/16`) is judged by the IPv4 address inside; the local-use NAT64 prefix
+ * (`64:ff9b:1::/48`) and Teredo are refused outright. `allowPrivate` (config `WEBHOOK_ALLOW_PRIVATE`) turns the guard off.
  */
 
 export class AddressNotAllowedError extends Error {
@@ -25,14 +26,32 @@ export class AddressNotAllowedError extends Error {
   }
 }
 
+/**
+ * The IPv4 address an IPv6 address carries, for the forms that route to it: IPv4-compatible
+ * (`::a.b.c.d`), IPv4-mapped (`::ffff:a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`), NAT64
+ * (`64:ff9b::a.b.c.d`) and 6to4 (`2002:AABB:CCDD::`). Null for any other IPv6 address.
+ */
+export function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const w = v6.parts
+  const fromWords = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff])
+  const zeros = (from: number, to: number) => w.slice(from, to).every((x) => x === 0)
+  const last = () => fromWords(w[6] ?? 0, w[7] ?? 0)
+  // `::` and `::1` are IPv6's own unspecified and loopback addresses, judged as such.
+  if (zeros(0, 6) && !(w[6] === 0 && (w[7] === 0 || w[7] === 1))) return last()
+  if (zeros(0, 5) && w[5] === 0xffff) return last()
+  if (zeros(0, 4) && w[4] === 0xffff && w[5] === 0) return last()
+  if (w[0] === 0x64 && w[1] === 0xff9b && zeros(2, 6)) return last()
+  if (w[0] === 0x2002) return fromWords(w[1] ?? 0, w[2] ?? 0)
+  return null
+}
+
 /** The reason an IP address is refused ('loopback', 'private', 'linkLocal', ...), or null when it is public. */
 export function refusedRange(ip: string): string | null {
   if (!ipaddr.isValid(ip)) return 'invalid'
   let addr = ipaddr.parse(ip)
   if (addr.kind() === 'ipv6') {
-    const v6 = addr as ipaddr.IPv6
-    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-translated forms are judged by the IPv4 address inside.
-    if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address()
+    // An address that embeds an IPv4 address is judged by the IPv4 address it leads to.
+    addr = embeddedIPv4(addr as ipaddr.IPv6) ?? addr
   }
   const range = addr.range()
   return range === 'unicast' ? null : range

@@ -38,6 +38,12 @@ export interface HubOptions {
   maxBufferedBytes?: number
   /** The most missed messages a subscribe replays before telling the client to page over HTTP. */
   replayLimit?: number
+  /** Conversations one socket may be subscribed to at once; past it `subscribe` gets `TOO_MANY_SUBSCRIPTIONS`. */
+  maxSubscriptionsPerSocket?: number
+  /** Open sockets one user may have; a socket past it is closed with 4429. */
+  maxSocketsPerUser?: number
+  /** How long a dropped slow reader has to take its 4408 close frame before the socket is cut. */
+  slowConsumerGraceMs?: number
   observer?: HubObserver
   partialReply?: (messageId: string) => PartialReply | undefined
 }
@@ -107,7 +113,16 @@ export class Hub {
   private closed = false
 
   constructor(options: HubOptions) {
-    this.opts = { authTimeoutMs: 5000, heartbeatMs: 30_000, maxBufferedBytes: 1024 * 1024, replayLimit: 1000, ...options }
+    this.opts = {
+      authTimeoutMs: 5000,
+      heartbeatMs: 30_000,
+      maxBufferedBytes: 1024 * 1024,
+      replayLimit: 1000,
+      maxSubscriptionsPerSocket: 200,
+      maxSocketsPerUser: 20,
+      slowConsumerGraceMs: 5000,
+      ...options
+    }
     this.unsubscribe = options.events.subscribe((e) => this.onEvent(e))
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs)
     this.heartbeat.unref()
@@ -171,8 +186,13 @@ export class Hub {
 
   private authenticated(conn: Connection, principal: Principal): void {
     clearTimeout(conn.authTimer)
-    conn.principal = principal
     let set = this.byUser.get(principal.userId)
+    if (set && set.size >= this.opts.maxSocketsPerUser) {
+      conn.ws.close(CloseCodes.TOO_MANY_SOCKETS, 'too many sockets for this user')
+      this.drop(conn)
+      return
+    }
+    conn.principal = principal
     if (!set) {
       set = new Set()
       this.byUser.set(principal.userId, set)
@@ -291,6 +311,10 @@ export class Hub {
   private onSubscribe(conn: Connection, f: Static<typeof SubscribeFrame>): void {
     const { conversations } = this.opts.services
     const userId = conn.principal!.userId
+    if (!conn.subscriptions.has(f.conversation_id) && conn.subscriptions.size >= this.opts.maxSubscriptionsPerSocket) {
+      const max = this.opts.maxSubscriptionsPerSocket
+      return this.error(conn, 'TOO_MANY_SUBSCRIPTIONS', `A socket may follow at most ${max} conversations; unsubscribe first`, f.request_id, f.conversation_id)
+    }
     const access = conversations.access(userId, f.conversation_id)
     // Everything from here to registering the subscription is synchronous, so no event published
     // in between can be missed or sent twice: the replay and the live stream meet exactly.
@@ -544,9 +568,12 @@ export class Hub {
     if (ws.bufferedAmount + data.length > this.opts.maxBufferedBytes) {
       this.opts.observer?.slowConsumerDropped?.()
       this.opts.log?.warn({ connection: conn.id, buffered: ws.bufferedAmount }, 'dropping a slow WebSocket reader')
+      // The close frame queues behind the backlog: a reader that catches up within the grace sees
+      // 4408; one that does not is cut. Either way nothing more is queued for it.
       ws.close(CloseCodes.SLOW_CONSUMER, 'slow consumer')
-      // The close frame queues behind the backlog; do not wait for it.
-      ws.terminate()
+      const cut = setTimeout(() => ws.terminate(), this.opts.slowConsumerGraceMs)
+      cut.unref()
+      ws.once('close', () => clearTimeout(cut))
       this.drop(conn)
       return
     }

@@ -35,6 +35,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'createAssistant',
         tags,

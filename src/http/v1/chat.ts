@@ -5,7 +5,7 @@ import { ChatFileParams, ChatIdParams, Chat, ChatListQuery, ChatMessagePage, Cha
 import { File, FileContent, FilePage, UploadFilesRequest } from '../../../schemas/files.js'
 import { DomainError } from '../../domain/errors.js'
 import type { IncomingFile } from '../../domain/files.js'
-import { closeAfterRefusal, sendDownload } from './files.js'
+import { discardAfterRefusal, sendDownload } from './files.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
 import { asChatError, presentChat, presentChatMessage, v1Page } from './presenters.js'
@@ -54,6 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'createChat',
         tags,
@@ -117,7 +118,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         return reply.code(201).send(await chats.upload(principalOf(request), request.params.chat_id, fileParts(request)))
       } catch (err) {
-        return closeAfterRefusal(reply, err)
+        return discardAfterRefusal(request, reply, err)
       }
     }
   )

@@ -32,6 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { idempotency: 'domain' },
       schema: {
         operationId: 'createConversation',
         tags,
@@ -116,6 +117,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:conversation_id/messages',
     {
+      config: { idempotency: 'domain' },
       schema: {
         operationId: 'sendMessage',
         tags: messageTags,

@@ -6,6 +6,7 @@ import { DomainError, isDomainError } from '../../domain/errors.js'
 import type { FileDownload, IncomingFile } from '../../domain/files.js'
 import { principalOf } from '../auth.js'
 import { attachmentDisposition } from '../content-disposition.js'
+import { discardRestOfBody } from '../connections.js'
 
 const tags = ['files']
 
@@ -26,11 +27,11 @@ export async function singleFilePart(request: FastifyRequest, field = 'file'): P
 }
 
 /**
- * After a refused upload the rest of the request body is not wanted: the connection is closed
- * after the answer instead of reading it all.
+ * After a refused upload the rest of the request body is not wanted, but it is read and
+ * discarded (up to a bound) while the answer goes out, so the client gets the answer.
  */
-export function closeAfterRefusal(reply: FastifyReply, err: unknown): never {
-  if (isDomainError(err) && (err.code === 'FILE_TOO_LARGE' || err.code === 'UNSUPPORTED_FILE_TYPE')) reply.header('connection', 'close')
+export function discardAfterRefusal(request: FastifyRequest, reply: FastifyReply, err: unknown): never {
+  if (isDomainError(err) && (err.code === 'FILE_TOO_LARGE' || err.code === 'UNSUPPORTED_FILE_TYPE')) discardRestOfBody(request, reply)
   throw err
 }
 
@@ -71,7 +72,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         return reply.code(201).send(await files.upload(principalOf(request), file))
       } catch (err) {
         drain()
-        return closeAfterRefusal(reply, err)
+        return discardAfterRefusal(request, reply, err)
       }
     }
   )

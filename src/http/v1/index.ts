@@ -13,6 +13,7 @@ import conversations from './conversations.js'
 import { v1ErrorBody } from './errors.js'
 import files from './files.js'
 import health from './health.js'
+import { idempotentPosts } from './idempotency.js'
 import internal from './internal.js'
 import metrics from './metrics.js'
 import realtime from './realtime.js'
@@ -84,6 +85,7 @@ export const v1: Surface = {
     ]
   },
   async routes(app: FastifyInstance) {
+    idempotentPosts(app)
     await app.register(auth, { prefix: '/api/v1/auth' })
     await app.register(browserSignIn, { prefix: '/api/v1/auth' })
     await app.register(users, { prefix: '/api/v1/users' })

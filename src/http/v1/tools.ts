@@ -28,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'createTool',
         tags,

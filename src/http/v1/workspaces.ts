@@ -29,6 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'createWorkspace',
         tags,
@@ -126,6 +127,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:workspace_id/members',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'addWorkspaceMember',
         tags,
@@ -194,6 +196,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:workspace_id/agents',
     {
+      config: { idempotency: 'stored' },
       schema: {
         operationId: 'attachWorkspaceAgent',
         tags,
