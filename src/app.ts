@@ -18,6 +18,7 @@ import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
+import type { LoginThrottleOptions } from './domain/login-throttle.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
@@ -56,6 +57,8 @@ export interface BuildOptions {
   webhookDispatcher?: Partial<DispatcherOptions>
   /** Model providers to use instead of the ones the config's keys give (tests). */
   models?: ModelRegistry
+  /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
+  loginThrottle?: Partial<LoginThrottleOptions>
   /**
    * The surfaces to serve (default: all of them). The first is the fallback that answers for
    * paths no surface claims; tests build only the ones they exercise.
@@ -105,7 +108,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(fastifyJwt, {
     secret: config.jwtSecret,
     sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: 1800 },
-    verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE }
+    // A token without an expiry (or an issue time) is refused, however well it is signed.
+    verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE, requiredClaims: ['exp', 'iat'] }
   })
 
   await app.register(
@@ -124,6 +128,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           models: options.models ?? ModelRegistry.fromConfig(config),
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
+          loginThrottle: options.loginThrottle,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

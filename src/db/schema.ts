@@ -254,7 +254,11 @@ export const wsTickets = sqliteTable('ws_tickets', {
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   expiresAt: text('expires_at').notNull(),
-  usedAt: text('used_at')
+  usedAt: text('used_at'),
+  /** The session (refresh-token family) the ticket was asked for in: revoking it closes the ticket's socket. */
+  sessionId: text('session_id'),
+  /** The API key the ticket was asked for with: deleting it closes the ticket's socket. */
+  apiKeyId: text('api_key_id')
 })
 
 /** Custom tools (admin-created HTTP tools). Built-in tools live in code (`src/ai/tools`). */

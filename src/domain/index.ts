@@ -8,6 +8,7 @@ import { AuthService, type TokenSigner } from './auth.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
 import { ReplyService } from './replies.js'
 import { ToolService } from './tools.js'
 import { UserService } from './users.js'
@@ -34,6 +35,8 @@ export interface ServiceDeps {
   log?: { error(obj: unknown, msg?: string): void }
   /** Bounds of the tool loop. */
   ai?: AiServiceOptions
+  /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
+  loginThrottle?: Partial<LoginThrottleOptions>
 }
 
 /** The domain core every surface sits on. */
@@ -45,8 +48,8 @@ export function createServices(deps: ServiceDeps) {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })
   const users = new UserService(deps.db, uow, files)
-  const apiKeys = new ApiKeyService(deps.db)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow)
+  const apiKeys = new ApiKeyService(deps.db, uow)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow, new LoginThrottle(deps.loginThrottle))
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)
   const conversations = new ConversationService(deps.db, uow, workspaces, files)

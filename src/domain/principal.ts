@@ -1,13 +1,23 @@
+import { DomainError } from './errors.js'
+
 /** Who is making a request, as the domain sees it. */
 export interface Principal {
   userId: string
   role: 'admin' | 'user'
   /** How the caller proved who they are. */
   via: 'access_token' | 'api_key' | 'ws_ticket'
-  /** The refresh-token family (session) an access token belongs to. */
+  /** The refresh-token family (session) an access token belongs to (or the ticket was issued in). */
   sessionId?: string
+  /** The API key the caller presented (or the ticket was issued with). */
+  apiKeyId?: string
 }
 
 export function isAdmin(p: Principal): boolean {
   return p.role === 'admin'
+}
+
+/** Throws ADMIN_REQUIRED unless the caller is an admin (UNAUTHORIZED when there is no caller). */
+export function requireAdmin(p: Principal | null | undefined): asserts p is Principal {
+  if (!p) throw new DomainError('UNAUTHORIZED', 'Not authenticated')
+  if (!isAdmin(p)) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
 }

@@ -28,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { role: 'admin' },
       schema: {
         operationId: 'createTool',
         tags,
@@ -59,6 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:tool_id',
     {
+      config: { role: 'admin' },
       schema: {
         operationId: 'deleteTool',
         tags,
