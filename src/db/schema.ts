@@ -92,6 +92,14 @@ export const assistants = sqliteTable(
     status: text('status', { enum: ['active', 'inactive', 'draft'] })
       .notNull()
       .default('active'),
+    /**
+     * Who besides its owner and admins may see and use an active assistant: nobody (`private`),
+     * the members of the workspaces it is attached to (`workspace`), everyone signed in (`public`).
+     * Its system prompt and tools are only ever shown to its owner and admins.
+     */
+    visibility: text('visibility', { enum: ['private', 'workspace', 'public'] })
+      .notNull()
+      .default('private'),
     category: text('category'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull()

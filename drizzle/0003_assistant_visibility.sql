@@ -1,0 +1,1 @@
+ALTER TABLE `assistants` ADD `visibility` text DEFAULT 'private' NOT NULL;
