@@ -40,13 +40,19 @@ async function assertRevoked(t: Test, app: App, ws: WsClient, conversationId: st
   )
 }
 
-t.test('logout closes the sockets of that session only', async (t) => {
+/** A user signed in twice (two sessions), each with a socket subscribed to the same conversation. */
+async function twoSessions(t: Test) {
   const app = await build(t)
   const ada = await signUp(app)
   const other = await login(app, ada.email)
   const conv = await conversationWith(app, ada)
   const ws = await subscribed(app, ada.token, conv)
   const otherWs = await subscribed(app, other.access_token, conv)
+  return { app, ada, other, conv, ws, otherWs }
+}
+
+t.test('logout closes the sockets of that session only', async (t) => {
+  const { app, ada, other, conv, ws, otherWs } = await twoSessions(t)
   t.teardown(() => otherWs.close())
 
   const out = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: ada.auth, payload: {} })
@@ -75,12 +81,7 @@ t.test('a reused refresh token closes the sockets of its session', async (t) => 
 })
 
 t.test('a password change ends every other session, and their sockets', async (t) => {
-  const app = await build(t)
-  const ada = await signUp(app)
-  const laptop = await login(app, ada.email)
-  const conv = await conversationWith(app, ada)
-  const laptopWs = await subscribed(app, laptop.access_token, conv)
-  const ownWs = await subscribed(app, ada.token, conv)
+  const { app, ada, other: laptop, conv, ws: ownWs, otherWs: laptopWs } = await twoSessions(t)
   t.teardown(() => ownWs.close())
 
   const changed = await app.inject({
