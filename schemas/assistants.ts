@@ -4,7 +4,15 @@ import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js
 export const ASSISTANT_STATUSES = ['active', 'inactive', 'draft'] as const
 export const AssistantStatus = StringEnum(ASSISTANT_STATUSES, {
   $id: 'AssistantStatus',
-  description: '`active` assistants are visible to everyone signed in; `inactive` and `draft` ones only to their owner and admins.'
+  description: 'Only `active` assistants are seen by others (as `visibility` says); `inactive` and `draft` ones only by their owner and admins.'
+})
+
+export const ASSISTANT_VISIBILITIES = ['private', 'workspace', 'public'] as const
+export const AssistantVisibility = StringEnum(ASSISTANT_VISIBILITIES, {
+  $id: 'AssistantVisibility',
+  description:
+    'Who besides its owner and admins sees and uses the assistant while it is `active`: nobody (`private`, the default), ' +
+    'the members of the workspaces it is attached to (`workspace`), or everyone signed in (`public`).'
 })
 
 const ModelName = Type.String({
@@ -30,11 +38,12 @@ export const Assistant = Type.Object(
     name: Type.String(),
     description: Type.Union([Type.String(), Type.Null()]),
     personality: Type.Union([Type.String(), Type.Null()]),
-    system_prompt: Type.Union([Type.String(), Type.Null()]),
-    tools: Type.Array(Type.String()),
+    system_prompt: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Shown only to the owner and admins.' })),
+    tools: Type.Optional(Type.Array(Type.String(), { description: 'Ids of the tools it may call; shown only to the owner and admins.' })),
     model: Type.String({ description: 'The model, as `provider:model`.' }),
     temperature: Type.Number(),
     status: ref(AssistantStatus),
+    visibility: ref(AssistantVisibility),
     category: Type.Union([Type.String(), Type.Null()]),
     owner_id: Type.Union([Uuid, Type.Null()], { description: 'The user who created it; null if that user was deleted.' }),
     created_at: Timestamp,
@@ -55,6 +64,7 @@ export const CreateAssistantRequest = Type.Object(
     model: Type.Optional(ModelName),
     temperature: Type.Optional(Temperature),
     status: Type.Optional(ref(AssistantStatus)),
+    visibility: Type.Optional(ref(AssistantVisibility)),
     category: Type.Optional(NullableText(64))
   },
   { $id: 'CreateAssistantRequest', additionalProperties: false }

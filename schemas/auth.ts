@@ -1,7 +1,11 @@
 import { Type } from '@sinclair/typebox'
 
 export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['user@example.com'] })
-export const Password = Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' })
+export const Password = Type.String({
+  minLength: 8,
+  maxLength: 256,
+  description: 'At least 8 characters, and not easy to guess: common passwords, single words, repeats and keyboard runs are refused (422 `WEAK_PASSWORD`).'
+})
 
 export const RegisterRequest = Type.Object(
   {

@@ -182,6 +182,8 @@ export const ServerFrames = [
 export const CloseCodes = {
   /** No credentials (header, ticket or `auth` frame) in time, or they were refused. */
   UNAUTHORIZED: 4401,
+  /** The credentials the socket signed in with were revoked: logout, a reused refresh token, a password change, the account disabled or deleted, the API key deleted. */
+  REVOKED: 4403,
   /** The client read too slowly and its send buffer passed the bound. */
   SLOW_CONSUMER: 4408,
   /** The user already has as many open sockets as allowed (`WS_MAX_SOCKETS_PER_USER`). */

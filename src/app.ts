@@ -22,6 +22,7 @@ import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
+import type { LoginThrottleOptions } from './domain/login-throttle.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
@@ -66,6 +67,8 @@ export interface BuildOptions {
   models?: ModelRegistry
   /** The speech engine to use instead of the one the config gives (null: none). */
   speech?: SpeechSynthesizer | null
+  /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
+  loginThrottle?: Partial<LoginThrottleOptions>
   /**
    * The surfaces to serve (default: all of them). The first is the fallback that answers for
    * paths no surface claims; tests build only the ones they exercise.
@@ -168,7 +171,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(fastifyJwt, {
     secret: config.jwtSecret,
     sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: 1800 },
-    verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE }
+    // A token without an expiry (or an issue time) is refused, however well it is signed.
+    verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE, requiredClaims: ['exp', 'iat'] }
   })
 
   await app.register(
@@ -189,6 +193,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
           allowedEmails: config.allowedEmails,
+          loginThrottle: options.loginThrottle,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

@@ -105,12 +105,14 @@ t.test('who sees and who may change an assistant', async (t) => {
   const owner = await signUp(app)
   const other = await signUp(app)
   const make = async (status: string) =>
-    (await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: owner.auth, payload: { name: `${status} one`, status } })).json().id as string
+    (
+      await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: owner.auth, payload: { name: `${status} one`, status, visibility: 'public' } })
+    ).json().id as string
   const active = await make('active')
   const draft = await make('draft')
   const inactive = await make('inactive')
 
-  // Another user sees the active one, not the draft or inactive ones.
+  // Another user sees the active public one, not the draft or inactive ones.
   t.equal((await app.inject({ method: 'GET', url: `/api/v1/assistants/${active}`, headers: other.auth })).statusCode, 200)
   for (const id of [draft, inactive, MISSING]) {
     const res = await app.inject({ method: 'GET', url: `/api/v1/assistants/${id}`, headers: other.auth })
@@ -187,4 +189,68 @@ t.test('list: page envelope, filters and sort', async (t) => {
   t.equal(bad.statusCode, 422)
   const badStatus = await app.inject({ method: 'GET', url: '/api/v1/assistants?status=gone', headers: u.auth })
   t.equal(badStatus.statusCode, 422)
+})
+
+t.test('assistants are private by default; visibility shares them; only owners and admins read the setup', async (t) => {
+  const app = await build(t)
+  const admin = await signUp(app)
+  const owner = await signUp(app)
+  const member = await signUp(app)
+  const stranger = await signUp(app)
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/assistants',
+    headers: owner.auth,
+    payload: { name: 'Helper', system_prompt: 'SECRET-PROMPT', tools: ['calculator'] }
+  })
+  t.equal(created.statusCode, 201)
+  const a = created.json()
+  t.equal(a.visibility, 'private', 'private by default')
+  t.equal(a.system_prompt, 'SECRET-PROMPT', 'the owner reads the prompt')
+  const url = `/api/v1/assistants/${a.id}`
+  const get = (who: { auth: Record<string, string> }) => app.inject({ method: 'GET', url, headers: who.auth })
+  const listed = async (who: { auth: Record<string, string> }) =>
+    (await app.inject({ method: 'GET', url: '/api/v1/assistants', headers: who.auth })).json().items.some((x: { id: string }) => x.id === a.id)
+
+  for (const who of [member, stranger]) {
+    t.equal((await get(who)).statusCode, 404, 'a private assistant is hidden from others')
+    t.notOk(await listed(who))
+  }
+  const asAdmin = await get(admin)
+  t.equal(asAdmin.json().system_prompt, 'SECRET-PROMPT', 'admins read it')
+  const chat = await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: stranger.auth, payload: { assistant_id: a.id } })
+  t.equal(chat.statusCode, 404, 'nobody else may talk to a private assistant')
+
+  // Shared with the members of a workspace it is attached to.
+  const ws = (await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: owner.auth, payload: { name: 'Team' } })).json()
+  await app.inject({ method: 'POST', url: `/api/v1/workspaces/${ws.id}/members`, headers: owner.auth, payload: { user_id: member.id, role: 'member' } })
+  const attached = await app.inject({ method: 'POST', url: `/api/v1/workspaces/${ws.id}/agents`, headers: owner.auth, payload: { assistant_id: a.id } })
+  t.equal(attached.statusCode, 201)
+  t.equal((await get(member)).statusCode, 404, 'attached but private: still hidden')
+  const shared = await app.inject({ method: 'PUT', url, headers: owner.auth, payload: { visibility: 'workspace' } })
+  t.equal(shared.json().visibility, 'workspace')
+  const seen = await get(member)
+  t.equal(seen.statusCode, 200, 'a member of the workspace sees it')
+  t.notOk('system_prompt' in seen.json() || 'tools' in seen.json(), 'but not its prompt or tools')
+  t.notOk(seen.body.includes('SECRET-PROMPT'))
+  t.ok(await listed(member))
+  t.equal((await get(stranger)).statusCode, 404, 'someone outside the workspace does not')
+  t.notOk(await listed(stranger))
+  const theirs = (await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: member.auth, payload: { name: 'Mine' } })).json()
+  const reshare = await app.inject({ method: 'POST', url: `/api/v1/workspaces/${theirs.id}/agents`, headers: member.auth, payload: { assistant_id: a.id } })
+  t.equal(reshare.statusCode, 403, 'a member cannot share it further')
+
+  // Public: everyone signed in sees and uses it, never its setup.
+  await app.inject({ method: 'PUT', url, headers: owner.auth, payload: { visibility: 'public' } })
+  const pub = await get(stranger)
+  t.equal(pub.statusCode, 200)
+  t.notOk(pub.body.includes('SECRET-PROMPT'))
+  t.notOk('tools' in pub.json())
+  const list = await app.inject({ method: 'GET', url: '/api/v1/assistants', headers: stranger.auth })
+  t.notOk(list.body.includes('SECRET-PROMPT'), 'nor in lists')
+  const talk = await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: stranger.auth, payload: { assistant_id: a.id } })
+  t.equal(talk.statusCode, 201, 'and may talk to it')
+
+  const bad = await app.inject({ method: 'PUT', url, headers: owner.auth, payload: { visibility: 'everyone' } })
+  t.equal(bad.statusCode, 422)
 })

@@ -109,15 +109,17 @@ t.test('login', async (t) => {
   t.equal(me.json().email, 'ada@example.com')
 })
 
-t.test('a disabled account cannot sign in', async (t) => {
+t.test('a disabled account cannot sign in, and answers the same to right and wrong passwords', async (t) => {
   const app = await build(t)
   const admin = await signUp(app)
   const bob = await signUp(app, 'bob@example.com')
   const off = await app.inject({ method: 'PUT', url: `/api/v1/users/${bob.id}`, headers: admin.auth, payload: { is_active: false } })
   t.equal(off.statusCode, 200)
   const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'bob@example.com', password: 'correct horse battery' } })
-  t.equal(login.statusCode, 403)
-  t.equal(v1Error(login).error_code, 'ACCOUNT_DISABLED')
+  const wrong = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'bob@example.com', password: 'wrong password' } })
+  t.equal(login.statusCode, 401)
+  t.equal(v1Error(login).error_code, 'INVALID_CREDENTIALS')
+  t.equal(login.body, wrong.body, 'the right password tells nothing more than a wrong one')
   const me = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bob.auth })
   t.equal(me.statusCode, 401, "a disabled user's tokens stop working")
 })

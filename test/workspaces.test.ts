@@ -18,7 +18,7 @@ function insertAssistant(app: FastifyInstance, name = 'Helper'): string {
   const now = nowIso()
   app.database.db
     .insert(assistants)
-    .values({ id, name, description: `${name} does things`, createdAt: now, updatedAt: now })
+    .values({ id, name, description: `${name} does things`, visibility: 'public', createdAt: now, updatedAt: now })
     .run()
   return id
 }

@@ -92,6 +92,14 @@ export const assistants = sqliteTable(
     status: text('status', { enum: ['active', 'inactive', 'draft'] })
       .notNull()
       .default('active'),
+    /**
+     * Who besides its owner and admins may see and use an active assistant: nobody (`private`),
+     * the members of the workspaces it is attached to (`workspace`), everyone signed in (`public`).
+     * Its system prompt and tools are only ever shown to its owner and admins.
+     */
+    visibility: text('visibility', { enum: ['private', 'workspace', 'public'] })
+      .notNull()
+      .default('private'),
     category: text('category'),
     /**
      * The one assistant a conversation gets when it asks for an assistant without naming one
@@ -262,7 +270,11 @@ export const wsTickets = sqliteTable('ws_tickets', {
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   expiresAt: text('expires_at').notNull(),
-  usedAt: text('used_at')
+  usedAt: text('used_at'),
+  /** The session (refresh-token family) the ticket was asked for in: revoking it closes the ticket's socket. */
+  sessionId: text('session_id'),
+  /** The API key the ticket was asked for with: deleting it closes the ticket's socket. */
+  apiKeyId: text('api_key_id')
 })
 
 /**

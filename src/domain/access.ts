@@ -1,7 +1,8 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, exists, or, type SQL } from 'drizzle-orm'
 import type { Tx } from '../db/index.js'
-import { conversationParticipants, conversations, workspaceMembers } from '../db/schema.js'
+import { assistants, conversationParticipants, conversations, workspaceAgents, workspaceMembers } from '../db/schema.js'
 import { DomainError } from './errors.js'
+import { isAdmin, type Principal } from './principal.js'
 import type { Work } from './unit-of-work.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
@@ -94,4 +95,67 @@ export function conversationAccess(db: Tx, conversationId: string, userId: strin
   const canWrite = participant || (role !== undefined && role !== 'viewer')
   const canManage = conversation.creatorId === userId || role === 'owner' || role === 'admin'
   return { conversation, participant, workspaceRole: role, canWrite, canManage }
+}
+
+/** What the assistant rules need to know of an assistant. */
+export interface AssistantAccessFacts {
+  id: string
+  ownerId: string | null
+  status: 'active' | 'inactive' | 'draft'
+  visibility: 'private' | 'workspace' | 'public'
+}
+
+/** Whether the caller owns the assistant or is an admin: may change it, and read its system prompt and tools. */
+export function ownsAssistant(p: Principal, a: Pick<AssistantAccessFacts, 'ownerId'>): boolean {
+  return a.ownerId === p.userId || isAdmin(p)
+}
+
+/** The assistant is attached to a workspace the user is a member of (a SQL condition on `assistants`). */
+function sharedThroughWorkspace(db: Tx, userId: string): SQL {
+  return exists(
+    db
+      .select({ one: workspaceAgents.assistantId })
+      .from(workspaceAgents)
+      .innerJoin(workspaceMembers, eq(workspaceMembers.workspaceId, workspaceAgents.workspaceId))
+      .where(and(eq(workspaceAgents.assistantId, assistants.id), eq(workspaceMembers.userId, userId)))
+  )
+}
+
+/**
+ * The single rule of who sees (and may talk to) an assistant, as a SQL condition on `assistants`
+ * for lists; undefined when the caller sees all (an admin). Its owner always; others only an
+ * `active` one that is `public`, or `workspace` and attached to a workspace they are a member of.
+ */
+export function assistantsVisibleTo(db: Tx, p: Principal): SQL | undefined {
+  if (isAdmin(p)) return undefined
+  return or(
+    eq(assistants.ownerId, p.userId),
+    and(
+      eq(assistants.status, 'active'),
+      or(eq(assistants.visibility, 'public'), and(eq(assistants.visibility, 'workspace'), sharedThroughWorkspace(db, p.userId)))
+    )
+  )
+}
+
+/** Whether the caller may see one assistant (the rule of `assistantsVisibleTo`). */
+export function canSeeAssistant(db: Tx, p: Principal, a: AssistantAccessFacts): boolean {
+  if (ownsAssistant(p, a)) return true
+  if (a.status !== 'active' || a.visibility === 'private') return false
+  if (a.visibility === 'public') return true
+  return (
+    db
+      .select({ id: assistants.id })
+      .from(assistants)
+      .where(and(eq(assistants.id, a.id), sharedThroughWorkspace(db, p.userId)))
+      .get() !== undefined
+  )
+}
+
+/**
+ * Whether the caller may attach an assistant to a workspace, sharing it with its members: its
+ * owner or an admin, or anyone when it is public and active. Seeing it through another
+ * workspace is not enough to share it further.
+ */
+export function canShareAssistant(p: Principal, a: AssistantAccessFacts): boolean {
+  return ownsAssistant(p, a) || (a.status === 'active' && a.visibility === 'public')
 }

@@ -6,6 +6,7 @@ import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import { randomToken, sha256 } from './crypto.js'
+import type { UnitOfWork } from './unit-of-work.js'
 
 const KEY_PREFIX = 'ak_'
 
@@ -29,7 +30,10 @@ function view(k: ApiKeyRow): ApiKeyView {
 }
 
 export class ApiKeyService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly uow: UnitOfWork
+  ) {}
 
   looksLikeKey(credential: string): boolean {
     return credential.startsWith(KEY_PREFIX)
@@ -53,13 +57,28 @@ export class ApiKeyService {
     return toPage(rows.map(view), total, w)
   }
 
+  /** Revokes one of the caller's keys; its open sockets are closed (`api_key.revoked`). */
   revoke(p: Principal, id: string): void {
-    const res = this.db
-      .update(apiKeys)
-      .set({ revokedAt: nowIso() })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, p.userId), isNull(apiKeys.revokedAt)))
-      .run()
-    if (res.changes === 0) throw new DomainError('API_KEY_NOT_FOUND', 'API key not found')
+    this.uow.run((w) => {
+      const res = w.tx
+        .update(apiKeys)
+        .set({ revokedAt: nowIso() })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, p.userId), isNull(apiKeys.revokedAt)))
+        .run()
+      if (res.changes === 0) throw new DomainError('API_KEY_NOT_FOUND', 'API key not found')
+      w.emit({ type: 'api_key.revoked', userId: p.userId, apiKeyId: id })
+    })
+  }
+
+  /** Whether a key (by id) exists and is not revoked. */
+  isLive(id: string): boolean {
+    return (
+      this.db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .get() !== undefined
+    )
   }
 
   /** The owner of a live key, without recording a use (for rate limiting); undefined when unknown or revoked. */

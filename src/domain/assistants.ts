@@ -1,44 +1,47 @@
-import { and, asc, count, desc, eq, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { ModelRegistry } from '../ai/registry.js'
 import type { Db, Tx } from '../db/index.js'
 import { assistants } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
-import { isAdmin, type Principal } from './principal.js'
+import { assistantsVisibleTo, canSeeAssistant, ownsAssistant } from './access.js'
+import type { Principal } from './principal.js'
 import type { ToolService } from './tools.js'
 
 export type AssistantRow = typeof assistants.$inferSelect
 export type AssistantStatus = AssistantRow['status']
+export type AssistantVisibility = AssistantRow['visibility']
 
-/** An assistant: its prompt, model and tools. */
+/** An assistant as the caller may see it: its system prompt and tools only for its owner and admins. */
 export interface AssistantView {
   id: string
   name: string
   description: string | null
   personality: string | null
-  system_prompt: string | null
-  tools: string[]
+  system_prompt?: string | null
+  tools?: string[]
   model: string
   temperature: number
   status: AssistantStatus
+  visibility: AssistantVisibility
   category: string | null
   owner_id: string | null
   created_at: string
   updated_at: string
 }
 
-export function assistantView(a: AssistantRow): AssistantView {
+export function assistantView(a: AssistantRow, p: Principal): AssistantView {
   return {
     id: a.id,
     name: a.name,
     description: a.description,
     personality: a.personality,
-    system_prompt: a.systemPrompt,
-    tools: a.tools,
+    ...(ownsAssistant(p, a) ? { system_prompt: a.systemPrompt, tools: a.tools } : {}),
     model: a.model,
     temperature: a.temperature,
     status: a.status,
+    visibility: a.visibility,
     category: a.category,
     owner_id: a.ownerId,
     created_at: a.createdAt,
@@ -55,6 +58,7 @@ export interface AssistantInput {
   model?: string
   temperature?: number
   status?: AssistantStatus
+  visibility?: AssistantVisibility
   category?: string | null
 }
 
@@ -75,15 +79,11 @@ const SORT_COLUMNS = {
 }
 
 /**
- * Assistants. Who sees what: anyone signed in sees active assistants; owners also see their
- * inactive and draft ones; admins see all. Only the owner or an admin may change or delete one:
- * another user gets 403 when they can see it, 404 when they cannot.
+ * Assistants. Private to their owner by default; `visibility` shares an active one with the
+ * members of the workspaces it is attached to, or with everyone signed in (the rule is in
+ * access.ts). Admins see all. Only the owner or an admin reads its system prompt and tools, and
+ * may change or delete it: another user gets 403 when they can see it, 404 when they cannot.
  */
-/** Who sees an assistant: everyone when it is active; its owner and admins always. */
-export function assistantVisibleTo(p: Principal, a: { status: string; ownerId: string | null }): boolean {
-  return a.status === 'active' || a.ownerId === p.userId || isAdmin(p)
-}
-
 export class AssistantService {
   constructor(
     private readonly db: Db,
@@ -91,20 +91,16 @@ export class AssistantService {
     private readonly models: ModelRegistry
   ) {}
 
-  private canSee(p: Principal, a: AssistantRow): boolean {
-    return assistantVisibleTo(p, a)
-  }
-
   /** The assistant if the caller may see it, else ASSISTANT_NOT_FOUND. For runs and conversations. */
   requireVisible(p: Principal, id: string): AssistantRow {
     const a = this.db.select().from(assistants).where(eq(assistants.id, id)).get()
-    if (!a || !this.canSee(p, a)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
+    if (!a || !canSeeAssistant(this.db, p, a)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
     return a
   }
 
   private requireOwned(p: Principal, id: string): AssistantRow {
     const a = this.requireVisible(p, id)
-    if (a.ownerId !== p.userId && !isAdmin(p)) throw new DomainError('NOT_ASSISTANT_OWNER', 'Only the owner of this assistant or an admin may change it')
+    if (!ownsAssistant(p, a)) throw new DomainError('NOT_ASSISTANT_OWNER', 'Only the owner of this assistant or an admin may change it')
     return a
   }
 
@@ -117,14 +113,15 @@ export class AssistantService {
   }
 
   get(p: Principal, id: string): AssistantView {
-    return assistantView(this.requireVisible(p, id))
+    return assistantView(this.requireVisible(p, id), p)
   }
 
   list(p: Principal, q: ListAssistantsQuery): Page<AssistantView> {
     const w = pageWindow(q)
     const sort = parseSort(q.sort, SORTABLE, { field: 'created_at', direction: 'asc' })
     const filters: SQL[] = []
-    if (!isAdmin(p)) filters.push(or(eq(assistants.status, 'active'), eq(assistants.ownerId, p.userId))!)
+    const visible = assistantsVisibleTo(this.db, p)
+    if (visible) filters.push(visible)
     if (q.status) filters.push(eq(assistants.status, q.status))
     if (q.category) filters.push(eq(assistants.category, q.category))
     if (q.owner_id) filters.push(eq(assistants.ownerId, q.owner_id === 'me' ? p.userId : q.owner_id))
@@ -139,7 +136,11 @@ export class AssistantService {
       .offset(w.offset)
       .all()
     const total = this.db.select({ n: count() }).from(assistants).where(where).get()!.n
-    return toPage(rows.map(assistantView), total, w)
+    return toPage(
+      rows.map((a) => assistantView(a, p)),
+      total,
+      w
+    )
   }
 
   create(p: Principal, input: AssistantInput & { name: string }): AssistantView {
@@ -159,13 +160,14 @@ export class AssistantService {
         model: input.model?.trim() ?? this.models.defaultModel,
         temperature: input.temperature ?? 0.7,
         status: input.status ?? 'active',
+        visibility: input.visibility ?? 'private',
         category: input.category ?? null,
         createdAt: now,
         updatedAt: now
       })
       .returning()
       .get()
-    return assistantView(row)
+    return assistantView(row, p)
   }
 
   update(p: Principal, id: string, input: AssistantInput): AssistantView {
@@ -181,21 +183,22 @@ export class AssistantService {
     if (input.model !== undefined) patch.model = input.model.trim()
     if (input.temperature !== undefined) patch.temperature = input.temperature
     if (input.status !== undefined) patch.status = input.status
+    if (input.visibility !== undefined) patch.visibility = input.visibility
     if (input.category !== undefined) patch.category = input.category
-    if (Object.keys(patch).length === 0) return assistantView(a)
+    if (Object.keys(patch).length === 0) return assistantView(a, p)
     const row = this.db
       .update(assistants)
       .set({ ...patch, updatedAt: nowIso() })
       .where(eq(assistants.id, a.id))
       .returning()
       .get()
-    return assistantView(row)
+    return assistantView(row, p)
   }
 
   /**
    * The default assistant: the one a conversation gets when it asks for an assistant without
    * naming one. Made in the caller's transaction on first need, without an owner (so only admins
-   * change it), active (so everyone may talk to it), with the built-in tools and the model that
+   * change it), active and public (so everyone may talk to it), with the built-in tools and the model that
    * is the default when it is made.
    */
   defaultAssistant(tx: Tx = this.db): AssistantRow {
@@ -212,6 +215,7 @@ export class AssistantService {
         tools: ['current_time', 'calculator'],
         model: this.models.defaultModel,
         status: 'active',
+        visibility: 'public',
         isDefault: true,
         createdAt: now,
         updatedAt: now

@@ -1,10 +1,11 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { refreshTokenFamilies, refreshTokens, users } from '../db/schema.js'
 import { isoIn, newId, nowIso } from './clock.js'
 import { randomToken, sha256 } from './crypto.js'
 import { DomainError } from './errors.js'
-import { burnVerification, hashPassword, verifyPassword } from './passwords.js'
+import { LoginThrottle } from './login-throttle.js'
+import { assertStrongPassword, burnVerification, hashPassword, verifyPassword } from './passwords.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
 import type { ApiKeyService } from './api-keys.js'
@@ -12,6 +13,12 @@ import type { UnitOfWork } from './unit-of-work.js'
 
 export const ACCESS_TOKEN_TTL_SECONDS = 1800
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000
+/**
+ * A refresh token presented again within this long after it was exchanged, while the token it
+ * was exchanged for is still unused, is a retry (two tabs refreshing at once, a lost answer), not
+ * a theft: it gets a sibling pair in the same session instead of revoking it.
+ */
+export const REFRESH_REUSE_GRACE_MS = 20_000
 
 /** Claims of an access token. `typ` tells it from anything else signed with the same secret. */
 export interface AccessClaims {
@@ -50,7 +57,8 @@ export class AuthService {
     private readonly signer: TokenSigner,
     private readonly users: UserService,
     private readonly apiKeys: ApiKeyService,
-    private readonly uow: UnitOfWork
+    private readonly uow: UnitOfWork,
+    private readonly throttle: LoginThrottle = new LoginThrottle()
   ) {
     this.sessionById = db
       .select({ revokedAt: refreshTokenFamilies.revokedAt, userId: refreshTokenFamilies.userId })
@@ -62,9 +70,8 @@ export class AuthService {
   /** Creates an account. The first account registered is an admin. */
   async register(input: RegisterInput): Promise<UserView> {
     const emailNormalized = normalizeEmail(input.email)
-    if (this.users.findByEmail(emailNormalized)) {
-      throw new DomainError('EMAIL_TAKEN', 'A user with this email already exists')
-    }
+    assertStrongPassword(input.password, 'body.password', [input.email, input.full_name])
+    // Hashed before looking the email up, so a taken email answers no faster than a new one.
     const passwordHash = await hashPassword(input.password)
     const now = nowIso()
     // Synchronous from here: the check and the insert cannot interleave with another request.
@@ -95,16 +102,20 @@ export class AuthService {
     })
   }
 
+  /**
+   * Signs in with a password. An unknown email, a wrong password and a disabled account answer
+   * alike (INVALID_CREDENTIALS, after the same argon2 work), so none tells an account exists; an
+   * account with too many failures is locked a short while (TOO_MANY_ATTEMPTS, see LoginThrottle).
+   */
   async login(email: string, password: string): Promise<TokenPair> {
-    const user = this.users.findByEmail(email)
-    if (!user?.passwordHash) {
-      await burnVerification(password)
-      throw new DomainError('INVALID_CREDENTIALS', 'Incorrect email or password')
-    }
-    if (!(await verifyPassword(user.passwordHash, password))) {
-      throw new DomainError('INVALID_CREDENTIALS', 'Incorrect email or password')
-    }
-    if (!user.isActive) throw new DomainError('ACCOUNT_DISABLED', 'This account is disabled')
+    const account = normalizeEmail(email)
+    this.throttle.begin(account)
+    const user = this.users.findByEmail(account)
+    let valid: boolean
+    if (user?.passwordHash) valid = await verifyPassword(user.passwordHash, password)
+    else valid = await burnVerification(password)
+    if (!user || !valid || !user.isActive) throw new DomainError('INVALID_CREDENTIALS', 'Incorrect email or password')
+    this.throttle.succeeded(account)
     const familyId = newId()
     this.db.insert(refreshTokenFamilies).values({ id: familyId, userId: user.id, createdAt: nowIso() }).run()
     return this.issue(user, familyId)
@@ -124,11 +135,14 @@ export class AuthService {
 
   /**
    * Exchanges a refresh token for a new pair. Each token works once: presenting a used one means
-   * it was stolen or replayed, so the whole family (every token of that login) is revoked.
+   * it was stolen or replayed, so the whole family (every token of that login) is revoked, unless
+   * it is a retry within REFRESH_REUSE_GRACE_MS of the exchange and the token it was exchanged for
+   * is still unused: then the retry gets a sibling pair of the same session.
    */
   refresh(refreshToken: string): TokenPair {
     const hash = sha256(refreshToken)
-    const outcome = this.uow.run(({ tx }) => {
+    const outcome = this.uow.run((w) => {
+      const { tx } = w
       const row = tx
         .select({ token: refreshTokens, family: refreshTokenFamilies })
         .from(refreshTokens)
@@ -136,13 +150,30 @@ export class AuthService {
         .where(eq(refreshTokens.tokenHash, hash))
         .get()
       if (!row || row.family.revokedAt) return { error: 'invalid' as const }
-      if (row.token.usedAt) {
-        tx.update(refreshTokenFamilies).set({ revokedAt: nowIso(), revokedReason: 'reuse' }).where(eq(refreshTokenFamilies.id, row.family.id)).run()
+      const { token, family } = row
+      if (token.usedAt) {
+        const withinGrace = Date.now() - Date.parse(token.usedAt) <= REFRESH_REUSE_GRACE_MS
+        // A token of the family exchanged after this one: the session has moved on without it.
+        const movedOn = tx
+          .select({ id: refreshTokens.id })
+          .from(refreshTokens)
+          .where(
+            and(
+              eq(refreshTokens.familyId, family.id),
+              ne(refreshTokens.id, token.id),
+              isNotNull(refreshTokens.usedAt),
+              gt(refreshTokens.createdAt, token.createdAt)
+            )
+          )
+          .get()
+        if (withinGrace && !movedOn) return { familyId: family.id, userId: family.userId }
+        tx.update(refreshTokenFamilies).set({ revokedAt: nowIso(), revokedReason: 'reuse' }).where(eq(refreshTokenFamilies.id, family.id)).run()
+        w.emit({ type: 'session.revoked', userId: family.userId, sessionId: family.id, reason: 'refresh_reuse' })
         return { error: 'reused' as const }
       }
-      if (row.token.expiresAt <= nowIso()) return { error: 'invalid' as const }
-      tx.update(refreshTokens).set({ usedAt: nowIso() }).where(eq(refreshTokens.id, row.token.id)).run()
-      return { familyId: row.family.id, userId: row.family.userId }
+      if (token.expiresAt <= nowIso()) return { error: 'invalid' as const }
+      tx.update(refreshTokens).set({ usedAt: nowIso() }).where(eq(refreshTokens.id, token.id)).run()
+      return { familyId: family.id, userId: family.userId }
     })
     if ('error' in outcome) {
       throw new DomainError(
@@ -155,31 +186,34 @@ export class AuthService {
     return this.issue(user, outcome.familyId)
   }
 
-  /** Ends the caller's session: its refresh-token family is revoked, and access tokens of it stop working. */
+  /**
+   * Ends the caller's session: its refresh-token family is revoked, access tokens of it stop
+   * working and its open sockets are closed (`session.revoked`). A refresh token sent along ends
+   * its session too, when it is the caller's.
+   */
   logout(p: Principal, refreshToken?: string): void {
-    const now = nowIso()
-    if (p.sessionId) {
-      this.db
-        .update(refreshTokenFamilies)
-        .set({ revokedAt: now, revokedReason: 'logout' })
-        .where(and(eq(refreshTokenFamilies.id, p.sessionId), isNull(refreshTokenFamilies.revokedAt)))
-        .run()
-    }
-    if (refreshToken) {
-      const row = this.db
-        .select({ familyId: refreshTokens.familyId, userId: refreshTokenFamilies.userId })
-        .from(refreshTokens)
-        .innerJoin(refreshTokenFamilies, eq(refreshTokens.familyId, refreshTokenFamilies.id))
-        .where(eq(refreshTokens.tokenHash, sha256(refreshToken)))
-        .get()
-      if (row && row.userId === p.userId) {
-        this.db
-          .update(refreshTokenFamilies)
-          .set({ revokedAt: now, revokedReason: 'logout' })
-          .where(and(eq(refreshTokenFamilies.id, row.familyId), isNull(refreshTokenFamilies.revokedAt)))
-          .run()
+    this.uow.run((w) => {
+      const { tx } = w
+      const sessions = new Set<string>()
+      if (p.sessionId) sessions.add(p.sessionId)
+      if (refreshToken) {
+        const row = tx
+          .select({ familyId: refreshTokens.familyId, userId: refreshTokenFamilies.userId })
+          .from(refreshTokens)
+          .innerJoin(refreshTokenFamilies, eq(refreshTokens.familyId, refreshTokenFamilies.id))
+          .where(eq(refreshTokens.tokenHash, sha256(refreshToken)))
+          .get()
+        if (row && row.userId === p.userId) sessions.add(row.familyId)
       }
-    }
+      for (const sessionId of sessions) {
+        const res = tx
+          .update(refreshTokenFamilies)
+          .set({ revokedAt: nowIso(), revokedReason: 'logout' })
+          .where(and(eq(refreshTokenFamilies.id, sessionId), isNull(refreshTokenFamilies.revokedAt)))
+          .run()
+        if (res.changes > 0) w.emit({ type: 'session.revoked', userId: p.userId, sessionId, reason: 'logout' })
+      }
+    })
   }
 
   /**
@@ -190,8 +224,8 @@ export class AuthService {
     if (this.apiKeys.looksLikeKey(credential)) {
       const key = this.apiKeys.resolve(credential)
       const user = key && this.users.findById(key.userId)
-      if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
-      return { userId: user.id, role: user.role, via: 'api_key' }
+      if (!key || !user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
+      return { userId: user.id, role: user.role, via: 'api_key', apiKeyId: key.id }
     }
     let claims: Record<string, unknown>
     try {
@@ -211,11 +245,24 @@ export class AuthService {
     return { userId: user.id, role: user.role, via: 'access_token', sessionId: claims.sid }
   }
 
-  /** The principal of a user who proved themself another way (a WebSocket ticket). */
-  principalForUser(userId: string, via: Principal['via']): Principal {
+  /**
+   * The principal of a user who proved themself another way (a WebSocket ticket), carrying the
+   * session or API key the proof was issued under, so revoking that revokes this too.
+   */
+  principalForUser(userId: string, via: Principal['via'], issuedUnder: Pick<Principal, 'sessionId' | 'apiKeyId'> = {}): Principal {
     const user = this.users.findById(userId)
     if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials')
-    return { userId: user.id, role: user.role, via }
+    if (issuedUnder.sessionId && this.sessionById.get({ id: issuedUnder.sessionId })?.revokedAt) {
+      throw new DomainError('INVALID_TOKEN', 'Session has ended; sign in again')
+    }
+    if (issuedUnder.apiKeyId && !this.apiKeys.isLive(issuedUnder.apiKeyId)) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
+    return {
+      userId: user.id,
+      role: user.role,
+      via,
+      ...(issuedUnder.sessionId ? { sessionId: issuedUnder.sessionId } : {}),
+      ...(issuedUnder.apiKeyId ? { apiKeyId: issuedUnder.apiKeyId } : {})
+    }
   }
 
   private issue(user: UserRow, familyId: string): TokenPair {

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
-import { type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
+import { canSeeAssistant, type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { Attachment, ConversationView, MessageView } from './events.js'
@@ -12,7 +12,7 @@ import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagi
 import type { Principal } from './principal.js'
 import type { WorkspaceService } from './workspaces.js'
 import type { FileService } from './files.js'
-import { type AssistantService, assistantVisibleTo } from './assistants.js'
+import type { AssistantService } from './assistants.js'
 import type { UnitOfWork, Work } from './unit-of-work.js'
 
 export type MessageRow = typeof messages.$inferSelect
@@ -186,7 +186,7 @@ export class ConversationService {
       let assistantId: string | null = null
       if (input.assistant_id) {
         const a = tx.select().from(assistants).where(eq(assistants.id, input.assistant_id)).get()
-        if (!a || !assistantVisibleTo(p, a)) {
+        if (!a || !canSeeAssistant(tx, p, a)) {
           throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
         }
         assistantId = a.id

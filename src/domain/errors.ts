@@ -9,6 +9,10 @@ export const ERROR_KINDS = {
   INVALID_CREDENTIALS: 'unauthenticated',
   INVALID_TOKEN: 'unauthenticated',
   INVALID_REFRESH_TOKEN: 'unauthenticated',
+  /** Too many failed sign-ins for one account: it is locked for a short while. */
+  TOO_MANY_ATTEMPTS: 'rate_limited',
+  /** A new password that is too easy to guess. */
+  WEAK_PASSWORD: 'invalid',
   ACCOUNT_DISABLED: 'forbidden',
   FORBIDDEN: 'forbidden',
   ADMIN_REQUIRED: 'forbidden',

@@ -76,6 +76,21 @@ export interface WorkspaceData {
 export type DomainEvent =
   | { type: 'user.created'; userId: string; user: UserView }
   | { type: 'user.updated'; userId: string; user: UserView }
+  /**
+   * Credentials taken away (see revocation.ts for who they revoke). Connections that outlive a
+   * request (`/ws`, Socket.IO) close the sockets of the principals they revoke.
+   * A session (a refresh-token family and its access tokens) ended: logout, or a reused refresh token.
+   */
+  | { type: 'session.revoked'; userId: string; sessionId: string; reason: 'logout' | 'refresh_reuse' }
+  /** Every session of a user but `exceptSessionId` ended; with `apiKeys`, their API keys stop working too. */
+  | {
+      type: 'user.sessions_revoked'
+      userId: string
+      reason: 'password_changed' | 'disabled' | 'deleted'
+      exceptSessionId: string | null
+      apiKeys: boolean
+    }
+  | { type: 'api_key.revoked'; userId: string; apiKeyId: string }
   | { type: 'conversation.created'; conversation: ConversationView; actorId: string; audience: string[] }
   | { type: 'conversation.updated'; conversation: ConversationView; actorId: string | null; audience: string[] }
   | { type: 'conversation.deleted'; conversationId: string; actorId: string; audience: string[] }

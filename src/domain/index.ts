@@ -9,6 +9,7 @@ import { BrowserSignInService } from './browser-sign-in.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
 import { ReplyService } from './replies.js'
 import { RoomService } from './rooms.js'
 import { ToolService } from './tools.js'
@@ -38,6 +39,8 @@ export interface ServiceDeps {
   ai?: AiServiceOptions
   /** Who may sign in with a browser (`ALLOWED_EMAILS`): addresses and `@domain`s; everyone when empty. */
   allowedEmails?: readonly string[]
+  /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
+  loginThrottle?: Partial<LoginThrottleOptions>
 }
 
 /** The domain core every surface sits on. */
@@ -49,8 +52,8 @@ export function createServices(deps: ServiceDeps) {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })
   const users = new UserService(deps.db, uow, files)
-  const apiKeys = new ApiKeyService(deps.db)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow)
+  const apiKeys = new ApiKeyService(deps.db, uow)
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow, new LoginThrottle(deps.loginThrottle))
   const browserSignIn = new BrowserSignInService(deps.db, uow, users, auth, { allowedEmails: deps.allowedEmails ?? [] })
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)

@@ -8,7 +8,7 @@ import { AddressNotAllowedError, assertPublicUrlSyntax } from '../net/address-gu
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
-import { isAdmin, type Principal } from './principal.js'
+import { isAdmin, type Principal, requireAdmin } from './principal.js'
 
 type ToolRow = typeof tools.$inferSelect
 type HttpMethod = ToolRow['method']
@@ -157,7 +157,7 @@ export class ToolService {
   }
 
   create(p: Principal, input: CreateToolInput): ToolView {
-    if (!isAdmin(p)) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
+    requireAdmin(p)
     const parameters = normalizeParameters(input.parameters)
     try {
       assertPublicUrlSyntax(input.url, this.options.allowPrivate)
@@ -194,7 +194,7 @@ export class ToolService {
   }
 
   delete(p: Principal, id: string): void {
-    if (!isAdmin(p)) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
+    requireAdmin(p)
     if (builtinTool(id)) throw new DomainError('FORBIDDEN', 'Built-in tools cannot be deleted')
     const res = this.db.delete(tools).where(eq(tools.id, id)).run()
     if (res.changes === 0) throw new DomainError('TOOL_NOT_FOUND', 'Tool not found')

@@ -4,12 +4,13 @@ import { conversationParticipants, conversations, users } from '../db/schema.js'
 import { nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
-import { hashPassword, verifyPassword } from './passwords.js'
-import { isAdmin, type Principal } from './principal.js'
+import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js'
+import { isAdmin, type Principal, requireAdmin } from './principal.js'
 import type { UserView } from './events.js'
 import { releaseConversations } from './access.js'
+import { revokeUserSessions } from './revocation.js'
 import type { FileService } from './files.js'
-import type { UnitOfWork } from './unit-of-work.js'
+import type { UnitOfWork, Work } from './unit-of-work.js'
 
 export type UserRow = typeof users.$inferSelect
 
@@ -111,7 +112,7 @@ export class UserService {
   }
 
   list(p: Principal, q: ListUsersQuery): Page<UserView> {
-    this.requireAdmin(p)
+    requireAdmin(p)
     const w = pageWindow(q)
     const sort = parseSort(q.sort, SORTABLE, { field: 'created_at', direction: 'asc' })
     const filters: SQL[] = []
@@ -127,6 +128,10 @@ export class UserService {
     return toPage(rows.map(userView), total, w)
   }
 
+  /**
+   * Updates the caller's profile. A new password needs the current one, must be strong, and ends
+   * every other session of the user (the caller's own goes on).
+   */
   async updateMe(p: Principal, input: UpdateOwnProfile): Promise<UserView> {
     const user = this.require(p.userId)
     const patch: Partial<UserRow> = {}
@@ -136,29 +141,40 @@ export class UserService {
           { field: 'current_password', message: 'must be the current password to set a new one' }
         ])
       }
+      assertStrongPassword(input.password, 'body.password', [input.email ?? user.email, input.full_name ?? user.fullName])
       patch.passwordHash = await hashPassword(input.password)
     }
     if (input.full_name !== undefined) patch.fullName = input.full_name
     if (input.email !== undefined) Object.assign(patch, this.emailPatch(user.id, input.email))
-    return this.apply(user, patch)
+    return this.apply(user, patch, (w) => {
+      if (patch.passwordHash) revokeUserSessions(w, user.id, 'password_changed', { exceptSessionId: p.sessionId, apiKeys: false })
+    })
   }
 
   async adminUpdate(p: Principal, userId: string, input: AdminUpdateUser): Promise<UserView> {
-    this.requireAdmin(p)
+    requireAdmin(p)
     const user = this.require(userId)
     const patch: Partial<UserRow> = {}
     if (input.full_name !== undefined) patch.fullName = input.full_name
     if (input.email !== undefined) Object.assign(patch, this.emailPatch(user.id, input.email))
-    if (input.password !== undefined) patch.passwordHash = await hashPassword(input.password)
+    if (input.password !== undefined) {
+      assertStrongPassword(input.password, 'body.password', [input.email ?? user.email, input.full_name ?? user.fullName])
+      patch.passwordHash = await hashPassword(input.password)
+    }
     if (input.role !== undefined) patch.role = input.role
     if (input.is_active !== undefined) patch.isActive = input.is_active
     const losesAdmin = user.role === 'admin' && (patch.role === 'user' || patch.isActive === false)
     if (losesAdmin) this.guardLastAdmin(user.id)
-    return this.apply(user, patch)
+    // Disabling ends every session and closes every socket, API keys' too; a new password set by
+    // an admin ends the user's sessions (their API keys go on).
+    return this.apply(user, patch, (w) => {
+      if (patch.isActive === false && user.isActive) revokeUserSessions(w, user.id, 'disabled', { apiKeys: true })
+      else if (patch.passwordHash) revokeUserSessions(w, user.id, 'password_changed', { apiKeys: false })
+    })
   }
 
   delete(p: Principal, userId: string): void {
-    this.requireAdmin(p)
+    requireAdmin(p)
     const user = this.require(userId)
     if (user.role === 'admin') this.guardLastAdmin(user.id)
     // The conversations that were theirs alone (no other person took part) and the files they own
@@ -177,13 +193,10 @@ export class UserService {
         .all()
       releaseConversations(w, this.files, convs, p.userId)
       const owned = this.files.blobsOwnedBy(w.tx, userId)
+      revokeUserSessions(w, userId, 'deleted', { apiKeys: true })
       w.tx.delete(users).where(eq(users.id, userId)).run()
       if (owned.length) w.afterCommit(() => this.files.sweep(owned))
     })
-  }
-
-  requireAdmin(p: Principal): void {
-    if (!isAdmin(p)) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
   }
 
   private guardLastAdmin(userId: string): void {
@@ -202,9 +215,11 @@ export class UserService {
     return { email: email.trim(), emailNormalized: normalized }
   }
 
-  private apply(user: UserRow, patch: Partial<UserRow>): UserView {
+  /** Writes a patch and emits `user.updated`; `also` adds to the same unit of work. */
+  private apply(user: UserRow, patch: Partial<UserRow>, also?: (w: Work) => void): UserView {
     if (Object.keys(patch).length === 0) return userView(user)
     return this.uow.run((w) => {
+      also?.(w)
       const updated = w.tx
         .update(users)
         .set({ ...patch, updatedAt: nowIso() })

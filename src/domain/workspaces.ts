@@ -8,8 +8,7 @@ import type { WorkspaceData } from './events.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
-import { assistantVisibleTo } from './assistants.js'
-import { releaseConversations, type WorkspaceRole } from './access.js'
+import { canSeeAssistant, canShareAssistant, releaseConversations, type WorkspaceRole } from './access.js'
 import type { FileService } from './files.js'
 import type { UnitOfWork, Work } from './unit-of-work.js'
 
@@ -365,12 +364,16 @@ export class WorkspaceService {
       const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage')
       const assistant = tx
-        .select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId })
+        .select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId, visibility: assistants.visibility })
         .from(assistants)
         .where(eq(assistants.id, assistantId))
         .get()
-      // An assistant one may not see cannot be attached (its name would then show in the agents list).
-      if (!assistant || !assistantVisibleTo(p, assistant)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
+      // An assistant one may not see cannot be attached (its name would then show in the agents list);
+      // one seen only through another workspace cannot be shared further.
+      if (!assistant || !canSeeAssistant(tx, p, assistant)) throw new DomainError('ASSISTANT_NOT_FOUND', 'Assistant not found')
+      if (!canShareAssistant(p, assistant)) {
+        throw new DomainError('NOT_ASSISTANT_OWNER', 'Only the owner of this assistant or an admin may attach it to a workspace, unless it is public')
+      }
       const inserted = tx.insert(workspaceAgents).values({ workspaceId, assistantId, createdAt: nowIso() }).onConflictDoNothing().run()
       const created = inserted.changes > 0
       if (created) {

@@ -20,13 +20,22 @@ export class WsTicketService {
     this.prune()
     this.db
       .insert(wsTickets)
-      .values({ ticketHash: sha256(ticket), userId: p.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) })
+      .values({
+        ticketHash: sha256(ticket),
+        userId: p.userId,
+        expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000),
+        sessionId: p.sessionId ?? null,
+        apiKeyId: p.apiKeyId ?? null
+      })
       .run()
     return { ticket, expires_in: WS_TICKET_TTL_SECONDS }
   }
 
-  /** Spends a ticket; returns its user id. A ticket works once and only before it expires. */
-  redeem(ticket: string): string {
+  /**
+   * Spends a ticket; returns its user and the session or API key it was issued under. A ticket
+   * works once and only before it expires.
+   */
+  redeem(ticket: string): { userId: string; sessionId?: string; apiKeyId?: string } {
     const now = nowIso()
     const row = this.db
       .update(wsTickets)
@@ -35,7 +44,7 @@ export class WsTicketService {
       .returning()
       .get()
     if (!row || row.expiresAt <= now) throw new DomainError('INVALID_TOKEN', 'Invalid, used or expired WebSocket ticket')
-    return row.userId
+    return { userId: row.userId, ...(row.sessionId ? { sessionId: row.sessionId } : {}), ...(row.apiKeyId ? { apiKeyId: row.apiKeyId } : {}) }
   }
 
   private prune(): void {

@@ -2,6 +2,7 @@ import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import type { DomainError } from '../domain/errors.js'
+import { requireAdmin } from '../domain/principal.js'
 import type { Failure } from './errors.js'
 
 /** Who may call a route: `required` (the default), `optional` (a credential is used when sent) or `none`. */
@@ -16,8 +17,16 @@ declare module 'fastify' {
     auth?: AuthMode
     /** `auth` puts a route under the sign-in limit (`RATE_LIMIT_AUTH_MAX`); `none` exempts it. */
     rateLimitClass?: RateLimitClass
+    /**
+     * The role a route needs (`admin`): checked right after authentication, before the body is
+     * read or validated, so a caller without it gets 403 whatever they send.
+     */
+    role?: Role
   }
 }
+
+/** A role a route may require of its callers. */
+export type Role = 'admin'
 
 /** How a surface signs callers in: the hook that sets `request.principal`, and how OpenAPI names it. */
 export interface AuthStrategy {
@@ -159,20 +168,28 @@ function hooksOf(value: RouteOptions['onRequest']): onRequestHookHandler[] {
 
 /**
  * What every route of a surface gets from its declaration, so nothing can drift: the auth hook
- * and the OpenAPI `security` both come from `config.auth`; 401, 429 and the validation status are
- * documented in the surface's error body wherever they can happen.
+ * and the OpenAPI `security` both come from `config.auth`, the role check from `config.role`;
+ * 401, 403, 429 and the validation status are documented in the surface's error body wherever
+ * they can happen.
+ *
+ * Order of a request: the rate limit (its onRequest hook is added to the route first, by the
+ * plugin registered before the surfaces), then authentication, then the role, all at onRequest:
+ * an anonymous, failed or unauthorized caller is counted, and refused before its body is parsed
+ * or validated.
  */
 function applyRouteConventions(surface: Surface, route: RouteOptions): void {
   route.config ??= {}
   route.schema ??= {}
-  const config = route.config as { auth?: AuthMode; rateLimitClass?: RateLimitClass }
+  const config = route.config as { auth?: AuthMode; rateLimitClass?: RateLimitClass; role?: Role }
   const mode: AuthMode = surface.auth ? (config.auth ?? 'required') : 'none'
   config.auth = mode
+  if (config.role && mode !== 'required') throw new Error(`${route.url}: a route that needs a role needs auth: 'required'`)
   const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown>; hide?: boolean }
   if (mode !== 'none' && surface.auth) {
     const strategy = surface.auth
-    const hook: onRequestHookHandler = async (request) => strategy.authenticate(request, mode)
-    route.onRequest = [hook, ...hooksOf(route.onRequest)]
+    const hooks: onRequestHookHandler[] = [async (request) => strategy.authenticate(request, mode)]
+    if (config.role === 'admin') hooks.push(async (request) => requireAdmin(request.principal))
+    route.onRequest = [...hooksOf(route.onRequest), ...hooks]
   }
   if (schema.hide) return
   const requirements = surface.auth ? securityRequirements(surface.auth) : []
@@ -185,6 +202,7 @@ function applyRouteConventions(surface: Surface, route: RouteOptions): void {
   if (mode === 'required') add(401)
   const methods = Array.isArray(route.method) ? route.method : [route.method]
   if (mode !== 'none' && methods.some((m) => UNSAFE_METHODS.has(m))) for (const status of surface.auth?.unsafeMethodStatuses ?? []) add(status)
+  if (config.role) add(403)
   if (schema.body || schema.querystring || schema.params || schema.headers) add(surface.validationStatus)
   if ((config.rateLimitClass ?? 'api') !== 'none') add(429)
 }

@@ -9,6 +9,7 @@ import type { DomainEvent, EventBus, MessageView } from '../domain/events.js'
 import { isDomainError } from '../domain/errors.js'
 import type { Services } from '../domain/index.js'
 import type { Principal } from '../domain/principal.js'
+import { type RevocationEvent, revokes } from '../domain/revocation.js'
 
 /** Counters the hub reports to (metrics). */
 export interface HubObserver {
@@ -242,6 +243,8 @@ export class Hub {
   // ---- frames from clients ----
 
   private onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
+    // A dropped socket (revoked, too slow, closing) is not listened to any more.
+    if (!this.connections.has(conn)) return
     let parsed: unknown
     try {
       if (isBinary) throw new Error('binary')
@@ -452,6 +455,7 @@ export class Hub {
   // ---- domain events to frames ----
 
   private onEvent(e: DomainEvent): void {
+    if (e.type === 'session.revoked' || e.type === 'user.sessions_revoked' || e.type === 'api_key.revoked') return this.revoke(e)
     const frame = eventFrame(e, (id) => this.currentSeq(id))
     if (!frame) return
     switch (e.type) {
@@ -478,6 +482,15 @@ export class Hub {
       }
       default:
         return
+    }
+  }
+
+  /** Closes at once the user's sockets whose credentials the event revokes; their frames are no longer read. */
+  private revoke(e: RevocationEvent): void {
+    for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {
+      if (!conn.principal || !revokes(e, conn.principal)) continue
+      conn.ws.close(CloseCodes.REVOKED, 'credentials revoked')
+      this.drop(conn)
     }
   }
 

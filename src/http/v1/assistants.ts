@@ -24,7 +24,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'List assistants',
         description:
-          "Active assistants, and the caller's own inactive and draft ones (admins see all). Filter by `status`, `category` or `owner_id` (`me` for the caller's); sort by `created_at`, `updated_at`, `name`, `status` or `category`.",
+          "The caller's own assistants, and others' active ones shared with them: `public` ones, and `workspace` ones attached to a workspace they are a member of (admins see all). `system_prompt` and `tools` are shown only on the caller's own (all, for admins). Filter by `status`, `category` or `owner_id` (`me` for the caller's); sort by `created_at`, `updated_at`, `name`, `status` or `category`.",
         querystring: ListAssistantsQuery,
         response: { 200: ref(AssistantPage, 'A page of assistants'), ...errors(401, 422) }
       }
@@ -41,7 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Create an assistant',
         description:
-          "The caller owns it. `model` defaults to the server's default model (`offline` when no provider key is set); `tools` must name existing tools.",
+          "The caller owns it. It is `private` unless `visibility` says otherwise. `model` defaults to the server's default model (`offline` when no provider key is set); `tools` must name existing tools.",
         body: ref(CreateAssistantRequest),
         response: { 201: ref(Assistant, 'The new assistant'), ...errors(400, 401, 422) }
       }
@@ -56,7 +56,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getAssistant',
         tags,
         summary: 'Get an assistant',
-        description: "Another user's inactive or draft assistant is 404.",
+        description:
+          "An assistant the caller may not see (another user's private one, or one not active) is 404. `system_prompt` and `tools` are shown only to its owner and admins.",
         params: AssistantIdParams,
         response: { 200: ref(Assistant, 'The assistant'), ...errors(401, 404, 422) }
       }

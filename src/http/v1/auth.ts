@@ -25,7 +25,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'register',
         tags,
         summary: 'Register a new account',
-        description: 'Creates an account. The first account registered is an admin. Emails are unique regardless of case.',
+        description:
+          'Creates an account. The first account registered is an admin. Emails are unique regardless of case. ' +
+          'A password that is easy to guess (a common one, a word, a repeat, the email itself) is 422 `WEAK_PASSWORD`.',
         body: ref(RegisterRequest),
         response: { 201: ref(User, 'The account was created'), ...errors(400, 409, 422) }
       }
@@ -41,8 +43,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'login',
         tags,
         summary: 'Sign in and get tokens',
+        description:
+          'An unknown email, a wrong password and a disabled account all answer 401 `INVALID_CREDENTIALS`. After 5 failed ' +
+          'sign-ins an account is locked for 30 s, then twice as long after each further 5 failures, at most 5 minutes: ' +
+          'meanwhile every sign-in to it answers 429 `TOO_MANY_ATTEMPTS` with `Retry-After`.',
         body: ref(LoginRequest),
-        response: { 200: ref(TokenResponse, 'A new access token and refresh token'), ...errors(400, 401, 403, 422) }
+        response: { 200: ref(TokenResponse, 'A new access token and refresh token'), ...errors(400, 401, 422) }
       }
     },
     async (request) => auth.login(request.body.email, request.body.password)
@@ -59,9 +65,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Exchange a refresh token for new tokens',
         description:
           'Each refresh token works once and is replaced by the new one returned. Presenting a used refresh token ' +
-          'revokes every token of its session. A browser signed in with cookies sends no body: the `refresh_token` ' +
-          'cookie is used, the new tokens are set as cookies (204), and the CSRF check of cookie-authenticated ' +
-          'requests applies (`X-CSRF-Token`). The body may then be left out.',
+          'revokes every token of its session, except a retry within 20 seconds while the token it was exchanged for is ' +
+          'still unused (two tabs refreshing at once): that gets a new pair of the same session. A browser signed in ' +
+          'with cookies sends no body: the `refresh_token` cookie is used, the new tokens are set as cookies (204), ' +
+          'and the CSRF check of cookie-authenticated requests applies (`X-CSRF-Token`).',
         body: ref(RefreshRequest),
         response: {
           200: ref(TokenResponse, 'A new access token and refresh token'),

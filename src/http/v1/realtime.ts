@@ -32,7 +32,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const token = bearerToken(request)
         let principal: Principal | null = null
         if (token) principal = auth.authenticate(token)
-        else if (request.query.ticket) principal = auth.principalForUser(wsTickets.redeem(request.query.ticket), 'ws_ticket')
+        else if (request.query.ticket) {
+          const { userId, ...issuedUnder } = wsTickets.redeem(request.query.ticket)
+          principal = auth.principalForUser(userId, 'ws_ticket', issuedUnder)
+        }
         request.principal = principal
       },
       config: { auth: 'none' },

@@ -28,7 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { idempotency: 'stored' },
+      config: { role: 'admin', idempotency: 'stored' },
       schema: {
         operationId: 'createTool',
         tags,
@@ -60,6 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:tool_id',
     {
+      config: { role: 'admin' },
       schema: {
         operationId: 'deleteTool',
         tags,

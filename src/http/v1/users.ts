@@ -40,6 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
+      config: { role: 'admin' },
       schema: {
         operationId: 'listUsers',
         tags,
@@ -68,6 +69,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/:user_id',
     {
+      config: { role: 'admin' },
       schema: {
         operationId: 'updateUser',
         tags,
@@ -84,6 +86,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:user_id',
     {
+      config: { role: 'admin' },
       schema: {
         operationId: 'deleteUser',
         tags,
