@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
@@ -30,7 +31,8 @@ export const EnvSchema = Type.Object({
   ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   GROQ_API_KEY: Type.Optional(Type.String()),
   CORS_ORIGINS: Type.Optional(Type.String()),
-  WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
+  WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' })),
+  AGENT_REGISTRY_DIR: Type.Optional(Type.String({ minLength: 1 }))
 })
 
 export interface Config {
@@ -53,6 +55,8 @@ export interface Config {
   groqApiKey?: string
   corsOrigins: string[]
   workspacesRoot: string
+  /** The folder agent packages are installed from: `<name>/<version>/agent.json`. */
+  agentRegistryDir: string
   version: string
 }
 
@@ -87,6 +91,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webhookAllowPrivate: false,
     corsOrigins: [],
     workspacesRoot: '/workspace',
+    agentRegistryDir: fileURLToPath(new URL('../agents', import.meta.url)),
     version: PACKAGE_VERSION,
     ...overrides
   }
@@ -157,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     workspacesRoot: e.WORKSPACES_ROOT ?? '/workspace',
+    agentRegistryDir: resolve(e.AGENT_REGISTRY_DIR ?? './agents'),
     version: PACKAGE_VERSION
   }
 }

@@ -143,6 +143,15 @@ export class AssistantService {
   }
 
   create(p: Principal, input: AssistantInput & { name: string }): AssistantView {
+    return this.insert(p.userId, input)
+  }
+
+  /** An assistant nobody owns (installed from a package): active, so every user sees and attaches it. */
+  createShared(input: AssistantInput & { name: string }): AssistantView {
+    return this.insert(null, { ...input, status: 'active' })
+  }
+
+  private insert(ownerId: string | null, input: AssistantInput & { name: string }): AssistantView {
     this.checkModel(input.model)
     if (input.tools) this.tools.assertExist(input.tools)
     const now = nowIso()
@@ -150,7 +159,7 @@ export class AssistantService {
       .insert(assistants)
       .values({
         id: newId(),
-        ownerId: p.userId,
+        ownerId,
         name: input.name.trim(),
         description: input.description ?? null,
         personality: input.personality ?? null,

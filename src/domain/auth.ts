@@ -95,10 +95,16 @@ export class AuthService {
     })
   }
 
-  async login(email: string, password: string): Promise<TokenPair> {
+  /**
+   * Signs in with email and password. An unknown email is told from a wrong password only with
+   * `revealUnknownEmail` (USER_NOT_FOUND), for APIs whose clients are told so; by default both are
+   * INVALID_CREDENTIALS.
+   */
+  async login(email: string, password: string, options: { revealUnknownEmail?: boolean } = {}): Promise<TokenPair> {
     const user = this.users.findByEmail(email)
     if (!user?.passwordHash) {
       await burnVerification(password)
+      if (options.revealUnknownEmail && !user) throw new DomainError('USER_NOT_FOUND', 'User not found')
       throw new DomainError('INVALID_CREDENTIALS', 'Incorrect email or password')
     }
     if (!(await verifyPassword(user.passwordHash, password))) {

@@ -1,10 +1,12 @@
 import { ModelRegistry } from '../ai/registry.js'
 import type { Db } from '../db/index.js'
 import { canSeeConversation } from './access.js'
+import { AgentPackageService } from './agent-packages.js'
 import { AiService, type AiServiceOptions } from './ai.js'
 import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
+import { ChatSecretService } from './chat-secrets.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
@@ -34,6 +36,8 @@ export interface ServiceDeps {
   log?: { error(obj: unknown, msg?: string): void }
   /** Bounds of the tool loop. */
   ai?: AiServiceOptions
+  /** The folder agent packages are installed from (`AGENT_REGISTRY_DIR`). */
+  agentRegistryDir?: string
 }
 
 /** The domain core every surface sits on. */
@@ -50,17 +54,37 @@ export function createServices(deps: ServiceDeps) {
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)
   const conversations = new ConversationService(deps.db, uow, workspaces, files)
-  const chats = new ChatService(deps.db, conversations, files)
+  const chats = new ChatService(deps.db, conversations, files, workspaces)
+  const chatSecrets = new ChatSecretService(deps.db, chats, conversations, auth)
   const wsTickets = new WsTicketService(deps.db)
   const webhooks = new WebhookService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
   const models = deps.models ?? new ModelRegistry()
   const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
   const assistants = new AssistantService(deps.db, tools, models)
+  const agentPackages = new AgentPackageService(deps.db, deps.agentRegistryDir ?? 'agents', assistants)
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
   // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
   const events: EventSubscriptions = deps.events
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
+  return {
+    users,
+    apiKeys,
+    auth,
+    health,
+    workspaces,
+    conversations,
+    chats,
+    chatSecrets,
+    wsTickets,
+    webhooks,
+    files,
+    tools,
+    assistants,
+    agentPackages,
+    ai,
+    replies,
+    events
+  }
 }
 
 export type Services = ReturnType<typeof createServices>
