@@ -1,4 +1,4 @@
-import { type TSchema, Type } from '@sinclair/typebox'
+import { type TSchema, type TString, Type } from '@sinclair/typebox'
 import { Timestamp } from '../common.js'
 
 /**
@@ -65,25 +65,27 @@ export const ChatIdQuery = Type.Object({ chat_id: Id })
 export const WorkspaceIdQuery = Type.Object({ workspace_id: Id })
 export const WorkspaceIdParams = Type.Object({ workspace_id: Id })
 
-export const ConnectionString = Type.Object(
-  {
-    connection_string: Type.String({ description: 'Joins the chat over Socket.IO: `auth: {connection_string}` on namespace `/chat`.' }),
-    created_at: Timestamp,
-    expires_at: Timestamp,
-    created_by: Type.String({ description: 'The user id.' })
-  },
-  { $id: 'ConnectionString', additionalProperties: false }
+/** A chat secret as issued: the secret under its own field name, with when it was made, when it expires and by whom. */
+function ChatSecret<const F extends string>(field: F, description: string, $id: string) {
+  const secret = { [field]: Type.String({ description }) } as Record<F, TString>
+  return Type.Object(
+    {
+      ...secret,
+      created_at: Timestamp,
+      expires_at: Timestamp,
+      created_by: Type.String({ description: 'The user id.' })
+    },
+    { $id, additionalProperties: false }
+  )
+}
+
+export const ConnectionString = ChatSecret(
+  'connection_string',
+  'Joins the chat over Socket.IO: `auth: {connection_string}` on namespace `/chat`.',
+  'ConnectionString'
 )
 
-export const MessageString = Type.Object(
-  {
-    message_string: Type.String({ description: 'Posts in the chat: `send_message {message_string, content}` on namespace `/chat`.' }),
-    created_at: Timestamp,
-    expires_at: Timestamp,
-    created_by: Type.String({ description: 'The user id.' })
-  },
-  { $id: 'MessageString', additionalProperties: false }
-)
+export const MessageString = ChatSecret('message_string', 'Posts in the chat: `send_message {message_string, content}` on namespace `/chat`.', 'MessageString')
 
 export const Message = Type.Object(
   {
