@@ -122,3 +122,21 @@ t.test('/chat and /ws hear the same messages; secrets expire and stay with their
   await app.inject({ method: 'DELETE', url: `/chat?chat_id=${chat}`, headers: ada.auth })
   t.equal(await closed, 'io server disconnect')
 })
+
+t.test('/chat: disabling a user closes their sockets and their secrets stop working', async (t) => {
+  const app = await build(t)
+  const admin = await signUp(app)
+  const { ada, chat, secret } = await setUp(app)
+  const base = (await listen(app)).replace('ws://', 'http://')
+  const connection = (await secret('/chat/authorize')).connection_string
+  const socket = await chatSocket(t, base, connection)
+  const closed = next<string>(socket, 'disconnect')
+  const disabled = await app.inject({ method: 'PUT', url: `/api/v1/users/${ada.id}`, headers: admin.auth, payload: { is_active: false } })
+  t.equal(disabled.statusCode, 200)
+  t.equal(await closed, 'io server disconnect')
+  const refused = await chatSocket(t, base, connection).then(
+    () => null,
+    (e: Error) => e
+  )
+  t.equal(refused?.message, 'Invalid or expired connection string', `the connection string of ${chat} no longer opens it`)
+})

@@ -18,7 +18,8 @@ type Ack = (answer: unknown) => void
  * The Socket.IO namespace `/chat` on the app's one Socket.IO server. A client connects with
  * `auth: {connection_string}` (from `GET /chat/authorize`) and joins that chat; a bad or expired
  * one is refused at the handshake. The server emits `message` for every new message of the chat,
- * however it was sent (here, over HTTP, or on `/ws`). `send_message {message_string, content}`
+ * however it was sent (here, over HTTP, or on `/ws`). Deleting the chat or disabling its user
+ * closes its sockets. `send_message {message_string, content}`
  * posts one with a secret from `GET /chat/authorize/message`, acknowledged with the stored message
  * or with `{"msg": ...}`.
  */
@@ -65,6 +66,9 @@ export function chatNamespace(app: FastifyInstance, policy: StatusPolicy): void 
       nsp.to(e.conversationId).emit('message', presentMessage(e.message))
     } else if (e.type === 'conversation.deleted') {
       nsp.in(e.conversationId).disconnectSockets(true)
+    } else if (e.type === 'user.updated' && !e.user.is_active) {
+      // A disabled account's sockets are closed at once.
+      for (const socket of nsp.sockets.values()) if (socket.data.userId === e.userId) socket.disconnect(true)
     }
   })
   app.addHook('onClose', async () => unsubscribe())
