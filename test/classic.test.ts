@@ -41,7 +41,7 @@ async function chatIn(app: FastifyInstance, u: User, workspaceId: string) {
 
 const json = (payload: string): Pick<InjectOptions, 'headers' | 'payload'> => ({ headers: { 'content-type': 'application/json' }, payload })
 
-t.test('POST /register: every error of the document, then the account works on v1 too', async (t) => {
+t.test('POST /register: every refusal with its words, then the account works on v1 too', async (t) => {
   const app = await build(t)
   for (const [what, opts] of [
     ['no body', {}],
@@ -69,7 +69,7 @@ t.test('POST /register: every error of the document, then the account works on v
   t.match(short.json().msg, /^Invalid password parameter/, 'too short a password is named')
 })
 
-t.test('POST /auth/login: the document’s answers, and the token works on every surface', async (t) => {
+t.test('POST /auth/login: unknown user, wrong password, and a token that works on v1', async (t) => {
   const app = await build(t)
   await signUp(app, 'grace@example.com', 'correct horse battery')
   msg(t, await app.inject({ method: 'POST', url: '/auth/login' }), 400, 'Missing JSON in request')
@@ -322,7 +322,10 @@ t.test('GET /agent/download installs packages from the registry folder as assist
   text(await app.inject({ method: 'GET', url: '/agent/download?query=..&version=1.0.0' }), 404, 'Package not found: ..:1.0.0')
   text(await app.inject({ method: 'GET', url: '/agent/download?query=nothing' }), 404, 'Package not found: nothing:latest')
 
-  text(await app.inject({ method: 'GET', url: '/agent/download?query=summarizer' }), 200, 'Successfully installed summarizer:2.0.0-beta.1')
+  text(await app.inject({ method: 'GET', url: '/agent/download?query=summarizer' }), 200, 'Successfully installed summarizer:1.10.0')
+  text(await app.inject({ method: 'GET', url: '/agent/download?query=summarizer&version=2.0.0-beta.1' }), 200, 'Successfully installed summarizer:2.0.0-beta.1')
+  put('nightly', '0.1.0-rc.1', manifest('nightly', '0.1.0-rc.1'))
+  text(await app.inject({ method: 'GET', url: '/agent/download?query=nightly' }), 200, 'Successfully installed nightly:0.1.0-rc.1')
   text(await app.inject({ method: 'GET', url: '/agent/download?query=summarizer&version=1.2.0' }), 200, 'Successfully installed summarizer:1.2.0')
   text(
     await app.inject({ method: 'GET', url: '/agent/download?query=summarizer&version=1.2.0', headers: ada.auth }),
@@ -336,8 +339,15 @@ t.test('GET /agent/download installs packages from the registry folder as assist
     tools: string[]
     model: string
   }[]
-  t.same(installed.map((a) => a.description).sort(), ['summarizer 1.2.0', 'summarizer 2.0.0-beta.1'], 'one assistant per name and version')
-  t.match(installed[0], { name: 'summarizer', tools: ['calculator'], model: 'offline' })
+  t.same(
+    installed.map((a) => a.description).sort(),
+    ['nightly 0.1.0-rc.1', 'summarizer 1.10.0', 'summarizer 1.2.0', 'summarizer 2.0.0-beta.1'],
+    'one assistant per name and version'
+  )
+  t.match(
+    installed.find((a) => a.description === 'summarizer 1.10.0'),
+    { name: 'summarizer', tools: ['calculator'], model: 'offline' }
+  )
 
   const broken = await app.inject({ method: 'GET', url: '/agent/download?query=broken' })
   t.equal(broken.statusCode, 502)

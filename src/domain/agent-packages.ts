@@ -56,13 +56,14 @@ export class AgentPackageService {
   }
 
   /**
-   * Installs a package (its highest version when none is named): AGENT_PACKAGE_NOT_FOUND when the
+   * Installs a package (when no version is named, its highest release; a prerelease only when it
+   * has nothing else): AGENT_PACKAGE_NOT_FOUND when the
    * registry has no such name and version, AGENT_PACKAGE_INVALID when its manifest cannot be read,
    * is not valid, or names a model or tool this server does not have.
    */
   async install(name: string, version?: string): Promise<InstalledAgent> {
     const versions = await this.versions(name)
-    const chosen = version === undefined ? versions[0] : versions.find((v) => v === version)
+    const chosen = version === undefined ? (versions.find((v) => !semver.prerelease(v)) ?? versions[0]) : versions.find((v) => v === version)
     if (!chosen) throw new DomainError('AGENT_PACKAGE_NOT_FOUND', `No package ${name}:${version ?? 'latest'} in the registry`)
     const manifest = await this.manifest(name, chosen)
     const installed = this.installed(name, chosen)
