@@ -13,6 +13,7 @@ COPY package.json tsconfig.json ./
 COPY src ./src
 COPY schemas ./schemas
 COPY drizzle ./drizzle
+COPY agents ./agents
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -31,6 +31,7 @@ import { answerClientError, discardRestOfBody, limitConnectionsPerAddress } from
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { chatApp } from './http/chat-app/index.js'
+import { classic } from './http/classic/index.js'
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
@@ -77,7 +78,7 @@ export interface BuildOptions {
 }
 
 /** Every surface the service serves, the canonical one first. */
-export const ALL_SURFACES: Surface[] = [v1, chatApp]
+export const ALL_SURFACES: Surface[] = [v1, chatApp, classic]
 
 const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } as const
 
@@ -194,6 +195,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           allowPrivateAddresses: config.webhookAllowPrivate,
           allowedEmails: config.allowedEmails,
           loginThrottle: options.loginThrottle,
+          agentRegistryDir: config.agentRegistryDir,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

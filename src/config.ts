@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
@@ -43,7 +44,8 @@ export const EnvSchema = Type.Object({
   KEEP_ALIVE_TIMEOUT_SECONDS: Type.Optional(CountLike),
   MAX_CONNECTIONS_PER_IP: Type.Optional(CountLike),
   WS_MAX_SUBSCRIPTIONS: Type.Optional(CountLike),
-  WS_MAX_SOCKETS_PER_USER: Type.Optional(CountLike)
+  WS_MAX_SOCKETS_PER_USER: Type.Optional(CountLike),
+  AGENT_REGISTRY_DIR: Type.Optional(Type.String({ minLength: 1 }))
 })
 
 export interface Config {
@@ -92,6 +94,8 @@ export interface Config {
   wsMaxSubscriptions: number
   /** Open `/ws` sockets per user. */
   wsMaxSocketsPerUser: number
+  /** The folder agent packages are installed from: `<name>/<version>/agent.json`. */
+  agentRegistryDir: string
   version: string
 }
 
@@ -145,6 +149,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxConnectionsPerIp: 0,
     wsMaxSubscriptions: 200,
     wsMaxSocketsPerUser: 20,
+    agentRegistryDir: fileURLToPath(new URL('../agents', import.meta.url)),
     version: PACKAGE_VERSION,
     ...overrides
   }
@@ -226,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: Number(e.MAX_CONNECTIONS_PER_IP ?? 256),
     wsMaxSubscriptions: Number(e.WS_MAX_SUBSCRIPTIONS ?? 200),
     wsMaxSocketsPerUser: Number(e.WS_MAX_SOCKETS_PER_USER ?? 20),
+    agentRegistryDir: resolve(e.AGENT_REGISTRY_DIR ?? './agents'),
     version: PACKAGE_VERSION
   }
 }

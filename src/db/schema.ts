@@ -322,6 +322,45 @@ export const signInTokens = sqliteTable('sign_in_tokens', {
   usedAt: text('used_at')
 })
 
+/**
+ * Secrets that open a chat over Socket.IO: a `connection` string joins the chat's stream, a
+ * `message` secret lets its holder post there. Random, stored only as a SHA-256 hash, each for one
+ * chat and one user, and refused after `expires_at`.
+ */
+export const chatSecrets = sqliteTable(
+  'chat_secrets',
+  {
+    secretHash: text('secret_hash').primaryKey(),
+    kind: text('kind', { enum: ['connection', 'message'] }).notNull(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull()
+  },
+  (t) => [index('chat_secrets_expires_at_idx').on(t.expiresAt), index('chat_secrets_conversation_idx').on(t.conversationId)]
+)
+
+/**
+ * Agent packages installed from the registry folder: each name and version installs once, as an
+ * assistant; installing it again finds the same assistant.
+ */
+export const agentPackages = sqliteTable(
+  'agent_packages',
+  {
+    name: text('name').notNull(),
+    version: text('version').notNull(),
+    assistantId: text('assistant_id')
+      .notNull()
+      .references(() => assistants.id, { onDelete: 'cascade' }),
+    installedAt: text('installed_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version] })]
+)
+
 /** Custom tools (admin-created HTTP tools). Built-in tools live in code (`src/ai/tools`). */
 export const tools = sqliteTable('tools', {
   id: text('id').primaryKey(),

@@ -10,6 +10,16 @@ export type ConversationRow = typeof conversations.$inferSelect
 /** A member's role in a workspace. */
 export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'viewer'
 
+/**
+ * How a refusal is told. By default a conversation or workspace the caller may not see is "not
+ * found", so its existence is not disclosed. With `disclose`, one that exists but is not the
+ * caller's answers CONVERSATION_ACCESS_DENIED / WORKSPACE_ACCESS_DENIED instead: for APIs whose
+ * clients are told the two apart.
+ */
+export interface AccessOptions {
+  disclose?: boolean
+}
+
 /** What a user may do in a conversation. */
 export interface ConversationAccess {
   conversation: ConversationRow

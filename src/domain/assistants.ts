@@ -31,13 +31,14 @@ export interface AssistantView {
   updated_at: string
 }
 
-export function assistantView(a: AssistantRow, p: Principal): AssistantView {
+/** An assistant as `viewer` may see it (nobody signed in: without its prompt and tools). */
+export function assistantView(a: AssistantRow, viewer: Principal | null): AssistantView {
   return {
     id: a.id,
     name: a.name,
     description: a.description,
     personality: a.personality,
-    ...(ownsAssistant(p, a) ? { system_prompt: a.systemPrompt, tools: a.tools } : {}),
+    ...(viewer && ownsAssistant(viewer, a) ? { system_prompt: a.systemPrompt, tools: a.tools } : {}),
     model: a.model,
     temperature: a.temperature,
     status: a.status,
@@ -144,6 +145,15 @@ export class AssistantService {
   }
 
   create(p: Principal, input: AssistantInput & { name: string }): AssistantView {
+    return this.insert(p.userId, input, p)
+  }
+
+  /** An assistant nobody owns (installed from a package): active and public, so every user sees and attaches it. */
+  createShared(input: AssistantInput & { name: string }): AssistantView {
+    return this.insert(null, { ...input, status: 'active', visibility: 'public' }, null)
+  }
+
+  private insert(ownerId: string | null, input: AssistantInput & { name: string }, viewer: Principal | null): AssistantView {
     this.checkModel(input.model)
     if (input.tools) this.tools.assertExist(input.tools)
     const now = nowIso()
@@ -151,7 +161,7 @@ export class AssistantService {
       .insert(assistants)
       .values({
         id: newId(),
-        ownerId: p.userId,
+        ownerId,
         name: input.name.trim(),
         description: input.description ?? null,
         personality: input.personality ?? null,
@@ -167,7 +177,7 @@ export class AssistantService {
       })
       .returning()
       .get()
-    return assistantView(row, p)
+    return assistantView(row, viewer)
   }
 
   update(p: Principal, id: string, input: AssistantInput): AssistantView {

@@ -106,14 +106,17 @@ export class AuthService {
    * Signs in with a password. An unknown email, a wrong password and a disabled account answer
    * alike (INVALID_CREDENTIALS, after the same argon2 work), so none tells an account exists; an
    * account with too many failures is locked a short while (TOO_MANY_ATTEMPTS, see LoginThrottle).
+   * Only with `revealUnknownEmail` (for APIs whose clients are promised it) is an unknown email
+   * told apart, as USER_NOT_FOUND.
    */
-  async login(email: string, password: string): Promise<TokenPair> {
+  async login(email: string, password: string, options: { revealUnknownEmail?: boolean } = {}): Promise<TokenPair> {
     const account = normalizeEmail(email)
     this.throttle.begin(account)
     const user = this.users.findByEmail(account)
     let valid: boolean
     if (user?.passwordHash) valid = await verifyPassword(user.passwordHash, password)
     else valid = await burnVerification(password)
+    if (!user && options.revealUnknownEmail) throw new DomainError('USER_NOT_FOUND', 'User not found')
     if (!user || !valid || !user.isActive) throw new DomainError('INVALID_CREDENTIALS', 'Incorrect email or password')
     this.throttle.succeeded(account)
     const familyId = newId()

@@ -72,7 +72,16 @@ export const ERROR_KINDS = {
   MODEL_TIMEOUT: 'upstream_timeout',
   /** No speech engine is configured on this server. */
   SPEECH_NOT_CONFIGURED: 'unavailable',
-  SPEECH_FAILED: 'upstream'
+  SPEECH_FAILED: 'upstream',
+  // Disclosed access: for surfaces whose documents tell "yours" from "exists" (see AccessOptions).
+  CONVERSATION_ACCESS_DENIED: 'forbidden',
+  WORKSPACE_ACCESS_DENIED: 'forbidden',
+  WORKSPACE_CONTRIBUTOR_REQUIRED: 'forbidden',
+  /** A chat connection string or message secret that is unknown, expired or for another chat. */
+  INVALID_CHAT_SECRET: 'unauthenticated',
+  AGENT_PACKAGE_NOT_FOUND: 'not_found',
+  /** A package in the registry that cannot be installed (unreadable or invalid manifest). */
+  AGENT_PACKAGE_INVALID: 'upstream'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_KINDS

@@ -1,11 +1,13 @@
 import { ModelRegistry } from '../ai/registry.js'
 import type { Db } from '../db/index.js'
 import { canSeeConversation } from './access.js'
+import { AgentPackageService } from './agent-packages.js'
 import { AiService, type AiServiceOptions } from './ai.js'
 import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { BrowserSignInService } from './browser-sign-in.js'
+import { ChatSecretService } from './chat-secrets.js'
 import { ChatService } from './chats.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
@@ -41,6 +43,8 @@ export interface ServiceDeps {
   allowedEmails?: readonly string[]
   /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
   loginThrottle?: Partial<LoginThrottleOptions>
+  /** The folder agent packages are installed from (`AGENT_REGISTRY_DIR`). */
+  agentRegistryDir?: string
 }
 
 /** The domain core every surface sits on. */
@@ -61,9 +65,11 @@ export function createServices(deps: ServiceDeps) {
   const tools = new ToolService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
   const assistants = new AssistantService(deps.db, tools, models)
   const conversations = new ConversationService(deps.db, uow, workspaces, files, assistants)
-  const chats = new ChatService(deps.db, conversations, files)
+  const chats = new ChatService(deps.db, conversations, files, workspaces)
+  const chatSecrets = new ChatSecretService(deps.db, chats, conversations, auth)
   const wsTickets = new WsTicketService(deps.db)
   const webhooks = new WebhookService(deps.db, { allowPrivate: deps.allowPrivateAddresses ?? false })
+  const agentPackages = new AgentPackageService(deps.db, deps.agentRegistryDir ?? 'agents', assistants)
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
   const rooms = new RoomService(conversations)
@@ -78,6 +84,7 @@ export function createServices(deps: ServiceDeps) {
     workspaces,
     conversations,
     chats,
+    chatSecrets,
     wsTickets,
     webhooks,
     files,
@@ -86,6 +93,7 @@ export function createServices(deps: ServiceDeps) {
     ai,
     replies,
     rooms,
+    agentPackages,
     events
   }
 }

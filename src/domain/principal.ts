@@ -5,7 +5,7 @@ export interface Principal {
   userId: string
   role: 'admin' | 'user'
   /** How the caller proved who they are. */
-  via: 'access_token' | 'api_key' | 'ws_ticket'
+  via: 'access_token' | 'api_key' | 'ws_ticket' | 'chat_secret'
   /** The refresh-token family (session) an access token belongs to (or the ticket was issued in). */
   sessionId?: string
   /** The API key the caller presented (or the ticket was issued with). */

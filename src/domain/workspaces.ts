@@ -8,7 +8,7 @@ import type { WorkspaceData } from './events.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
-import { canSeeAssistant, canShareAssistant, releaseConversations, type WorkspaceRole } from './access.js'
+import { type AccessOptions, canSeeAssistant, canShareAssistant, releaseConversations, type WorkspaceRole } from './access.js'
 import type { FileService } from './files.js'
 import type { UnitOfWork, Work } from './unit-of-work.js'
 
@@ -137,9 +137,14 @@ export class WorkspaceService {
    * The user's role, checked for what they want to do: `read` needs any membership (else 404),
    * `manage` needs owner or admin (else 403 WORKSPACE_ADMIN_REQUIRED).
    */
-  requireRole(tx: Tx, workspaceId: string, userId: string, need: 'read' | 'manage'): WorkspaceRole {
+  requireRole(tx: Tx, workspaceId: string, userId: string, need: 'read' | 'manage', options: AccessOptions = {}): WorkspaceRole {
     const role = this.membership(workspaceId, userId, tx)
-    if (!role) throw notFound()
+    if (!role) {
+      if (options.disclose && tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, workspaceId)).get()) {
+        throw new DomainError('WORKSPACE_ACCESS_DENIED', 'The user is not a member of this workspace')
+      }
+      throw notFound()
+    }
     if (need === 'manage' && !MANAGERS.includes(role)) {
       throw new DomainError('WORKSPACE_ADMIN_REQUIRED', 'Only the owner or an admin of this workspace can do this')
     }
@@ -206,20 +211,35 @@ export class WorkspaceService {
     )
   }
 
-  get(p: Principal, workspaceId: string): WorkspaceView {
-    const role = this.requireRole(this.db, workspaceId, p.userId, 'read')
+  /** Every workspace the caller owns or is a member of, oldest first (for APIs without pages). */
+  all(p: Principal): WorkspaceView[] {
+    const rows = this.db
+      .select({ w: workspaces, role: workspaceMembers.role })
+      .from(workspaces)
+      .innerJoin(workspaceMembers, and(eq(workspaceMembers.workspaceId, workspaces.id), eq(workspaceMembers.userId, p.userId)))
+      .orderBy(asc(workspaces.createdAt), asc(workspaces.id))
+      .all()
+    const data = this.dataOf(
+      this.db,
+      rows.map((r) => r.w)
+    )
+    return rows.map((r, i) => ({ ...data[i]!, role: r.role }))
+  }
+
+  get(p: Principal, workspaceId: string, options: AccessOptions = {}): WorkspaceView {
+    const role = this.requireRole(this.db, workspaceId, p.userId, 'read', options)
     return { ...this.data(this.db, workspaceId), role }
   }
 
   /** Changes name, status or path (owner or admin). An empty change returns the workspace as it is. */
-  update(p: Principal, workspaceId: string, input: UpdateWorkspaceInput): WorkspaceView {
+  update(p: Principal, workspaceId: string, input: UpdateWorkspaceInput, options: AccessOptions = {}): WorkspaceView {
     const patch: Partial<WorkspaceRow> = {}
     if (input.name !== undefined) patch.name = checkName(input.name)
     if (input.status !== undefined) patch.status = input.status
     if (input.path !== undefined) patch.path = input.path === null ? null : checkWorkspacePath(input.path)
     return this.uow.run((w) => {
       const { tx } = w
-      const role = this.requireRole(tx, workspaceId, p.userId, 'manage')
+      const role = this.requireRole(tx, workspaceId, p.userId, 'manage', options)
       if (Object.keys(patch).length === 0) return { ...this.data(tx, workspaceId), role }
       if (patch.path) this.guardPath(tx, patch.path, workspaceId)
       tx.update(workspaces)
@@ -231,10 +251,10 @@ export class WorkspaceService {
   }
 
   /** Deletes a workspace with its memberships, agent links and conversations. Only its owner may. */
-  delete(p: Principal, workspaceId: string): void {
+  delete(p: Principal, workspaceId: string, options: AccessOptions = {}): void {
     this.uow.run((w) => {
       const { tx } = w
-      const role = this.requireRole(tx, workspaceId, p.userId, 'read')
+      const role = this.requireRole(tx, workspaceId, p.userId, 'read', options)
       if (role !== 'owner') throw new DomainError('NOT_WORKSPACE_OWNER', 'Only the owner of this workspace can delete it')
       const audience = this.memberIds(tx, workspaceId)
       // Its conversations go with it: their files are released and their watchers told.
@@ -359,10 +379,10 @@ export class WorkspaceService {
    * Attaches an assistant (owner or admin). Idempotent: attaching one already attached changes
    * nothing and returns the existing link with `created: false`.
    */
-  attachAgent(p: Principal, workspaceId: string, assistantId: string): { agent: WorkspaceAgentView; created: boolean } {
+  attachAgent(p: Principal, workspaceId: string, assistantId: string, options: AccessOptions = {}): { agent: WorkspaceAgentView; created: boolean } {
     return this.uow.run((w) => {
       const { tx } = w
-      this.requireRole(tx, workspaceId, p.userId, 'manage')
+      this.requireRole(tx, workspaceId, p.userId, 'manage', options)
       const assistant = tx
         .select({ id: assistants.id, status: assistants.status, ownerId: assistants.ownerId, visibility: assistants.visibility })
         .from(assistants)
@@ -385,10 +405,10 @@ export class WorkspaceService {
   }
 
   /** Detaches an assistant (owner or admin); WORKSPACE_AGENT_NOT_FOUND when it is not attached. */
-  detachAgent(p: Principal, workspaceId: string, assistantId: string): void {
+  detachAgent(p: Principal, workspaceId: string, assistantId: string, options: AccessOptions = {}): void {
     this.uow.run((w) => {
       const { tx } = w
-      this.requireRole(tx, workspaceId, p.userId, 'manage')
+      this.requireRole(tx, workspaceId, p.userId, 'manage', options)
       const res = tx
         .delete(workspaceAgents)
         .where(and(eq(workspaceAgents.workspaceId, workspaceId), eq(workspaceAgents.assistantId, assistantId)))
