@@ -30,7 +30,9 @@ export const EnvSchema = Type.Object({
   ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   GROQ_API_KEY: Type.Optional(Type.String()),
   CORS_ORIGINS: Type.Optional(Type.String()),
-  WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' }))
+  WORKSPACES_ROOT: Type.Optional(Type.String({ pattern: '^/' })),
+  DISPATCH_MAX_SESSIONS: Type.Optional(CountLike),
+  DISPATCH_SHELL: Type.Optional(Type.String({ pattern: '^/' }))
 })
 
 export interface Config {
@@ -53,6 +55,10 @@ export interface Config {
   groqApiKey?: string
   corsOrigins: string[]
   workspacesRoot: string
+  /** How many dispatch sessions may run at once (0: none may start). */
+  dispatchMaxSessions: number
+  /** The shell a dispatch `pty` session runs (an absolute path). */
+  dispatchShell: string
   version: string
 }
 
@@ -87,6 +93,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webhookAllowPrivate: false,
     corsOrigins: [],
     workspacesRoot: '/workspace',
+    dispatchMaxSessions: 10,
+    dispatchShell: defaultShell(),
     version: PACKAGE_VERSION,
     ...overrides
   }
@@ -157,8 +165,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     workspacesRoot: e.WORKSPACES_ROOT ?? '/workspace',
+    dispatchMaxSessions: Number(e.DISPATCH_MAX_SESSIONS ?? 10),
+    dispatchShell: e.DISPATCH_SHELL ?? defaultShell(),
     version: PACKAGE_VERSION
   }
+}
+
+/** The login shell of the environment when it is an absolute path, else `/bin/sh`. */
+function defaultShell(): string {
+  const shell = process.env.SHELL
+  return shell?.startsWith('/') ? shell : '/bin/sh'
 }
 
 /** In development the signing secret is generated once and kept under DATA_DIR, so tokens survive restarts. */
