@@ -23,6 +23,7 @@ import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
 import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
+import { dispatch } from './http/dispatch/index.js'
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
@@ -64,7 +65,7 @@ export interface BuildOptions {
 }
 
 /** Every surface the service serves, the canonical one first. */
-export const ALL_SURFACES: Surface[] = [v1]
+export const ALL_SURFACES: Surface[] = [v1, dispatch]
 
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
@@ -124,6 +125,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           models: options.models ?? ModelRegistry.fromConfig(config),
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
+          dispatch: { root: config.workspacesRoot, maxActiveSessions: config.dispatchMaxSessions },
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

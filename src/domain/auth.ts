@@ -1,9 +1,10 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNull, ne, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { refreshTokenFamilies, refreshTokens, users } from '../db/schema.js'
 import { isoIn, newId, nowIso } from './clock.js'
 import { randomToken, sha256 } from './crypto.js'
 import { DomainError } from './errors.js'
+import { SYSTEM_OWNER_ID } from './system-owner.js'
 import { burnVerification, hashPassword, verifyPassword } from './passwords.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
@@ -73,7 +74,8 @@ export class AuthService {
       if (tx.select({ id: users.id }).from(users).where(eq(users.emailNormalized, emailNormalized)).get()) {
         throw new DomainError('EMAIL_TAKEN', 'A user with this email already exists')
       }
-      const first = tx.select({ id: users.id }).from(users).limit(1).get() === undefined
+      // The system owner (see system-owner.ts) is not a person: the first person is still the admin.
+      const first = tx.select({ id: users.id }).from(users).where(ne(users.id, SYSTEM_OWNER_ID)).limit(1).get() === undefined
       const row = tx
         .insert(users)
         .values({

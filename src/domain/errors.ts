@@ -54,7 +54,15 @@ export const ERROR_KINDS = {
   MODEL_RATE_LIMITED: 'rate_limited',
   MODEL_UNAVAILABLE: 'upstream',
   MODEL_ERROR: 'upstream',
-  MODEL_TIMEOUT: 'upstream_timeout'
+  MODEL_TIMEOUT: 'upstream_timeout',
+  // Dispatch: workspaces on disk and their sessions.
+  WORKSPACE_PATH_INVALID: 'bad_request',
+  WORKSPACE_EXISTS: 'conflict',
+  WORKSPACE_HAS_RUNNING_SESSIONS: 'conflict',
+  DISPATCH_SESSION_NOT_FOUND: 'not_found',
+  DISPATCH_SESSION_NOT_RUNNING: 'conflict',
+  DISPATCH_SESSION_LIMIT: 'conflict',
+  DISPATCH_SESSION_FAILED: 'upstream'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_KINDS

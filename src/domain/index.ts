@@ -6,6 +6,7 @@ import { AssistantService } from './assistants.js'
 import { ApiKeyService } from './api-keys.js'
 import { AuthService, type TokenSigner } from './auth.js'
 import { ChatService } from './chats.js'
+import { DispatchService } from './dispatch.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { ReplyService } from './replies.js'
@@ -34,6 +35,8 @@ export interface ServiceDeps {
   log?: { error(obj: unknown, msg?: string): void }
   /** Bounds of the tool loop. */
   ai?: AiServiceOptions
+  /** The dispatch surface's workspace root and cap on active sessions (`WORKSPACES_ROOT`, `DISPATCH_MAX_SESSIONS`). */
+  dispatch?: { root: string; maxActiveSessions: number }
 }
 
 /** The domain core every surface sits on. */
@@ -58,9 +61,10 @@ export function createServices(deps: ServiceDeps) {
   const assistants = new AssistantService(deps.db, tools, models)
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
+  const dispatch = new DispatchService(deps.db, uow, workspaces, { conversations, assistants }, deps.dispatch ?? { root: '/workspace', maxActiveSessions: 10 })
   // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
   const events: EventSubscriptions = deps.events
-  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, events }
+  return { users, apiKeys, auth, health, workspaces, conversations, chats, wsTickets, webhooks, files, tools, assistants, ai, replies, dispatch, events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -237,17 +237,26 @@ export class WorkspaceService {
       const { tx } = w
       const role = this.requireRole(tx, workspaceId, p.userId, 'read')
       if (role !== 'owner') throw new DomainError('NOT_WORKSPACE_OWNER', 'Only the owner of this workspace can delete it')
-      const audience = this.memberIds(tx, workspaceId)
-      // Its conversations go with it: their files are released and their watchers told.
-      const convs = tx
-        .select({ id: conversations.id, workspaceId: conversations.workspaceId })
-        .from(conversations)
-        .where(eq(conversations.workspaceId, workspaceId))
-        .all()
-      releaseConversations(w, this.files, convs, p.userId)
-      tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
-      w.emit({ type: 'workspace.deleted', workspaceId, actorId: p.userId, audience })
+      this.remove(w, workspaceId, p.userId)
     })
+  }
+
+  /**
+   * Deletes a workspace in the caller's unit of work, with everything that goes with it; the
+   * caller has decided it may. Its conversations go with it: their files are released and their
+   * watchers told.
+   */
+  remove(w: Work, workspaceId: string, actorId: string): void {
+    const { tx } = w
+    const audience = this.memberIds(tx, workspaceId)
+    const convs = tx
+      .select({ id: conversations.id, workspaceId: conversations.workspaceId })
+      .from(conversations)
+      .where(eq(conversations.workspaceId, workspaceId))
+      .all()
+    releaseConversations(w, this.files, convs, actorId)
+    tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
+    w.emit({ type: 'workspace.deleted', workspaceId, actorId, audience })
   }
 
   // ---- members ----------------------------------------------------------------------------
@@ -450,7 +459,8 @@ export class WorkspaceService {
     }
   }
 
-  private memberIds(tx: Tx, workspaceId: string): string[] {
+  /** The ids of a workspace's members: the audience of its events. */
+  memberIds(tx: Tx, workspaceId: string): string[] {
     return tx
       .select({ id: workspaceMembers.userId })
       .from(workspaceMembers)
