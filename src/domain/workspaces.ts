@@ -1,7 +1,7 @@
 import { posix } from 'node:path'
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
-import { assistants, conversations, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
+import { assistants, conversations, dispatchSessions, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { WorkspaceData } from './events.js'
@@ -231,7 +231,10 @@ export class WorkspaceService {
     })
   }
 
-  /** Deletes a workspace with its memberships, agent links and conversations. Only its owner may. */
+  /**
+   * Deletes a workspace with its memberships, agent links and conversations. Only its owner may,
+   * and not while a dispatch session runs in it (WORKSPACE_HAS_RUNNING_SESSIONS).
+   */
   delete(p: Principal, workspaceId: string): void {
     this.uow.run((w) => {
       const { tx } = w
@@ -248,6 +251,13 @@ export class WorkspaceService {
    */
   remove(w: Work, workspaceId: string, actorId: string): void {
     const { tx } = w
+    // A running shell or assistant session would outlive its record: stop it first.
+    const active = tx
+      .select({ n: count() })
+      .from(dispatchSessions)
+      .where(and(eq(dispatchSessions.workspaceId, workspaceId), inArray(dispatchSessions.status, ['starting', 'running'])))
+      .get()!.n
+    if (active > 0) throw new DomainError('WORKSPACE_HAS_RUNNING_SESSIONS', `Cannot delete workspace with ${active} active sessions`)
     const audience = this.memberIds(tx, workspaceId)
     const convs = tx
       .select({ id: conversations.id, workspaceId: conversations.workspaceId })
