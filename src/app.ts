@@ -32,6 +32,7 @@ import { toFailure } from './http/errors.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { chatApp } from './http/chat-app/index.js'
 import { classic } from './http/classic/index.js'
+import { dispatch } from './http/dispatch/index.js'
 import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
@@ -78,7 +79,7 @@ export interface BuildOptions {
 }
 
 /** Every surface the service serves, the canonical one first. */
-export const ALL_SURFACES: Surface[] = [v1, chatApp, classic]
+export const ALL_SURFACES: Surface[] = [v1, chatApp, classic, dispatch]
 
 const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } as const
 
@@ -196,6 +197,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           allowedEmails: config.allowedEmails,
           loginThrottle: options.loginThrottle,
           agentRegistryDir: config.agentRegistryDir,
+          dispatch: { root: config.workspacesRoot, maxActiveSessions: config.dispatchMaxSessions },
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

@@ -45,7 +45,9 @@ export const EnvSchema = Type.Object({
   MAX_CONNECTIONS_PER_IP: Type.Optional(CountLike),
   WS_MAX_SUBSCRIPTIONS: Type.Optional(CountLike),
   WS_MAX_SOCKETS_PER_USER: Type.Optional(CountLike),
-  AGENT_REGISTRY_DIR: Type.Optional(Type.String({ minLength: 1 }))
+  AGENT_REGISTRY_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DISPATCH_MAX_SESSIONS: Type.Optional(CountLike),
+  DISPATCH_SHELL: Type.Optional(Type.String({ pattern: '^/' }))
 })
 
 export interface Config {
@@ -96,6 +98,10 @@ export interface Config {
   wsMaxSocketsPerUser: number
   /** The folder agent packages are installed from: `<name>/<version>/agent.json`. */
   agentRegistryDir: string
+  /** How many dispatch sessions may run at once (0: none may start). */
+  dispatchMaxSessions: number
+  /** The shell a dispatch `pty` session runs (an absolute path). */
+  dispatchShell: string
   version: string
 }
 
@@ -150,6 +156,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     wsMaxSubscriptions: 200,
     wsMaxSocketsPerUser: 20,
     agentRegistryDir: fileURLToPath(new URL('../agents', import.meta.url)),
+    dispatchMaxSessions: 10,
+    dispatchShell: defaultShell(),
     version: PACKAGE_VERSION,
     ...overrides
   }
@@ -232,6 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSubscriptions: Number(e.WS_MAX_SUBSCRIPTIONS ?? 200),
     wsMaxSocketsPerUser: Number(e.WS_MAX_SOCKETS_PER_USER ?? 20),
     agentRegistryDir: resolve(e.AGENT_REGISTRY_DIR ?? './agents'),
+    dispatchMaxSessions: Number(e.DISPATCH_MAX_SESSIONS ?? 10),
+    dispatchShell: e.DISPATCH_SHELL ?? defaultShell(),
     version: PACKAGE_VERSION
   }
 }
@@ -287,6 +297,12 @@ function oauthProviders(env: NodeJS.ProcessEnv): Record<string, OAuthProviderCon
     out[name] = { clientId: p.clientId, clientSecret: p.clientSecret, issuer }
   }
   return out
+}
+
+/** The login shell of the environment when it is an absolute path, else `/bin/sh`. */
+function defaultShell(): string {
+  const shell = process.env.SHELL
+  return shell?.startsWith('/') ? shell : '/bin/sh'
 }
 
 /** In development the signing secret is generated once and kept under DATA_DIR, so tokens survive restarts. */

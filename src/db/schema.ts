@@ -466,3 +466,35 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt)]
 )
+
+/**
+ * Sessions of the dispatch surface: a shell (`pty`) or an assistant conversation (`claude`) run in
+ * a workspace's folder. The live process belongs to the server that started it; a row says what
+ * became of it. Rows of a deleted workspace go with it.
+ */
+export const dispatchSessions = sqliteTable(
+  'dispatch_sessions',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: ['pty', 'claude'] }).notNull(),
+    status: text('status', { enum: ['starting', 'running', 'stopped', 'error'] })
+      .notNull()
+      .default('starting'),
+    cols: integer('cols').notNull(),
+    rows: integer('rows').notNull(),
+    /** The shell's process id while a `pty` session runs (kept after, for the record). */
+    pid: integer('pid'),
+    /** The conversation a `claude` session talks in. */
+    conversationId: text('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    exitCode: integer('exit_code'),
+    /** Why a session ended in `error`. */
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    lastActivityAt: text('last_activity_at').notNull(),
+    endedAt: text('ended_at')
+  },
+  (t) => [index('dispatch_sessions_workspace_idx').on(t.workspaceId, t.status), index('dispatch_sessions_status_idx').on(t.status)]
+)

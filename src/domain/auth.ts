@@ -6,6 +6,7 @@ import { randomToken, sha256 } from './crypto.js'
 import { DomainError } from './errors.js'
 import { LoginThrottle } from './login-throttle.js'
 import { assertStrongPassword, burnVerification, hashPassword, verifyPassword } from './passwords.js'
+import { SYSTEM_OWNER_ID } from './system-owner.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
 import type { ApiKeyService } from './api-keys.js'
@@ -80,7 +81,8 @@ export class AuthService {
       if (tx.select({ id: users.id }).from(users).where(eq(users.emailNormalized, emailNormalized)).get()) {
         throw new DomainError('EMAIL_TAKEN', 'A user with this email already exists')
       }
-      const first = tx.select({ id: users.id }).from(users).limit(1).get() === undefined
+      // The system owner (see system-owner.ts) is not a person: the first person is still the admin.
+      const first = tx.select({ id: users.id }).from(users).where(ne(users.id, SYSTEM_OWNER_ID)).limit(1).get() === undefined
       const row = tx
         .insert(users)
         .values({

@@ -81,7 +81,15 @@ export const ERROR_KINDS = {
   INVALID_CHAT_SECRET: 'unauthenticated',
   AGENT_PACKAGE_NOT_FOUND: 'not_found',
   /** A package in the registry that cannot be installed (unreadable or invalid manifest). */
-  AGENT_PACKAGE_INVALID: 'upstream'
+  AGENT_PACKAGE_INVALID: 'upstream',
+  // Dispatch: workspaces on disk and their sessions.
+  WORKSPACE_PATH_INVALID: 'bad_request',
+  WORKSPACE_EXISTS: 'conflict',
+  WORKSPACE_HAS_RUNNING_SESSIONS: 'conflict',
+  DISPATCH_SESSION_NOT_FOUND: 'not_found',
+  DISPATCH_SESSION_NOT_RUNNING: 'conflict',
+  DISPATCH_SESSION_LIMIT: 'conflict',
+  DISPATCH_SESSION_FAILED: 'upstream'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_KINDS

@@ -67,6 +67,24 @@ export interface WorkspaceData {
   updated_at: string
 }
 
+/** A dispatch session as events carry it. */
+export interface DispatchSessionData {
+  id: string
+  workspace_id: string
+  workspace_path: string
+  type: 'pty' | 'claude'
+  status: 'starting' | 'running' | 'stopped' | 'error'
+  cols: number
+  rows: number
+  pid: number | null
+  conversation_id: string | null
+  exit_code: number | null
+  error: string | null
+  created_at: string
+  last_activity_at: string
+  ended_at: string | null
+}
+
 /**
  * Domain events. Services emit them in a unit of work (unit-of-work.ts), which records them in the
  * outbox in the same transaction and publishes them to the bus after the commit; the WebSocket
@@ -123,6 +141,10 @@ export type DomainEvent =
       actorId: string
       audience: string[]
     }
+  /** Dispatch sessions. `audience` is the workspace's members. */
+  | { type: 'dispatch_session.created'; session: DispatchSessionData; audience: string[] }
+  | { type: 'dispatch_session.updated'; session: DispatchSessionData; audience: string[] }
+  | { type: 'dispatch_session.ended'; session: DispatchSessionData; audience: string[] }
 
 export type DomainEventType = DomainEvent['type']
 

@@ -9,6 +9,7 @@ import { AuthService, type TokenSigner } from './auth.js'
 import { BrowserSignInService } from './browser-sign-in.js'
 import { ChatSecretService } from './chat-secrets.js'
 import { ChatService } from './chats.js'
+import { DispatchService } from './dispatch.js'
 import { ConversationService } from './conversations.js'
 import { HealthService } from './health.js'
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
@@ -45,6 +46,8 @@ export interface ServiceDeps {
   loginThrottle?: Partial<LoginThrottleOptions>
   /** The folder agent packages are installed from (`AGENT_REGISTRY_DIR`). */
   agentRegistryDir?: string
+  /** The dispatch surface's workspace root and cap on active sessions (`WORKSPACES_ROOT`, `DISPATCH_MAX_SESSIONS`). */
+  dispatch?: { root: string; maxActiveSessions: number }
 }
 
 /** The domain core every surface sits on. */
@@ -73,6 +76,7 @@ export function createServices(deps: ServiceDeps) {
   const ai = new AiService(models, assistants, tools, deps.ai, files)
   const replies = new ReplyService(deps.db, deps.events, conversations, ai, deps.log)
   const rooms = new RoomService(conversations)
+  const dispatch = new DispatchService(deps.db, uow, workspaces, { conversations, assistants }, deps.dispatch ?? { root: '/workspace', maxActiveSessions: 10 })
   // Surfaces listen to the bus; they publish nothing (events come from the services' writes).
   const events: EventSubscriptions = deps.events
   return {
@@ -94,6 +98,7 @@ export function createServices(deps: ServiceDeps) {
     replies,
     rooms,
     agentPackages,
+    dispatch,
     events
   }
 }

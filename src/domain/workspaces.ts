@@ -1,7 +1,7 @@
 import { posix } from 'node:path'
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
-import { assistants, conversations, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
+import { assistants, conversations, dispatchSessions, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { WorkspaceData } from './events.js'
@@ -250,23 +250,42 @@ export class WorkspaceService {
     })
   }
 
-  /** Deletes a workspace with its memberships, agent links and conversations. Only its owner may. */
+  /**
+   * Deletes a workspace with its memberships, agent links and conversations. Only its owner may,
+   * and not while a dispatch session runs in it (WORKSPACE_HAS_RUNNING_SESSIONS).
+   */
   delete(p: Principal, workspaceId: string, options: AccessOptions = {}): void {
     this.uow.run((w) => {
       const { tx } = w
       const role = this.requireRole(tx, workspaceId, p.userId, 'read', options)
       if (role !== 'owner') throw new DomainError('NOT_WORKSPACE_OWNER', 'Only the owner of this workspace can delete it')
-      const audience = this.memberIds(tx, workspaceId)
-      // Its conversations go with it: their files are released and their watchers told.
-      const convs = tx
-        .select({ id: conversations.id, workspaceId: conversations.workspaceId })
-        .from(conversations)
-        .where(eq(conversations.workspaceId, workspaceId))
-        .all()
-      releaseConversations(w, this.files, convs, p.userId)
-      tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
-      w.emit({ type: 'workspace.deleted', workspaceId, actorId: p.userId, audience })
+      this.remove(w, workspaceId, p.userId)
     })
+  }
+
+  /**
+   * Deletes a workspace in the caller's unit of work, with everything that goes with it; the
+   * caller has decided it may. Its conversations go with it: their files are released and their
+   * watchers told.
+   */
+  remove(w: Work, workspaceId: string, actorId: string): void {
+    const { tx } = w
+    // A running shell or assistant session would outlive its record: stop it first.
+    const active = tx
+      .select({ n: count() })
+      .from(dispatchSessions)
+      .where(and(eq(dispatchSessions.workspaceId, workspaceId), inArray(dispatchSessions.status, ['starting', 'running'])))
+      .get()!.n
+    if (active > 0) throw new DomainError('WORKSPACE_HAS_RUNNING_SESSIONS', `Cannot delete workspace with ${active} active sessions`)
+    const audience = this.memberIds(tx, workspaceId)
+    const convs = tx
+      .select({ id: conversations.id, workspaceId: conversations.workspaceId })
+      .from(conversations)
+      .where(eq(conversations.workspaceId, workspaceId))
+      .all()
+    releaseConversations(w, this.files, convs, actorId)
+    tx.delete(workspaces).where(eq(workspaces.id, workspaceId)).run()
+    w.emit({ type: 'workspace.deleted', workspaceId, actorId, audience })
   }
 
   // ---- members ----------------------------------------------------------------------------
@@ -473,7 +492,8 @@ export class WorkspaceService {
     }
   }
 
-  private memberIds(tx: Tx, workspaceId: string): string[] {
+  /** The ids of a workspace's members: the audience of its events. */
+  memberIds(tx: Tx, workspaceId: string): string[] {
     return tx
       .select({ id: workspaceMembers.userId })
       .from(workspaceMembers)

@@ -97,9 +97,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteWorkspace',
         tags,
         summary: 'Delete a workspace (owner only)',
-        description: 'Deletes the workspace with its memberships, agent links and conversations. Other members get 403 `NOT_WORKSPACE_OWNER`.',
+        description:
+          'Deletes the workspace with its memberships, agent links and conversations. Other members get 403 `NOT_WORKSPACE_OWNER`; ' +
+          'while a dispatch session runs in it, 409 `WORKSPACE_HAS_RUNNING_SESSIONS`.',
         params: WorkspaceIdParams,
-        response: { 204: { ...NoContent, description: 'The workspace was deleted' }, ...errors(401, 403, 404, 422) }
+        response: { 204: { ...NoContent, description: 'The workspace was deleted' }, ...errors(401, 403, 404, 409, 422) }
       }
     },
     async (request, reply) => {
