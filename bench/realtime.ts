@@ -251,12 +251,13 @@ class Phase {
 
   deliver(socket: number, index: number, at: number): void {
     if (index >= this.messages) return
-    if (++this.perMessage[index] > this.sockets) {
+    // index < messages and socket < sockets: the typed-array reads below are in range.
+    if (++this.perMessage[index]! > this.sockets) {
       this.duplicates++
       return
     }
-    this.perSocket[socket]++
-    this.latencies[this.delivered++] = at - this.sendStart[index]
+    this.perSocket[socket]!++
+    this.latencies[this.delivered++] = at - this.sendStart[index]!
     this.lastArrival = at
     if (this.perMessage[index] === this.sockets) {
       this.waiters.get(index)?.()
@@ -267,7 +268,7 @@ class Phase {
 
   /** Resolves once every socket has message `index`. */
   complete(index: number): Promise<void> {
-    if (this.perMessage[index] >= this.sockets) return Promise.resolve()
+    if ((this.perMessage[index] ?? 0) >= this.sockets) return Promise.resolve()
     return new Promise((r) => this.waiters.set(index, r))
   }
 
@@ -280,7 +281,7 @@ class Phase {
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN
   const rank = Math.ceil((p / 100) * sorted.length) - 1
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!
 }
 
 function latencyStats(samples: Float64Array) {
@@ -291,7 +292,7 @@ function latencyStats(samples: Float64Array) {
     p50_ms: round(percentile(sorted, 50)),
     p90_ms: round(percentile(sorted, 90)),
     p99_ms: round(percentile(sorted, 99)),
-    max_ms: round(sorted[sorted.length - 1]),
+    max_ms: round(sorted.at(-1) ?? NaN),
     mean_ms: round(sum / sorted.length),
     samples: sorted.length
   }
@@ -346,7 +347,7 @@ class FrameWaiter {
       return
     }
     const i = this.waiting.findIndex((w) => w.type === frame.type)
-    if (i >= 0) this.waiting.splice(i, 1)[0].resolve(frame)
+    if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve(frame)
   }
   next(type: string): Promise<Record<string, unknown>> {
     return new Promise((resolvePromise) => this.waiting.push({ type, resolve: resolvePromise }))
@@ -466,10 +467,11 @@ class Session {
         const at = performance.now()
         const m = data.indexOf(MARK)
         if (m < 0) return frames.take(data.toString('utf8'))
+        // The mark is followed by the phase letter and seven digits (the content this bench sends).
         const p = m + MARK.length
-        const phase = String.fromCharCode(data[p])
+        const phase = String.fromCharCode(data[p]!)
         let index = 0
-        for (let k = p + 1; k < p + 8; k++) index = index * 10 + (data[k] - 48)
+        for (let k = p + 1; k < p + 8; k++) index = index * 10 + (data[k]! - 48)
         const current = this.current
         if (current && current.key === phase) current.deliver(i, index, at)
         if (!this.sampleFrame) {
@@ -598,7 +600,11 @@ class Session {
   /** Throughput: the median round; latencies: every delivery of every round together. */
   result() {
     const rates = this.throughputRounds.map((r) => r.messages_per_s).sort((a, b) => a - b)
-    const median = (xs: number[]) => (xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2)
+    const median = (xs: number[]) => {
+      if (xs.length === 0) return NaN
+      const mid = xs.length >> 1
+      return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2
+    }
     const serverCpu = this.throughputRounds.reduce((sum, r) => sum + r.cpu.server_cpu_s, 0)
     const concat = (parts: Float64Array[]) => {
       const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0))
@@ -657,11 +663,11 @@ function table(ours: TargetResult, baseline: TargetResult): string {
     ['fan-out complete (last socket) p99, ms', ours.latency.fanout_complete_p99_ms, baseline.latency.fanout_complete_p99_ms, 'lower']
   ]
   const lines = [['metric', 'ours', 'baseline', 'ours/baseline'], ...rows.map(([m, o, b]) => [m, String(o), String(b), (o / b).toFixed(2)])]
-  const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)))
+  const widths = lines[0]!.map((_, c) => Math.max(...lines.map((l) => l[c]!.length)))
   return lines
     .map(
       (l, r) =>
-        l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ') +
+        l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ') +
         (r === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')
     )
     .join('\n')

@@ -14,7 +14,9 @@ const specs = require('@asyncapi/specs') as { schemas: Record<string, object> }
 
 const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false })
 addFormats(ajv)
-const validate = ajv.compile(specs.schemas['3.0.0'])
+const schema = specs.schemas['3.0.0']
+if (!schema) throw new Error('@asyncapi/specs has no 3.0.0 schema')
+const validate = ajv.compile(schema)
 
 /** Asserts that a document validates against the AsyncAPI 3.0.0 schema. */
 function assertValid(t: { ok(v: unknown, m: string): void; comment(m: string): void }, doc: unknown) {

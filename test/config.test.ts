@@ -32,8 +32,9 @@ t.test('a bad value names the variable', async (t) => {
     { DATABASE_URL: 'mysql://localhost/db' }
   ]
   for (const env of bad) {
-    const name = Object.keys(env)[0]
-    t.throws(() => loadConfig({ DATA_DIR: dir, ...env }), { name: 'ConfigError', message: new RegExp(name) }, `${name}=${env[name]}`)
+    // Each case sets exactly one variable.
+    const [name, value] = Object.entries(env)[0]!
+    t.throws(() => loadConfig({ DATA_DIR: dir, ...env }), { name: 'ConfigError', message: new RegExp(name) }, `${name}=${value}`)
   }
   t.throws(
     () => loadConfig({ DATA_DIR: dir, NODE_ENV: 'production' }),

@@ -304,7 +304,7 @@ t.test('workspace conversations are visible to workspace members', async (t) => 
   const bobDeletes = await app.inject({ method: 'DELETE', url: `/api/v1/conversations/${conv.id}`, headers: bob.auth })
   t.equal(bobDeletes.statusCode, 403)
   const ws = db.select().from(workspaces).all()[0]
-  t.type(ws.lastActivityAt, 'string', 'activity is recorded on the workspace')
+  t.type(ws?.lastActivityAt, 'string', 'activity is recorded on the workspace')
 })
 
 t.test('idempotent conversation creation', async (t) => {

@@ -7,7 +7,7 @@ import t from 'tap'
 import { conversationParticipants, conversations, messageFiles, messages } from '../src/db/schema.js'
 import { newId, nowIso } from '../src/domain/clock.js'
 import type { IncomingFile } from '../src/domain/files.js'
-import { build, signUp, v1Error } from './helper.js'
+import { at, build, signUp, v1Error } from './helper.js'
 import { multipartFiles, storedFiles } from './multipart.js'
 
 const MB = 1024 * 1024
@@ -18,7 +18,7 @@ const ZIP_HEAD = Buffer.from('PK\x03\x04', 'latin1')
 /** `size` bytes: `head`, then `fill` repeated, streamed in 1 MiB chunks. */
 function* bytes(head: Buffer, size: number, fill: Buffer = Buffer.alloc(1)): Generator<Buffer> {
   const block = Buffer.alloc(MB)
-  for (let i = 0; i < MB; i++) block[i] = fill[i % fill.length]
+  for (let i = 0; i < MB; i++) block[i] = fill[i % fill.length]!
   let left = size
   const first = Buffer.concat([head, block]).subarray(0, Math.min(size, MB))
   yield first
@@ -182,26 +182,26 @@ t.test('chat files: visible to who may see the chat, and released with it unless
   }
   const stored = await files.uploadToConversation(pa, chat, parts(['a.txt', 'first'], ['b.txt', 'second']))
   t.equal(stored.length, 2)
-  t.equal(stored[0].chat_id, chat)
+  const a = at(stored, 0, 'stored file')
+  const b = at(stored, 1, 'stored file')
+  t.equal(a.chat_id, chat)
   await t.rejects(files.uploadToConversation(pc, chat, parts(['c.txt', 'x'])), { code: 'CONVERSATION_NOT_FOUND' })
   await t.rejects(files.uploadToConversation(pb, chat, parts(['ok.txt', 'kept?'], ['bad.png', 'not a png'])), { code: 'UNSUPPORTED_FILE_TYPE' })
   t.equal(files.listForConversation(pb, chat, {}).total, 2, 'a refused part keeps none of its request')
 
-  t.equal(files.get(pb, stored[0].fileid).fileid, stored[0].fileid, 'a participant reads the chat files')
-  t.throws(() => files.get(pc, stored[0].fileid), { code: 'FILE_NOT_FOUND' })
+  t.equal(files.get(pb, a.fileid).fileid, a.fileid, 'a participant reads the chat files')
+  t.throws(() => files.get(pc, a.fileid), { code: 'FILE_NOT_FOUND' })
   t.throws(() => files.listForConversation(pc, chat, {}), { code: 'CONVERSATION_NOT_FOUND' })
-  t.throws(() => files.deleteFromConversation(pb, chat, stored[0].fileid), { code: 'FORBIDDEN' })
+  t.throws(() => files.deleteFromConversation(pb, chat, a.fileid), { code: 'FORBIDDEN' })
 
   // b.txt is attached to a message of another conversation: it outlives this chat.
   const msg = newId()
   db.insert(messages)
     .values({ id: msg, conversationId: other, seq: 1, senderId: alice.id, role: 'user', content: 'see file', createdAt: now, updatedAt: now })
     .run()
-  t.same(files.attachmentsFor(pa, other, [stored[1].fileid]), [
-    { type: 'file', file_id: stored[1].fileid, name: 'b.txt', content_type: 'text/plain; charset=utf-8', size: 6 }
-  ])
-  t.throws(() => files.attachmentsFor(pc, other, [stored[1].fileid]), { code: 'FILE_NOT_FOUND' })
-  db.transaction((tx) => files.linkToMessage(tx, msg, [stored[1].fileid]))
+  t.same(files.attachmentsFor(pa, other, [b.fileid]), [{ type: 'file', file_id: b.fileid, name: 'b.txt', content_type: 'text/plain; charset=utf-8', size: 6 }])
+  t.throws(() => files.attachmentsFor(pc, other, [b.fileid]), { code: 'FILE_NOT_FOUND' })
+  db.transaction((tx) => files.linkToMessage(tx, msg, [b.fileid]))
   t.equal(db.select().from(messageFiles).all().length, 1)
 
   t.equal(storedFiles(dataDir).length, 2)
@@ -212,7 +212,7 @@ t.test('chat files: visible to who may see the chat, and released with it unless
   })
   files.sweep(shas)
   t.equal(storedFiles(dataDir).length, 1, 'the blob only this chat used is gone')
-  const kept = files.get(pa, stored[1].fileid)
+  const kept = files.get(pa, b.fileid)
   t.equal(kept.chat_id, null, 'the file referenced elsewhere stays')
-  t.throws(() => files.get(pa, stored[0].fileid), { code: 'FILE_NOT_FOUND' })
+  t.throws(() => files.get(pa, a.fileid), { code: 'FILE_NOT_FOUND' })
 })

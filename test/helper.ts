@@ -40,6 +40,13 @@ export async function signUp(app: FastifyInstance, email = `user${++counter}@exa
   }
 }
 
+/** The item at `index`, or a failure that says what was missing (for lists a test has just checked). */
+export function at<T>(list: readonly T[], index: number, what = 'item'): T {
+  const item = list[index]
+  if (item === undefined) throw new Error(`expected a ${what} at index ${index}, got ${list.length}`)
+  return item
+}
+
 /** Asserts the v1 error shape and returns the body. */
 export function v1Error(res: LightMyRequestResponse): {
   detail: string

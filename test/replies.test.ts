@@ -129,9 +129,14 @@ t.test('SSE streams the same reply as the socket', async (t) => {
   const events = res.body
     .split('\n\n')
     .filter((b) => b.includes('event: '))
-    .map((b) => ({ event: /event: (.+)/.exec(b)![1], data: JSON.parse(/data: (.+)/.exec(b)![1]) }))
-  t.equal(events[0].event, 'message.created')
-  t.equal(events[0].data.message.content, 'Hello over SSE')
+    .map((b) => {
+      const event = /event: (.+)/.exec(b)?.[1]
+      const data = /data: (.+)/.exec(b)?.[1]
+      if (event === undefined || data === undefined) throw new Error(`not an SSE event: ${b}`)
+      return { event, data: JSON.parse(data) }
+    })
+  t.equal(events[0]?.event, 'message.created')
+  t.equal(events[0]?.data.message.content, 'Hello over SSE')
   const completed = events.find((e) => e.event === 'message.completed')!
   const text = events
     .filter((e) => e.event === 'message.delta')
@@ -226,8 +231,8 @@ t.test('replies answer in order, one per message; people-only conversations get 
   }
   const answers = items.filter((m) => m.role === 'assistant')
   t.equal(answers.length, 2, 'one reply per message')
-  t.match(answers[0].content, /first/, 'in the order of the messages')
-  t.match(answers[1].content, /second/)
+  t.match(answers[0]?.content, /first/, 'in the order of the messages')
+  t.match(answers[1]?.content, /second/)
 
   const people = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { participant_ids: [bob.id] } })).json()
   await post(app, ada, people.id, 'just us')

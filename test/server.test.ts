@@ -19,7 +19,7 @@ function startServer(env: Record<string, string>) {
     const onData = (d: Buffer) => {
       output += d.toString()
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (m) resolve(m[1])
+      if (m) resolve(m[1]!)
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)

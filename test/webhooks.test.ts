@@ -7,7 +7,7 @@ import { type Config, testConfig } from '../src/config.js'
 import { webhooks as webhooksTable } from '../src/db/schema.js'
 import { newId, nowIso } from '../src/domain/clock.js'
 import { backoffDelay, type DispatcherOptions, parseRetryAfter, WebhookDispatcher } from '../src/webhooks/dispatcher.js'
-import { signUp, v1Error } from './helper.js'
+import { at, signUp, v1Error } from './helper.js'
 
 interface Tap {
   teardown(fn: () => unknown): void
@@ -164,7 +164,7 @@ t.test('deliveries are signed per Standard Webhooks and verify with the standard
   for (const u of updates) t.match(u.data, { user_id: admin.id, user: { full_name: 'Ada' } })
 
   // A tampered body or a wrong secret does not verify.
-  const first = rx.received[0]
+  const first = at(rx.received, 0, 'delivery')
   t.throws(() => new Webhook(generated.secret).verify(`${first.body} `, first.headers as Record<string, string>))
   t.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(first.body, first.headers as Record<string, string>))
 
@@ -208,9 +208,10 @@ t.test('a receiver that fails twice then succeeds gets exactly one successful de
   for (const d of done.items) t.match(d, { attempts: 3, last_status_code: 204, last_error: null })
   const names = successes.map((r) => (JSON.parse(r.body) as { data: { user: { full_name: string } } }).data.user.full_name).sort()
   t.same(names, ['A', 'B', 'C'])
-  const sameBody = rx.received.filter((r) => r.headers['webhook-id'] === successes[0].headers['webhook-id'])
+  const successId = at(successes, 0, 'success').headers['webhook-id']
+  const sameBody = rx.received.filter((r) => r.headers['webhook-id'] === successId)
   t.ok(
-    sameBody.every((r) => r.body === sameBody[0].body),
+    sameBody.every((r) => r.body === sameBody[0]?.body),
     'every attempt carries the same body and webhook-id'
   )
 
@@ -301,17 +302,19 @@ t.test('test pings and redelivery', async (t) => {
   t.equal(ping.statusCode, 202)
   t.match(ping.json(), { event: 'webhook.test', status: 'pending', webhook_id: hook.id })
   await until(() => rx.received.length === 1 || undefined, 'the ping')
-  const body = new Webhook(hook.secret).verify(rx.received[0].body, rx.received[0].headers as Record<string, string>)
+  const pinged = at(rx.received, 0, 'delivery')
+  const body = new Webhook(hook.secret).verify(pinged.body, pinged.headers as Record<string, string>)
   t.match(body, { event: 'webhook.test', data: { webhook_id: hook.id } })
-  t.equal(rx.received[0].path, '/hook', 'only the webhook asked for hears the ping')
+  t.equal(pinged.path, '/hook', 'only the webhook asked for hears the ping')
 
   const again = await a.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/deliveries/${ping.json().id}/redeliver`, headers: acct.auth })
   t.equal(again.statusCode, 202)
   t.not(again.json().id, ping.json().id)
   t.equal(again.json().message_id, ping.json().message_id, 'the same webhook-id, so receivers can deduplicate')
   await until(() => rx.received.length === 2 || undefined, 'the redelivery')
-  t.equal(rx.received[1].body, rx.received[0].body)
-  t.equal(rx.received[1].headers['webhook-id'], rx.received[0].headers['webhook-id'])
+  const redelivered = at(rx.received, 1, 'delivery')
+  t.equal(redelivered.body, pinged.body)
+  t.equal(redelivered.headers['webhook-id'], pinged.headers['webhook-id'])
   t.equal((await a.inject({ method: 'GET', url: `/api/v1/webhooks/${hook.id}/deliveries`, headers: acct.auth })).json().total, 2)
 
   const foreign = await a.inject({ method: 'POST', url: `/api/v1/webhooks/${otherHook.id}/deliveries/${ping.json().id}/redeliver`, headers: other.auth })
@@ -336,7 +339,7 @@ t.test('deliveries are in the outbox with the event, and a restarted dispatcher 
   revived.start()
   await until(() => rx.received.length === 1 || undefined, 'the delivery after restart')
   await revived.idle()
-  t.match(JSON.parse(rx.received[0].body), { event: 'user.updated', data: { user: { full_name: 'Durable' } } })
+  t.match(JSON.parse(at(rx.received, 0, 'delivery').body), { event: 'user.updated', data: { user: { full_name: 'Durable' } } })
 })
 
 t.test('private and loopback addresses are refused unless allowed, at create time and at connect time', async (t) => {

@@ -3,7 +3,7 @@ import t from 'tap'
 import { assistants, workspaces } from '../src/db/schema.js'
 import { newId, nowIso } from '../src/domain/clock.js'
 import type { DomainEvent } from '../src/domain/events.js'
-import { type Account, build, signUp, v1Error } from './helper.js'
+import { type Account, at, build, signUp, v1Error } from './helper.js'
 
 const W = '/api/v1/workspaces'
 
@@ -359,8 +359,8 @@ t.test('list: pagination, status filter and sort', async (t) => {
   const shared = await create(app, other, { name: 'shared' })
   await addMember(app, other, shared.id, me, 'viewer')
 
-  await app.inject({ method: 'PUT', url: `${W}/${made[1].id}`, headers: me.auth, payload: { status: 'archived' } })
-  await app.inject({ method: 'PUT', url: `${W}/${made[3].id}`, headers: me.auth, payload: { status: 'active' } })
+  await app.inject({ method: 'PUT', url: `${W}/${at(made, 1).id}`, headers: me.auth, payload: { status: 'archived' } })
+  await app.inject({ method: 'PUT', url: `${W}/${at(made, 3).id}`, headers: me.auth, payload: { status: 'active' } })
 
   const all = await app.inject({ method: 'GET', url: W, headers: me.auth })
   t.equal(all.statusCode, 200)
@@ -403,7 +403,7 @@ t.test('list: pagination, status filter and sort', async (t) => {
     'last updated first'
   )
 
-  app.database.db.transaction((tx) => app.services.workspaces.touch(tx, made[0].id))
+  app.database.db.transaction((tx) => app.services.workspaces.touch(tx, at(made, 0).id))
   const byActivity = await app.inject({ method: 'GET', url: `${W}?sort=last_activity_at:desc&size=1`, headers: me.auth })
   t.equal(byActivity.json().items[0].name, 'bravo')
 

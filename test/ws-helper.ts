@@ -37,10 +37,10 @@ export class WsClient {
 
   /** The first frame not yet taken that matches; waits for it if needed. */
   next(pred: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
-    for (let i = 0; i < this.frames.length; i++) {
-      if (!this.taken.has(i) && pred(this.frames[i])) {
+    for (const [i, frame] of this.frames.entries()) {
+      if (!this.taken.has(i) && pred(frame)) {
         this.taken.add(i)
-        return Promise.resolve(this.frames[i])
+        return Promise.resolve(frame)
       }
     }
     return new Promise((resolve, reject) => {

@@ -61,6 +61,7 @@ export default fp(
       const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
       if (!match) return undefined
       const credential = match[1]
+      if (!credential) return undefined
       if (app.services.apiKeys.looksLikeKey(credential)) return app.services.apiKeys.ownerOf(credential)
       try {
         const claims = app.jwt.verify<{ sub?: unknown; typ?: unknown }>(credential)
