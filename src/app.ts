@@ -198,6 +198,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           loginThrottle: options.loginThrottle,
           agentRegistryDir: config.agentRegistryDir,
           dispatch: { root: config.workspacesRoot, maxActiveSessions: config.dispatchMaxSessions },
+          passwordHashing: config.passwordHashing,
           signer: {
             sign: (claims) => instance.jwt.sign(claims),
             verify: (token) => instance.jwt.verify<Record<string, unknown>>(token)

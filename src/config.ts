@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { MINIMAL_PASSWORD_HASHING, OWASP_PASSWORD_HASHING, type PasswordHashing } from './domain/passwords.js'
 
 /**
  * The environment the service reads, as DESIGN.md lists it. Every variable is validated at start;
@@ -103,6 +104,8 @@ export interface Config {
   /** The shell a dispatch `pty` session runs (an absolute path). */
   dispatchShell: string
   version: string
+  /** The argon2id cost of password hashes: the OWASP parameters, not set by the environment. */
+  passwordHashing: PasswordHashing
 }
 
 export interface OAuthProviderConfig {
@@ -159,6 +162,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dispatchMaxSessions: 10,
     dispatchShell: defaultShell(),
     version: PACKAGE_VERSION,
+    // Still argon2id, at the least cost it accepts: a signup costs well under a millisecond, not ~80 ms.
+    passwordHashing: MINIMAL_PASSWORD_HASHING,
     ...overrides
   }
 }
@@ -242,7 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentRegistryDir: resolve(e.AGENT_REGISTRY_DIR ?? './agents'),
     dispatchMaxSessions: Number(e.DISPATCH_MAX_SESSIONS ?? 10),
     dispatchShell: e.DISPATCH_SHELL ?? defaultShell(),
-    version: PACKAGE_VERSION
+    version: PACKAGE_VERSION,
+    passwordHashing: OWASP_PASSWORD_HASHING
   }
 }
 

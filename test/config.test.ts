@@ -14,6 +14,7 @@ t.test('defaults', async (t) => {
   t.equal(c.rateLimitAuthMax, 10)
   t.equal(c.webhookAllowPrivate, false)
   t.equal(c.workspacesRoot, '/workspace')
+  t.same(c.passwordHashing, { memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 }, 'passwords are hashed with the OWASP argon2id parameters')
   t.ok(c.jwtSecret.length >= 32)
   t.equal(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim(), c.jwtSecret, 'the development secret is kept under DATA_DIR')
   t.equal(loadConfig({ DATA_DIR: dir }).jwtSecret, c.jwtSecret, 'and reused on the next start')
@@ -42,6 +43,7 @@ t.test('a bad value names the variable', async (t) => {
   )
   const prod = loadConfig({ DATA_DIR: dir, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })
   t.equal(prod.host, '0.0.0.0')
+  t.same(prod.passwordHashing, { memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 }, 'production keeps the OWASP argon2id parameters')
 })
 
 t.test('values are parsed', async (t) => {

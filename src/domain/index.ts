@@ -22,6 +22,7 @@ import { WorkspaceService } from './workspaces.js'
 import type { EventBus, EventSubscriptions, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
 import { UnitOfWork } from './unit-of-work.js'
+import { type PasswordHashing, setPasswordHashing } from './passwords.js'
 import { WebhookOutbox, WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
@@ -48,10 +49,13 @@ export interface ServiceDeps {
   agentRegistryDir?: string
   /** The dispatch surface's workspace root and cap on active sessions (`WORKSPACES_ROOT`, `DISPATCH_MAX_SESSIONS`). */
   dispatch?: { root: string; maxActiveSessions: number }
+  /** The argon2id cost of new password hashes (the config's); the OWASP parameters when omitted. */
+  passwordHashing?: PasswordHashing
 }
 
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
+  if (deps.passwordHashing) setPasswordHashing(deps.passwordHashing)
   const outbox = deps.outbox ?? new WebhookOutbox()
   // Every write that makes a domain event, and every event, goes through this one unit of work.
   const uow = new UnitOfWork({ db: deps.db, events: deps.events, outbox, log: deps.log })

@@ -5,8 +5,32 @@ import { ZxcvbnFactory } from '@zxcvbn-ts/core'
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common'
 import { DomainError } from './errors.js'
 
-/** argon2id with the OWASP parameters: 19 MiB, t=2, p=1. */
-const OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const
+/** The cost of an argon2id hash: memory in KiB, passes, lanes. */
+export interface PasswordHashing {
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+/** The OWASP parameters: 19 MiB, t=2, p=1. What the service uses. */
+export const OWASP_PASSWORD_HASHING: Readonly<PasswordHashing> = Object.freeze({ memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 })
+
+/** The least argon2id accepts (8 KiB a lane, one pass): still argon2id, for tests, where the cost buys nothing. */
+export const MINIMAL_PASSWORD_HASHING: Readonly<PasswordHashing> = Object.freeze({ memoryCost: 8, timeCost: 1, parallelism: 1 })
+
+let cost: Readonly<PasswordHashing> = OWASP_PASSWORD_HASHING
+let dummy: Promise<string> | undefined
+
+/**
+ * Sets the cost of the hashes this process makes from now on; verification reads the cost from each
+ * hash, so hashes made before still verify. The services set it from the config: one process serves
+ * one config (tests build every app from `testConfig()`).
+ */
+export function setPasswordHashing(next: PasswordHashing): void {
+  if (next.memoryCost === cost.memoryCost && next.timeCost === cost.timeCost && next.parallelism === cost.parallelism) return
+  cost = Object.freeze({ memoryCost: next.memoryCost, timeCost: next.timeCost, parallelism: next.parallelism })
+  dummy = undefined
+}
 
 /**
  * argon2 hashes on libuv's thread pool, off the event loop. The cap keeps a burst of logins from
@@ -15,7 +39,8 @@ const OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, par
 const limit = pLimit(Math.max(1, availableParallelism()))
 
 export function hashPassword(password: string): Promise<string> {
-  return limit(() => argon2.hash(password, OPTIONS))
+  const options = { ...cost, type: argon2.argon2id } as const
+  return limit(() => argon2.hash(password, options))
 }
 
 export function verifyPassword(hash: string, password: string): Promise<boolean> {
@@ -28,7 +53,6 @@ export function verifyPassword(hash: string, password: string): Promise<boolean>
   })
 }
 
-let dummy: Promise<string> | undefined
 /** Spends the time of one verification so unknown emails take as long as wrong passwords; always false. */
 export async function burnVerification(password: string): Promise<false> {
   dummy ??= hashPassword('not-a-real-password-0000')
