@@ -89,7 +89,7 @@ t.test('register and login: the same accounts as v1', async (t) => {
     'Incorrect email or password'
   )
   chatAppError(t, await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'ada@example.com' } }), 400, 'Missing required field: password')
-  // A disabled account is refused.
+  // A disabled account is refused like a wrong password, so neither tells an account exists.
   const admin = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ada@example.com', password: PASSWORD } })
   await app.inject({
     method: 'PUT',
@@ -100,8 +100,8 @@ t.test('register and login: the same accounts as v1', async (t) => {
   chatAppError(
     t,
     await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'grace@example.com', password: PASSWORD } }),
-    403,
-    'This account is disabled'
+    401,
+    'Incorrect email or password'
   )
 })
 
@@ -289,7 +289,8 @@ t.test('is_ai: a conversation with the default assistant, whose replies arrive a
   t.equal(again.assistant_id, conv.assistant_id, 'one default assistant')
   const assistant = await app.inject({ method: 'GET', url: `/api/v1/assistants/${conv.assistant_id}`, headers: bob.auth })
   t.equal(assistant.statusCode, 200, 'a real assistant everyone may talk to')
-  t.match(assistant.json(), { name: 'Assistant', status: 'active', owner_id: null, tools: ['current_time', 'calculator'] })
+  t.match(assistant.json(), { name: 'Assistant', status: 'active', visibility: 'public', owner_id: null })
+  t.notOk('tools' in assistant.json(), 'its tool setup is for admins only')
 
   const sent = await app.inject({
     method: 'POST',
@@ -329,12 +330,14 @@ t.test('every failure under the four prefixes answers in the chat-app body; othe
   const app = await build(t)
   chatAppError(t, await app.inject({ method: 'GET', url: '/api/users/a/b' }), 404, 'Route GET /api/users/a/b not found')
   chatAppError(t, await app.inject({ method: 'GET', url: '/api/auth/nope' }), 404, 'Route GET /api/auth/nope not found')
-  chatAppError(t, await app.inject({ method: 'DELETE', url: '/api/messages' }), 404, 'Route DELETE /api/messages not found')
-  chatAppError(t, await app.inject({ method: 'PUT', url: '/api/conversations' }), 404, 'Route PUT /api/conversations not found')
-  for (const url of ['/api/v1/nope', '/api/usersx', '/api/workspaces/nope']) {
+  chatAppError(t, await app.inject({ method: 'DELETE', url: '/api/messages' }), 405, 'DELETE is not allowed on /api/messages; use POST')
+  chatAppError(t, await app.inject({ method: 'PUT', url: '/api/conversations' }), 405, 'PUT is not allowed on /api/conversations; use GET, POST')
+  for (const url of ['/api/v1/nope', '/api/usersx']) {
     const res = await app.inject({ method: 'GET', url })
     t.equal(res.json().error_code, 'NOT_FOUND', `${url} is not chat-app's`)
   }
+  const dispatch = await app.inject({ method: 'GET', url: '/api/workspaces/nope' })
+  t.notOk('error' in dispatch.json(), "/api/workspaces is dispatch's, not chat-app's")
 })
 
 t.test('sign-in attempts past the limit are a 429 in the chat-app body', async (t) => {

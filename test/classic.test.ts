@@ -60,7 +60,12 @@ t.test('POST /register: every refusal with its words, then the account works on 
   const ok = await app.inject({ method: 'POST', url: '/register', payload: { email: 'ada@example.com', password: 'correct horse' } })
   t.equal(ok.statusCode, 200)
   t.same(ok.json(), { msg: 'User created successfully', email: 'ada@example.com' })
-  msg(t, await app.inject({ method: 'POST', url: '/register', payload: { email: 'ADA@example.com', password: 'another one' } }), 400, 'User already exists')
+  msg(
+    t,
+    await app.inject({ method: 'POST', url: '/register', payload: { email: 'ADA@example.com', password: 'another correct horse' } }),
+    400,
+    'User already exists'
+  )
 
   const v1 = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ada@example.com', password: 'correct horse' } })
   t.equal(v1.statusCode, 200, 'an account registered through /register signs in through v1')
