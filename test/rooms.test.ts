@@ -78,7 +78,12 @@ async function refusal(base: string, auth: Record<string, unknown>, namespace: s
 }
 
 async function assistant(app: FastifyInstance, who: Account): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/assistants', headers: who.auth, payload: { name: 'Helper', model: 'offline' } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/assistants',
+    headers: who.auth,
+    payload: { name: 'Helper', model: 'offline', visibility: 'public' }
+  })
   if (res.statusCode !== 201) throw new Error(res.body)
   return res.json().id
 }

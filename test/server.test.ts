@@ -55,7 +55,11 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
   t.equal(me.status, 200)
   const refreshed = await fetch(`${base}/api/v1/auth/refresh`, { method: 'POST', headers: json, body: JSON.stringify({ refresh_token: tokens.refresh_token }) })
   t.equal(refreshed.status, 200)
-  const next = (await refreshed.json()) as { access_token: string; refresh_token: string }
+  const first = (await refreshed.json()) as { access_token: string; refresh_token: string }
+  // The new token is used in turn, so the first one's retry grace is over and a replay is reuse.
+  const rotated = await fetch(`${base}/api/v1/auth/refresh`, { method: 'POST', headers: json, body: JSON.stringify({ refresh_token: first.refresh_token }) })
+  t.equal(rotated.status, 200)
+  const next = (await rotated.json()) as { access_token: string; refresh_token: string }
   const reuse = await fetch(`${base}/api/v1/auth/refresh`, { method: 'POST', headers: json, body: JSON.stringify({ refresh_token: tokens.refresh_token }) })
   t.equal(reuse.status, 401, 'a reused refresh token is refused')
   const revoked = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${next.access_token}` } })
