@@ -466,8 +466,11 @@ t.test('validation: 422 for bad names and paths, 409 for a path in use', async (
       'names the field'
     )
   }
-  const blank = await create(app, me, { name: 'blank', path: '' })
-  t.equal(blank.path, null, 'an empty path means none, like null')
+  // Bodies are validated strictly: an empty path is refused, not coerced to null; null means none.
+  const empty = await app.inject({ method: 'POST', url: W, headers: me.auth, payload: { name: 'blank', path: '' } })
+  t.equal(empty.statusCode, 422)
+  const blank = await create(app, me, { name: 'blank', path: null })
+  t.equal(blank.path, null, 'null means no path')
   await app.inject({ method: 'DELETE', url: `${W}/${blank.id}`, headers: me.auth })
   const ok = await create(app, me, { name: 'ok', path: '/workspace/a b/ünïcode.d' })
   t.equal(ok.path, '/workspace/a b/ünïcode.d')
