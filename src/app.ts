@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AjvCompiler, type BuildCompilerFromPool } from '@fastify/ajv-compiler'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { Options as AjvOptions } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -98,6 +99,25 @@ function strictBodyValidators() {
   return build
 }
 
+/**
+ * Response serializers compiled on a route's first answer rather than at start. Compiling every
+ * route's schemas up front (fast-json-stringify re-checks each shared schema per route and status)
+ * was most of the start time, paid again by every in-process test app for routes it never calls.
+ */
+function lazySerializers() {
+  const factory = SerializerSelector()
+  return (externalSchemas?: unknown, options?: Parameters<typeof factory>[1]) => {
+    const compile = factory(externalSchemas, options)
+    return (route: Parameters<typeof compile>[0]) => {
+      let serialize: ((doc: unknown) => string) | undefined
+      return (doc: unknown) => {
+        serialize ??= compile(route)
+        return serialize(doc)
+      }
+    }
+  }
+}
+
 /** The methods a 405 looks for (OPTIONS and HEAD are answered for every route anyway). */
 const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
@@ -140,7 +160,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     },
     clientErrorHandler: (error, socket) => answerClientError(registry, error, socket),
     ajv: { customOptions: AJV_OPTIONS },
-    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } }
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators(), buildSerializer: lazySerializers() } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp)
