@@ -217,7 +217,7 @@ t.test('a stream that stalls is ended by the reply time bound, not left hanging'
     )
   })
   const provider = new OpenAIProvider({ apiKey: 'sk-test', baseURL: `${vendor.url}/v1`, maxRetries: 0 })
-  const result = await generateReply({ provider, model: 'm', messages: [{ role: 'user', content: 'hi' }], timeoutMs: 300 })
+  const result = await generateReply({ provider, model: 'm', messages: [{ role: 'user', content: 'hi' }], timeoutMs: 1000 })
   t.equal(result.status, 'failed')
   t.equal(result.error?.code, 'timeout')
   t.equal(result.content, 'Thinking')

@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
-import OpenAI from 'openai'
+import type OpenAI from 'openai'
+import type { ClientOptions } from 'openai'
 
 export type AudioFormat = 'mp3' | 'wav'
 
@@ -41,18 +42,25 @@ export class SpeechError extends Error {
 export class OpenAISpeech implements SpeechSynthesizer {
   readonly id = 'openai'
   readonly formats = ['mp3', 'wav'] as const
-  private readonly client: OpenAI
+  private readonly clientOptions: ClientOptions
+  /** The SDK is loaded with the first request: a server that never speaks never loads it. */
+  private client: Promise<OpenAI> | undefined
 
   constructor(options: { apiKey: string; baseURL?: string; model?: string; maxRetries?: number }) {
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 1, timeout: 60_000 })
+    this.clientOptions = { apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 1, timeout: 60_000 }
     this.model = options.model ?? 'gpt-4o-mini-tts'
+  }
+
+  private sdk(): Promise<OpenAI> {
+    this.client ??= import('openai').then(({ default: OpenAI }) => new OpenAI(this.clientOptions))
+    return this.client
   }
 
   private readonly model: string
 
   async synthesize(request: SpeechRequest): Promise<Speech> {
     try {
-      const response = await this.client.audio.speech.create(
+      const response = await (await this.sdk()).audio.speech.create(
         { model: this.model, voice: request.voice ?? 'alloy', input: request.text, response_format: request.format },
         { signal: request.signal }
       )

@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import { and, asc, eq, lte, sql } from 'drizzle-orm'
 import pLimit from 'p-limit'
 import { Webhook } from 'standardwebhooks'
-import { Agent, request } from 'undici'
+import type { Agent, request as undiciRequest } from 'undici'
 import type { Db } from '../db/index.js'
 import { webhookDeliveries, webhooks } from '../db/schema.js'
 import { nowIso } from '../domain/clock.js'
@@ -92,7 +92,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  */
 export class WebhookDispatcher {
   private readonly options: DispatcherOptions
-  private readonly agent: Agent
+  /** undici, loaded with the first delivery: a service that sends no webhooks never loads it. */
+  private http: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined
   private readonly limit: ReturnType<typeof pLimit>
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly abort = new AbortController()
@@ -107,12 +108,19 @@ export class WebhookDispatcher {
   ) {
     this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...options }
     this.limit = pLimit(this.options.concurrency)
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup(this.options.allowPrivate), timeout: this.options.timeoutMs },
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-      keepAliveTimeout: 4_000
-    })
+  }
+
+  private client(): Promise<{ agent: Agent; request: typeof undiciRequest }> {
+    this.http ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({
+        connect: { lookup: guardedLookup(this.options.allowPrivate), timeout: this.options.timeoutMs },
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+        keepAliveTimeout: 4_000
+      }),
+      request
+    }))
+    return this.http
   }
 
   start(): void {
@@ -127,7 +135,7 @@ export class WebhookDispatcher {
     if (this.timer) clearTimeout(this.timer)
     this.abort.abort()
     await Promise.allSettled([...this.inFlight.values()])
-    await this.agent.close().catch(() => {})
+    if (this.http) await (await this.http).agent.close().catch(() => {})
   }
 
   /** Looks for due deliveries now (soon after the current tick). */
@@ -213,9 +221,10 @@ export class WebhookDispatcher {
       if (!this.options.allowPrivate && isIP(host) && isPrivateAddress(host)) {
         throw new Error(`The address ${host} is not public`)
       }
+      const { agent, request } = await this.client()
       const res = await request(url, {
         method: 'POST',
-        dispatcher: this.agent,
+        dispatcher: agent,
         signal: this.abort.signal,
         headers: {
           'content-type': 'application/json',

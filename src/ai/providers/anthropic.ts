@@ -1,4 +1,5 @@
-import Anthropic from '@anthropic-ai/sdk'
+import type Anthropic from '@anthropic-ai/sdk'
+import type { ClientOptions } from '@anthropic-ai/sdk'
 import type { ContentBlockParam, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
 import { endOfStream, toModelError } from './errors.js'
@@ -62,17 +63,24 @@ function finishReasonOf(r: string | null | undefined): FinishReason {
 /** The Messages API, streaming, through the official `@anthropic-ai/sdk`. */
 export class AnthropicProvider implements ModelProvider {
   readonly id = 'anthropic'
-  private readonly client: Anthropic
+  private readonly clientOptions: ClientOptions
+  /** The SDK is loaded with the first request: a server that never calls this vendor never loads it. */
+  private client: Promise<Anthropic> | undefined
   private readonly defaultMaxTokens: number
 
   constructor(options: AnthropicProviderOptions) {
-    this.client = new Anthropic({
+    this.clientOptions = {
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       maxRetries: options.maxRetries ?? 1,
       timeout: options.timeoutMs ?? 60_000
-    })
+    }
     this.defaultMaxTokens = options.defaultMaxTokens ?? 4096
+  }
+
+  private sdk(): Promise<Anthropic> {
+    this.client ??= import('@anthropic-ai/sdk').then(({ default: Anthropic }) => new Anthropic(this.clientOptions))
+    return this.client
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
@@ -89,7 +97,7 @@ export class AnthropicProvider implements ModelProvider {
     let stopped = false
     const usage: Usage = { input_tokens: 0, output_tokens: 0 }
     try {
-      const stream = await this.client.messages.create(
+      const stream = await (await this.sdk()).messages.create(
         {
           model: request.model,
           max_tokens: request.maxTokens ?? this.defaultMaxTokens,

@@ -1,11 +1,4 @@
-import {
-  BedrockRuntimeClient,
-  type ContentBlock,
-  ConverseStreamCommand,
-  type ConverseStreamOutput,
-  type Message,
-  type Tool
-} from '@aws-sdk/client-bedrock-runtime'
+import type { BedrockRuntimeClient, BedrockRuntimeClientConfig, ContentBlock, ConverseStreamOutput, Message, Tool } from '@aws-sdk/client-bedrock-runtime'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
 import { parseInput } from './anthropic.js'
 import { endOfStream, toModelError } from './errors.js'
@@ -67,16 +60,28 @@ const STREAM_EXCEPTION_STATUS: Record<string, number> = {
 /** AWS Bedrock's ConverseStream API through `@aws-sdk/client-bedrock-runtime`. */
 export class BedrockProvider implements ModelProvider {
   readonly id = 'bedrock'
-  private readonly client: BedrockRuntimeClient
+  private readonly clientConfig: BedrockRuntimeClientConfig
+  /** The SDK is loaded with the first request: a server that never calls this vendor never loads it. */
+  private client:
+    | Promise<{ client: BedrockRuntimeClient; ConverseStreamCommand: typeof import('@aws-sdk/client-bedrock-runtime').ConverseStreamCommand }>
+    | undefined
 
   constructor(options: BedrockProviderOptions) {
-    this.client = new BedrockRuntimeClient({
+    this.clientConfig = {
       region: options.region,
       endpoint: options.endpoint,
       credentials: options.credentials,
       maxAttempts: (options.maxRetries ?? 1) + 1,
       requestHandler: { requestTimeout: options.timeoutMs ?? 60_000 }
-    })
+    }
+  }
+
+  private sdk() {
+    this.client ??= import('@aws-sdk/client-bedrock-runtime').then(({ BedrockRuntimeClient, ConverseStreamCommand }) => ({
+      client: new BedrockRuntimeClient(this.clientConfig),
+      ConverseStreamCommand
+    }))
+    return this.client
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
@@ -89,7 +94,8 @@ export class BedrockProvider implements ModelProvider {
     let stop: string | undefined
     let usage: Usage | undefined
     try {
-      const response = await this.client.send(
+      const { client, ConverseStreamCommand } = await this.sdk()
+      const response = await client.send(
         new ConverseStreamCommand({
           modelId: request.model,
           messages,

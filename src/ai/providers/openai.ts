@@ -1,4 +1,5 @@
-import OpenAI from 'openai'
+import type OpenAI from 'openai'
+import type { ClientOptions } from 'openai'
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
 import { endOfStream, toModelError } from './errors.js'
@@ -53,21 +54,28 @@ function finishReasonOf(r: string | null | undefined): FinishReason {
 /** Chat Completions streaming through the official `openai` package. */
 export class OpenAIProvider implements ModelProvider {
   readonly id: string
-  private readonly client: OpenAI
+  private readonly clientOptions: ClientOptions
+  /** The SDK is loaded with the first request: a server that never calls this vendor never loads it. */
+  private client: Promise<OpenAI> | undefined
   private readonly includeUsage: boolean
   /** OpenAI itself (no base URL): newer parameter names, and reasoning models that take no temperature. */
   private readonly official: boolean
 
   constructor(options: OpenAIProviderOptions) {
     this.id = options.id ?? 'openai'
-    this.client = new OpenAI({
+    this.clientOptions = {
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       maxRetries: options.maxRetries ?? 1,
       timeout: options.timeoutMs ?? 60_000
-    })
+    }
     this.includeUsage = options.includeUsage ?? !options.baseURL
     this.official = !options.baseURL
+  }
+
+  private sdk(): Promise<OpenAI> {
+    this.client ??= import('openai').then(({ default: OpenAI }) => new OpenAI(this.clientOptions))
+    return this.client
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
@@ -80,7 +88,7 @@ export class OpenAIProvider implements ModelProvider {
     let finish: string | null | undefined
     let usage: Usage | undefined
     try {
-      const stream = await this.client.chat.completions.create(
+      const stream = await (await this.sdk()).chat.completions.create(
         {
           model: request.model,
           messages: toOpenAIMessages(request.messages),
