@@ -11,9 +11,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { AjvCompiler, type BuildCompilerFromPool } from '@fastify/ajv-compiler'
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
-import type { Options as AjvOptions } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
@@ -27,6 +24,7 @@ import type { LoginThrottleOptions } from './domain/login-throttle.js'
 import authPlugin from './http/auth.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
+import { AJV_OPTIONS, LazySchemaCompilers } from './http/compilers.js'
 import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
 import { answerClientError, discardRestOfBody, limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
@@ -53,6 +51,8 @@ declare module 'fastify' {
     hub: Hub
     /** The Socket.IO server at `/socket.io`; surfaces add their namespaces. */
     io: SocketIoServer
+    /** Validators and serializers compiled on first use; `warmUp()` compiles the rest. */
+    schemaCompilers: LazySchemaCompilers
   }
 }
 
@@ -82,42 +82,6 @@ export interface BuildOptions {
 /** Every surface the service serves, the canonical one first. */
 export const ALL_SURFACES: Surface[] = [v1, chatApp, classic, dispatch]
 
-const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } as const
-
-/**
- * Validators that coerce types only where everything arrives as text (query strings, path
- * parameters, headers): a JSON body is validated strictly, so `{"name": 42}` is refused, not stored as "42".
- */
-function strictBodyValidators() {
-  const pool = AjvCompiler()
-  const build: BuildCompilerFromPool = (externalSchemas, options) => {
-    const custom: AjvOptions = { ...(options?.customOptions as AjvOptions | undefined), ...AJV_OPTIONS }
-    const coercing = pool(externalSchemas, { customOptions: custom })
-    const strict = pool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } })
-    return (route) => (route.httpPart === 'body' ? strict : coercing)(route)
-  }
-  return build
-}
-
-/**
- * Response serializers compiled on a route's first answer rather than at start. Compiling every
- * route's schemas up front (fast-json-stringify re-checks each shared schema per route and status)
- * was most of the start time, paid again by every in-process test app for routes it never calls.
- */
-function lazySerializers() {
-  const factory = SerializerSelector()
-  return (externalSchemas?: unknown, options?: Parameters<typeof factory>[1]) => {
-    const compile = factory(externalSchemas, options)
-    return (route: Parameters<typeof compile>[0]) => {
-      let serialize: ((doc: unknown) => string) | undefined
-      return (doc: unknown) => {
-        serialize ??= compile(route)
-        return serialize(doc)
-      }
-    }
-  }
-}
-
 /** The methods a 405 looks for (OPTIONS and HEAD are answered for every route anyway). */
 const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
@@ -130,6 +94,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const surfaces = options.surfaces ?? ALL_SURFACES
   if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
   const registry = new SurfaceRegistry(surfaces[0])
+  const compilers = new LazySchemaCompilers()
   const app = Fastify({
     logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     genReqId: (req) => {
@@ -160,12 +125,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     },
     clientErrorHandler: (error, socket) => answerClientError(registry, error, socket),
     ajv: { customOptions: AJV_OPTIONS },
-    schemaController: { compilersFactory: { buildValidator: strictBodyValidators(), buildSerializer: lazySerializers() } }
+    schemaController: { compilersFactory: { buildValidator: compilers.buildValidator, buildSerializer: compilers.buildSerializer } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp)
 
   app.decorate('config', config)
+  app.decorate('schemaCompilers', compilers)
   app.decorate('surfaces', registry)
 
   // Every response carries the request id, so a client can quote it and we can find the log line.

@@ -28,3 +28,7 @@ try {
   app.log.error({ err }, 'could not listen')
   process.exit(1)
 }
+
+// Validators and serializers are compiled on first use, so the server answers quickly after a
+// start; compile the rest now, in small batches between requests.
+void app.schemaCompilers.warmUp().catch((err) => app.log.error({ err }, 'compiling schemas failed'))
