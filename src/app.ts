@@ -19,6 +19,7 @@ import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
 import { ModelRegistry } from './ai/registry.js'
 import { type SpeechSynthesizer, speechFromConfig } from './ai/speech.js'
+import { type Transcriber, transcriberFromConfig } from './ai/transcription.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
@@ -70,6 +71,8 @@ export interface BuildOptions {
   models?: ModelRegistry
   /** The speech engine to use instead of the one the config gives (null: none). */
   speech?: SpeechSynthesizer | null
+  /** The transcription engine to use instead of the one the config gives (null: none). */
+  transcriber?: Transcriber | null
   /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
   loginThrottle?: Partial<LoginThrottleOptions>
   /**
@@ -87,6 +90,8 @@ const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: 'ar
 /**
  * Validators that coerce types only where everything arrives as text (query strings, path
  * parameters, headers): a JSON body is validated strictly, so `{"name": 42}` is refused, not stored as "42".
+ * A multipart body's schema (a route's `body.content['multipart/form-data']`) documents its parts:
+ * the body is a stream its handler reads and checks as it arrives.
  */
 function strictBodyValidators() {
   const pool = AjvCompiler()
@@ -94,7 +99,11 @@ function strictBodyValidators() {
     const custom: AjvOptions = { ...(options?.customOptions as AjvOptions | undefined), ...AJV_OPTIONS }
     const coercing = pool(externalSchemas, { customOptions: custom })
     const strict = pool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } })
-    return (route) => (route.httpPart === 'body' ? strict : coercing)(route)
+    const streamed = (() => true) as unknown as ReturnType<typeof strict>
+    return (route) => {
+      if (route.httpPart === 'body' && (route as { contentType?: string }).contentType?.startsWith('multipart/')) return streamed
+      return (route.httpPart === 'body' ? strict : coercing)(route)
+    }
   }
   return build
 }
@@ -211,7 +220,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           events,
           version: config.version,
           models: options.models ?? ModelRegistry.fromConfig(config),
-          ai: { speech: options.speech === undefined ? await speechFromConfig(config) : (options.speech ?? undefined) },
+          ai: {
+            speech: options.speech === undefined ? await speechFromConfig(config) : (options.speech ?? undefined),
+            transcriber: options.transcriber === undefined ? transcriberFromConfig(config) : (options.transcriber ?? undefined)
+          },
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
           allowedEmails: config.allowedEmails,
