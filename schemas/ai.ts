@@ -11,6 +11,9 @@ export const Model = Type.Object(
     name: Type.String(),
     supports_tools: Type.Boolean(),
     supports_streaming: Type.Boolean(),
+    input_modalities: Type.Array(StringEnum(['text', 'image', 'video']), {
+      description: 'What the model reads: `text`, and `image` or `video` when it takes them (`POST /api/v1/run` refuses the others).'
+    }),
     is_default: Type.Boolean({ description: 'The model used when none is named.' })
   },
   { $id: 'Model', additionalProperties: false }
@@ -77,43 +80,107 @@ export const ChatCompletion = Type.Object(
   { $id: 'ChatCompletion', additionalProperties: false, description: 'An OpenAI-style chat completion, as aisuite returns it.' }
 )
 
-export const RunRequest = Type.Object(
-  {
-    assistant_id: Uuid,
-    input: Type.String({ minLength: 1, maxLength: 100_000, description: 'The text to run the assistant on.' }),
-    file_ids: Type.Optional(
-      Type.Array(Uuid, {
-        maxItems: 20,
-        description:
-          'Uploaded files (yours, or of a chat you see) to run on. Text, CSV, JSON and XML files are given to the model as text ' +
-          '(the first 64 KiB of each); other files by name, type and size.'
-      })
-    ),
-    history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
-  },
-  { $id: 'RunRequest', additionalProperties: false }
-)
+/** The text fields of a run, the same in JSON and in multipart/form-data. */
+const RunFields = {
+  assistant_id: Uuid,
+  input: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100_000,
+      description: 'The text to run the assistant on; may be left out when `audio`, `images` or `video` are sent.'
+    })
+  ),
+  file_ids: Type.Optional(
+    Type.Array(Uuid, {
+      maxItems: 20,
+      description:
+        'Uploaded files (yours, or of a chat you see) to run on. Text, CSV, JSON and XML files are given to the model as text ' +
+        '(the first 64 KiB of each); other files by name, type and size.'
+    })
+  ),
+  history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
+}
 
-export const RunAudioRequest = Type.Object(
+/** An image, audio or video in a JSON body. */
+export const MediaInput = Type.Object(
   {
-    ...RunRequest.properties,
-    format: Type.Optional(
-      StringEnum(['mp3', 'wav'], {
-        default: 'mp3',
-        description: '`mp3` (`audio/mpeg`) or `wav` (`audio/wav`). The local engine makes WAV only, whatever is asked.'
-      })
-    ),
-    voice: Type.Optional(
+    data: Type.String({
+      minLength: 1,
+      contentEncoding: 'base64',
+      description: 'The bytes in base64 (standard or URL-safe alphabet), or a `data:<type>;base64,…` URL.'
+    }),
+    content_type: Type.Optional(
       Type.String({
-        minLength: 1,
-        maxLength: 64,
-        pattern: '^[A-Za-z0-9_+.-]+$',
-        description: "The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …)."
+        maxLength: 100,
+        description: 'The type, e.g. `image/png`; optional, as the type is decided from the bytes. When given it must agree with them (else 415).'
       })
     )
   },
-  { $id: 'RunAudioRequest', additionalProperties: false }
+  { $id: 'MediaInput', additionalProperties: false }
 )
+
+const IMAGES_DESCRIPTION =
+  'Images for the model to look at (PNG, JPEG, GIF, WebP; 8 at most, 10 MiB each). Refused with 422 `MODEL_INPUT_NOT_SUPPORTED` ' +
+  "when the assistant's model does not take images (see `input_modalities` in `GET /api/v1/model`)."
+const AUDIO_DESCRIPTION =
+  'Speech to run on (MP3, WAV, OGG, FLAC, M4A/MP4, WebM; 25 MiB): transcribed, and the transcript is the text (after `input` when both are sent). ' +
+  'Needs a transcription engine (`OPENAI_API_KEY`): without one, 503 `TRANSCRIPTION_NOT_CONFIGURED`.'
+const VIDEO_DESCRIPTION =
+  "A video for the model to watch (MP4, WebM, MOV, MKV; 25 MiB). Taken by Bedrock's Amazon Nova Lite, Pro and Premier; " +
+  'refused with 422 `MODEL_INPUT_NOT_SUPPORTED` by other models.'
+
+export const RunRequest = Type.Object(
+  {
+    ...RunFields,
+    images: Type.Optional(Type.Array(ref(MediaInput), { minItems: 1, maxItems: 8, description: IMAGES_DESCRIPTION })),
+    audio: Type.Optional(ref(MediaInput, AUDIO_DESCRIPTION)),
+    video: Type.Optional(ref(MediaInput, VIDEO_DESCRIPTION))
+  },
+  {
+    $id: 'RunRequest',
+    additionalProperties: false,
+    description: 'A run as JSON; images, audio and video in base64. The media of one run may be 40 MiB together.'
+  }
+)
+
+/** The parts of a run as multipart/form-data (documentation only: the stream is read and checked as it arrives). */
+export const RunForm = Type.Object(
+  {
+    assistant_id: Uuid,
+    input: Type.Optional(Type.String({ maxLength: 100_000, description: 'The text; may be left out when a file is sent.' })),
+    file_ids: Type.Optional(Type.Array(Uuid, { maxItems: 20, description: 'The field repeated once per uploaded file to run on.' })),
+    history: Type.Optional(Type.String({ description: 'Earlier turns as JSON text: `[{"role": "user", "content": "…"}, …]`.' })),
+    images: Type.Optional(Type.Array(Type.String({ format: 'binary' }), { maxItems: 8, description: IMAGES_DESCRIPTION })),
+    audio: Type.Optional(Type.String({ format: 'binary', description: AUDIO_DESCRIPTION })),
+    video: Type.Optional(Type.String({ format: 'binary', description: VIDEO_DESCRIPTION }))
+  },
+  { $id: 'RunForm', description: 'A run as multipart/form-data: text fields and files. The files of one run may be 40 MiB together.' }
+)
+
+const RunAudioFields = {
+  format: Type.Optional(
+    StringEnum(['mp3', 'wav'], {
+      default: 'mp3',
+      description: '`mp3` (`audio/mpeg`) or `wav` (`audio/wav`). The local engine makes WAV only, whatever is asked.'
+    })
+  ),
+  voice: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_+.-]+$',
+      description: "The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …)."
+    })
+  )
+}
+
+export const RunAudioRequest = Type.Object({ ...RunRequest.properties, ...RunAudioFields }, { $id: 'RunAudioRequest', additionalProperties: false })
+
+export const RunAudioForm = Type.Object({ ...RunForm.properties, ...RunAudioFields }, { $id: 'RunAudioForm', description: RunForm.description })
+
+/** The text fields of a multipart run, as they are checked once read (history parsed from its JSON). */
+export const RunFormFields = Type.Object(RunFields, { additionalProperties: false })
+export const RunAudioFormFields = Type.Object({ ...RunFields, ...RunAudioFields }, { additionalProperties: false })
 
 export const ToolRun = Type.Object(
   {
@@ -138,6 +205,7 @@ export const RunResult = Type.Object(
     steps: Type.Integer({ minimum: 1, description: 'Model calls made.' }),
     finish_reason: ref(FinishReason),
     usage: ref(TokenUsage),
+    transcript: Type.Optional(Type.String({ description: 'What was heard in `audio`, when audio was sent.' })),
     created_at: Timestamp
   },
   { $id: 'RunResult', additionalProperties: false }

@@ -16,6 +16,7 @@ import fp from 'fastify-plugin'
 import type { Server as SocketIoServer } from 'socket.io'
 import { ModelRegistry } from './ai/registry.js'
 import { type SpeechSynthesizer, speechFromConfig } from './ai/speech.js'
+import { type Transcriber, transcriberFromConfig } from './ai/transcription.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
@@ -70,6 +71,8 @@ export interface BuildOptions {
   models?: ModelRegistry
   /** The speech engine to use instead of the one the config gives (null: none). */
   speech?: SpeechSynthesizer | null
+  /** The transcription engine to use instead of the one the config gives (null: none). */
+  transcriber?: Transcriber | null
   /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
   loginThrottle?: Partial<LoginThrottleOptions>
   /**
@@ -177,7 +180,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           events,
           version: config.version,
           models: options.models ?? ModelRegistry.fromConfig(config),
-          ai: { speech: options.speech === undefined ? await speechFromConfig(config) : (options.speech ?? undefined) },
+          ai: {
+            speech: options.speech === undefined ? await speechFromConfig(config) : (options.speech ?? undefined),
+            transcriber: options.transcriber === undefined ? transcriberFromConfig(config) : (options.transcriber ?? undefined)
+          },
           log: instance.log,
           allowPrivateAddresses: config.webhookAllowPrivate,
           allowedEmails: config.allowedEmails,

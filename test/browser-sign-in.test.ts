@@ -411,3 +411,47 @@ t.test('an unknown provider is a 404 in the v1 error body; the OpenAPI document 
   }
   t.ok(doc.paths['/api/v1/auth/{provider}/callback']?.get?.responses['403'])
 })
+
+t.test('under BASE_PATH the redirect URI, the redirects and the cookie paths carry the prefix', async (t) => {
+  const s = await setup(t, { basePath: '/base' })
+  const api = `${s.base}/base/api/v1`
+  const browser = new Browser()
+
+  t.equal((await browser.fetch(`${s.base}/api/v1/auth/mock/login`)).status, 404, 'nothing answers outside the prefix')
+  const login = await browser.fetch(`${api}/auth/mock/login`)
+  t.equal(login.status, 302)
+  const authorize = new URL(login.headers.get('location')!)
+  t.equal(authorize.searchParams.get('redirect_uri'), `${api}/auth/mock/callback`, 'the provider sends the browser back through the prefix')
+  t.equal(browser.lastSet.get('oauth_state')?.path, '/base/api/v1/auth/mock/callback')
+
+  const back = await fetch(authorize, { redirect: 'manual' })
+  const callbackUrl = new URL(back.headers.get('location')!)
+  t.equal(callbackUrl.pathname, '/base/api/v1/auth/mock/callback')
+  const callback = await browser.fetch(callbackUrl.href)
+  t.equal(callback.status, 302, 'the state cookie reached the callback under the prefix')
+  const handOverUrl = new URL(callback.headers.get('location')!, s.base)
+  t.equal(handOverUrl.pathname, '/base/api/v1/auth/login-success-redirect')
+  const handOver = await browser.fetch(handOverUrl.href)
+  t.equal(handOver.status, 200)
+  t.match(await handOver.text(), /fetch\('validate-token\?token=/, 'the page spends the token beside itself, under the prefix')
+
+  const token = handOverUrl.searchParams.get('token')!
+  const validated = await browser.fetch(`${api}/auth/validate-token?token=${encodeURIComponent(token)}`)
+  t.equal(validated.status, 200)
+  t.equal(browser.lastSet.get('access_token')?.path, '/base', 'the access cookie goes to the service only')
+  t.equal(browser.lastSet.get('refresh_token')?.path, '/base/api/v1/auth/refresh', 'the refresh cookie only to the refresh route')
+  t.equal(browser.lastSet.get('csrf_token')?.path, '/', 'the CSRF token is readable by a page anywhere on the host')
+
+  t.equal((await browser.fetch(`${api}/auth/me`)).status, 200, 'the cookie signs the browser in under the prefix')
+  const refreshed = await browser.fetch(`${api}/auth/refresh`, { method: 'POST', headers: { 'x-csrf-token': browser.csrf() } })
+  t.equal(refreshed.status, 204, 'the refresh cookie reached the refresh route')
+  t.equal(browser.lastSet.get('refresh_token')?.path, '/base/api/v1/auth/refresh')
+  const out = await browser.fetch(`${api}/auth/logout`, { method: 'POST', headers: { 'x-csrf-token': browser.csrf() } })
+  t.equal(out.status, 204)
+  t.same(
+    ['access_token', 'refresh_token', 'csrf_token'].map((name) => browser.lastSet.get(name)?.path),
+    ['/base', '/base/api/v1/auth/refresh', '/'],
+    'cleared on the paths they were set with'
+  )
+  t.equal(browser.jar.size, 0)
+})

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { mediaInputsOf } from '../src/ai/capabilities.js'
 import { AnthropicProvider } from '../src/ai/providers/anthropic.js'
 import { OpenAIProvider } from '../src/ai/providers/openai.js'
 import { generateReply } from '../src/ai/reply.js'
@@ -221,4 +222,37 @@ t.test('a stream that stalls is ended by the reply time bound, not left hanging'
   t.equal(result.status, 'failed')
   t.equal(result.error?.code, 'timeout')
   t.equal(result.content, 'Thinking')
+})
+
+t.test('images: what each model takes, and attachments an API cannot carry are refused, not dropped', async (t) => {
+  const cases: [string, string, string[]][] = [
+    ['openai', 'gpt-4o-mini', ['image']],
+    ['openai', 'gpt-4.1', ['image']],
+    ['openai', 'gpt-3.5-turbo', []],
+    ['openai', 'gpt-4', []],
+    ['openai', 'o3-mini', []],
+    ['openai', 'llava:13b', ['image']],
+    ['anthropic', 'claude-sonnet-4-6', ['image']],
+    ['anthropic', 'claude-3-5-haiku-latest', ['image']],
+    ['anthropic', 'claude-2.1', []],
+    ['groq', 'llama-3.3-70b-versatile', []],
+    ['groq', 'meta-llama/llama-4-scout-17b-16e-instruct', ['image']],
+    ['bedrock', 'us.amazon.nova-pro-v1:0', ['image', 'video']],
+    ['bedrock', 'amazon.nova-micro-v1:0', []],
+    ['bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', ['image']],
+    ['offline', 'default', []]
+  ]
+  for (const [provider, model, inputs] of cases) t.same(mediaInputsOf(provider, model), inputs, `${provider}:${model}`)
+
+  const vendor = await startVendorServer()
+  t.teardown(() => vendor.close())
+  const video = { kind: 'video' as const, mediaType: 'video/mp4', data: Buffer.from('not sent') }
+  for (const provider of [
+    new OpenAIProvider({ apiKey: 'sk-test', baseURL: `${vendor.url}/v1`, maxRetries: 0 }),
+    new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: vendor.url, maxRetries: 0 })
+  ]) {
+    const events = await collect(provider, { model: 'm', messages: [{ role: 'user', content: 'watch', attachments: [video] }] })
+    t.match(events, [{ type: 'error', error: { code: 'bad_request', message: /takes no video input/ } }], provider.id)
+  }
+  t.equal(vendor.requests.length, 0, 'nothing was sent')
 })

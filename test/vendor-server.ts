@@ -11,7 +11,10 @@ import type { ModelProvider, StreamEvent, StreamRequest } from '../src/ai/types.
 export interface Recorded {
   path: string
   headers: http.IncomingHttpHeaders
+  /** The body parsed as JSON (`{}` when it is not JSON, e.g. a multipart upload). */
   body: Record<string, unknown>
+  /** The body's bytes as they came. */
+  raw: Buffer
 }
 
 /** A response, over HTTP/1.1 or HTTP/2 (its compatibility API has the same methods). */
@@ -37,13 +40,14 @@ export async function startVendorServer(options: { http2?: boolean } = {}): Prom
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', async () => {
       const path = (req.url ?? '').split('?')[0]!
+      const raw = Buffer.concat(chunks)
       let body: Record<string, unknown> = {}
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
+        body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>
       } catch {
         body = {}
       }
-      requests.push({ path, headers: req.headers, body })
+      requests.push({ path, headers: req.headers, body, raw })
       const script = queues.get(path)?.shift()
       if (!script) {
         res.writeHead(500, { 'content-type': 'application/json' })
@@ -147,6 +151,14 @@ export function openaiStatus(status: number, headers: Record<string, string> = {
         error: { message, type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null }
       })
     )
+  }
+}
+
+/** A transcription (`/v1/audio/transcriptions`), as OpenAI answers with `response_format: json`. */
+export function openaiTranscription(text: string): Script {
+  return (res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ text, usage: { type: 'duration', seconds: 2 } }))
   }
 }
 

@@ -1,8 +1,9 @@
+import { mediaInputsOf } from './capabilities.js'
 import { AnthropicProvider } from './providers/anthropic.js'
 import { BedrockProvider, type BedrockProviderOptions } from './providers/bedrock.js'
 import { OfflineProvider, OFFLINE_MODELS } from './providers/offline.js'
 import { OpenAIProvider } from './providers/openai.js'
-import type { ModelError, ModelProvider } from './types.js'
+import type { MediaInputKind, ModelError, ModelProvider } from './types.js'
 
 /**
  * Models are named `provider:model` (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`,
@@ -50,6 +51,8 @@ export interface ModelInfo {
   name: string
   supports_tools: boolean
   supports_streaming: boolean
+  /** What it reads: `text`, and `image` or `video` when it takes them. */
+  input_modalities: ('text' | MediaInputKind)[]
   is_default: boolean
 }
 
@@ -60,6 +63,8 @@ export interface ResolvedModel {
   /** The vendor's own model name (for offline: `default`, `slow` or `error`). */
   model: string
   provider: ModelProvider
+  /** What the model takes besides text. */
+  mediaInputs: MediaInputKind[]
 }
 
 export class ModelResolutionError extends Error {
@@ -184,7 +189,7 @@ export class ModelRegistry {
       })
     }
     const id = parsed.providerId === 'offline' ? (parsed.model === 'default' ? 'offline' : `offline:${parsed.model}`) : `${parsed.providerId}:${parsed.model}`
-    return { id, providerId: parsed.providerId, model: parsed.model, provider }
+    return { id, providerId: parsed.providerId, model: parsed.model, provider, mediaInputs: mediaInputsOf(parsed.providerId, parsed.model) }
   }
 
   /** The models of the configured providers, the default first. */
@@ -201,6 +206,7 @@ export class ModelRegistry {
           name: m.name,
           supports_tools: true,
           supports_streaming: true,
+          input_modalities: ['text', ...mediaInputsOf(p, m.model)],
           is_default: id === this.defaultModel
         })
       }
@@ -212,6 +218,7 @@ export class ModelRegistry {
       name: 'Offline (deterministic stand-in, no network)',
       supports_tools: true,
       supports_streaming: true,
+      input_modalities: ['text'],
       is_default: this.defaultModel === 'offline'
     })
     if (!out.some((m) => m.is_default)) {
@@ -224,6 +231,7 @@ export class ModelRegistry {
           name: parsed.model,
           supports_tools: true,
           supports_streaming: true,
+          input_modalities: ['text', ...mediaInputsOf(parsed.providerId, parsed.model)],
           is_default: true
         })
       }

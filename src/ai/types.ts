@@ -13,9 +13,22 @@ export interface ToolCall {
   arguments: string
 }
 
+/** What a model may take besides text: pictures and video, passed to the models that take them. */
+export type MediaInputKind = 'image' | 'video'
+
+/** An image or a video that goes with a person's message, as bytes of a type decided from them. */
+export interface MediaAttachment {
+  kind: MediaInputKind
+  /** `image/png`, `image/jpeg`, `image/gif`, `image/webp`; `video/mp4`, `video/webm`, `video/quicktime`, `video/x-matroska`. */
+  mediaType: string
+  data: Buffer
+}
+
 export interface ChatMessage {
   role: ChatRole
   content: string
+  /** On a user message: the images and video it shows the model. */
+  attachments?: MediaAttachment[]
   /** On an assistant message: the tools it called. */
   toolCalls?: ToolCall[]
   /** On a tool message: the call it answers, and the tool's name. */

@@ -14,7 +14,8 @@ import {
 import { type ModelInfo, type ModelRegistry, ModelResolutionError, type ResolvedModel } from '../ai/registry.js'
 import { generateReply, type ReplyResult, type ReplySink } from '../ai/reply.js'
 import { type AudioFormat, SpeechError, type SpeechSynthesizer } from '../ai/speech.js'
-import type { ChatMessage, FinishReason, ModelError } from '../ai/types.js'
+import { type Transcriber, TranscriptionError } from '../ai/transcription.js'
+import type { ChatMessage, FinishReason, MediaInputKind, ModelError } from '../ai/types.js'
 import type { AssistantService } from './assistants.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
@@ -22,6 +23,7 @@ import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import type { ToolService } from './tools.js'
 import type { FileService } from './files.js'
+import { checkRunMedia, type IncomingMedia, RUN_MEDIA, type RunMedia } from './media.js'
 
 /** The DomainError a failed model call becomes at an HTTP boundary. */
 export function modelErrorToDomain(e: ModelError): DomainError {
@@ -63,9 +65,12 @@ export interface ChatCompletionView {
 
 export interface RunInput {
   assistant_id: string
-  input: string
+  /** The text; may be left out when audio, images or video are sent. */
+  input?: string
   file_ids?: string[]
   history?: { role: 'system' | 'user' | 'assistant'; content: string }[]
+  /** Images and video for the model, audio to transcribe, as they arrived. */
+  media?: IncomingMedia[]
 }
 
 export interface RunView {
@@ -78,6 +83,8 @@ export interface RunView {
   steps: number
   finish_reason: FinishReason
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+  /** What was heard in the audio, when audio was sent. */
+  transcript?: string
   created_at: string
 }
 
@@ -100,6 +107,8 @@ export interface AiServiceOptions {
   toolTimeoutMs?: number
   /** What speaks an answer (`run/audio`); none when no engine is configured. */
   speech?: SpeechSynthesizer
+  /** What turns audio sent to a run into text; none when no engine is configured. */
+  transcriber?: Transcriber
 }
 
 export interface RunAudioInput extends RunInput {
@@ -211,10 +220,34 @@ export class AiService {
     }
   }
 
-  /** Runs an assistant (its prompt, model and tools) on a text. */
+  /**
+   * Runs an assistant (its prompt, model and tools) on a text, with images and video for models
+   * that take them and audio transcribed into the text. Everything that can be refused (the media,
+   * the assistant, a model without eyes, no transcription engine) is refused before any model or
+   * engine is called.
+   */
   async run(p: Principal, input: RunInput, signal?: AbortSignal): Promise<RunView> {
+    const media = await checkRunMedia(input.media ?? [])
+    if (!input.input && media.length === 0) {
+      throw new DomainError('VALIDATION_ERROR', 'Give `input`, or audio, images or video to run on', [
+        { field: 'body.input', message: 'is required without audio, images or video' }
+      ])
+    }
     const plan = this.planAssistantReply(p, input.assistant_id)
-    let text = input.input
+    const visual = media.filter((m): m is RunMedia & { kind: MediaInputKind } => m.kind !== 'audio')
+    for (const m of visual) this.requireMediaInput(plan, m.kind)
+    const audio = media.find((m) => m.kind === 'audio')
+    if (audio && !this.options.transcriber) {
+      throw new DomainError(
+        'TRANSCRIPTION_NOT_CONFIGURED',
+        'Audio input needs a transcription engine, and this server has none: set OPENAI_API_KEY (OpenAI, or a compatible server with OPENAI_BASE_URL), or send the text in `input`'
+      )
+    }
+    const transcript = audio ? await this.transcribe(audio, signal) : undefined
+    let text = [input.input, transcript].filter((t) => t?.trim()).join('\n\n')
+    if (!text && visual.length === 0) {
+      throw new DomainError('VALIDATION_ERROR', 'No speech was heard in the audio', [{ field: 'body.audio', message: 'has no speech in it' }])
+    }
     if (input.file_ids?.length) {
       if (!this.files) throw new DomainError('BAD_REQUEST', 'Files cannot be read here')
       const attached = await this.files.readForModel(p, input.file_ids)
@@ -226,7 +259,9 @@ export class AiService {
         )
         .join('')
     }
-    const result = await this.reply(plan, [...(input.history ?? []), { role: 'user', content: text }], undefined, signal)
+    const question: ChatMessage = { role: 'user', content: text }
+    if (visual.length) question.attachments = visual.map((m) => ({ kind: m.kind, mediaType: m.mediaType, data: m.data }))
+    const result = await this.reply(plan, [...(input.history ?? []), question], undefined, signal)
     if (result.status !== 'completed') throw modelErrorToDomain(result.error ?? { code: 'provider_error', message: 'The model failed' })
     return {
       id: newId(),
@@ -245,7 +280,38 @@ export class AiService {
       steps: result.steps,
       finish_reason: (result.finishReason as FinishReason) ?? 'stop',
       usage: usageView(result.usage),
+      ...(transcript !== undefined ? { transcript } : {}),
       created_at: nowIso()
+    }
+  }
+
+  /** Refuses images or video for a model that does not take them, naming the models here that do. */
+  private requireMediaInput(plan: AssistantReplyPlan, kind: MediaInputKind): void {
+    if (plan.resolved.mediaInputs.includes(kind)) return
+    const rule = RUN_MEDIA[kind]
+    const able = this.models
+      .list()
+      .filter((m) => m.input_modalities.includes(kind))
+      .map((m) => m.id)
+    const where = able.length
+      ? `models here that do: ${able.slice(0, 4).join(', ')}`
+      : kind === 'image'
+        ? 'none is configured here: set OPENAI_API_KEY, ANTHROPIC_API_KEY or BEDROCK_REGION'
+        : 'none is configured here: set BEDROCK_REGION for Amazon Nova'
+    throw new DomainError(
+      'MODEL_INPUT_NOT_SUPPORTED',
+      `The model ${plan.resolved.id} of this assistant does not take ${kind === 'image' ? 'images' : 'video'}; give the assistant a model that does (${where})`,
+      [{ field: `body.${rule.field}`, message: `${plan.resolved.id} does not take ${kind === 'image' ? 'images' : 'video'}` }]
+    )
+  }
+
+  private async transcribe(audio: RunMedia, signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.options.transcriber!.transcribe({ audio: audio.data, mediaType: audio.mediaType, extension: audio.extension, signal })
+    } catch (err) {
+      if (signal?.aborted) throw new DomainError('REQUEST_CANCELLED', 'The run was cancelled')
+      if (err instanceof TranscriptionError) throw new DomainError('TRANSCRIPTION_FAILED', err.message)
+      throw err
     }
   }
 

@@ -73,6 +73,11 @@ export const ERROR_KINDS = {
   /** No speech engine is configured on this server. */
   SPEECH_NOT_CONFIGURED: 'unavailable',
   SPEECH_FAILED: 'upstream',
+  /** Images or video for a model that does not take them. */
+  MODEL_INPUT_NOT_SUPPORTED: 'invalid',
+  /** Audio to run on, and no transcription engine configured on this server. */
+  TRANSCRIPTION_NOT_CONFIGURED: 'unavailable',
+  TRANSCRIPTION_FAILED: 'upstream',
   // Disclosed access: for surfaces whose documents tell "yours" from "exists" (see AccessOptions).
   CONVERSATION_ACCESS_DENIED: 'forbidden',
   WORKSPACE_ACCESS_DENIED: 'forbidden',

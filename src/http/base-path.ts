@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { FastifyRequest } from 'fastify'
 
 const OUTSIDE = Symbol('outsideBasePath')
 
@@ -24,4 +25,12 @@ export function basePathRewriter(basePath: string): ((req: IncomingMessage) => s
 /** Whether a request came outside `BASE_PATH` (when one is set). */
 export function isOutsideBasePath(req: IncomingMessage): boolean {
   return (req as IncomingMessage & { [OUTSIDE]?: true })[OUTSIDE] === true
+}
+
+/**
+ * A path of ours as browsers and providers must see it: under `BASE_PATH` when one is set. Routes
+ * are declared without the prefix; what goes out (redirects, redirect URIs, cookie paths) needs it.
+ */
+export function publicPath(request: FastifyRequest, path: string): string {
+  return `${request.server.config.basePath}${path}`
 }

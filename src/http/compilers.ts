@@ -22,14 +22,18 @@ export class LazySchemaCompilers {
   /**
    * Validators that coerce types only where everything arrives as text (query strings, path
    * parameters, headers): a JSON body is validated strictly, so `{"name": 42}` is refused, not stored as "42".
+   * A multipart body's schema (a route's `body.content['multipart/form-data']`) documents its parts:
+   * the body is a stream its handler reads and checks as it arrives.
    */
   readonly buildValidator: BuildCompilerFromPool = (externalSchemas, options) => {
     const pool = this.ajvPool
     const custom: AjvOptions = { ...(options?.customOptions as AjvOptions | undefined), ...AJV_OPTIONS }
+    const streamed = Object.assign(() => true, { errors: null })
     // Ajv instances (each adding and checking every shared schema) are made with the first compile too.
     const coercing = () => pool(externalSchemas, { customOptions: custom })
     const strict = () => pool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } })
     return ((route: Parameters<AjvCompile>[0]) => {
+      if (route.httpPart === 'body' && (route as { contentType?: string }).contentType?.startsWith('multipart/')) return streamed
       let compiled: Validate | undefined
       const compile = () => {
         compiled ??= (route.httpPart === 'body' ? strict : coercing)()(route) as unknown as Validate

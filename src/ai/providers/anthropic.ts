@@ -1,8 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk'
 import type { ClientOptions } from '@anthropic-ai/sdk'
-import type { ContentBlockParam, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages'
+import type { ContentBlockParam, ImageBlockParam, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
-import { endOfStream, toModelError } from './errors.js'
+import { endOfStream, toModelError, unsupportedAttachments } from './errors.js'
 
 export interface AnthropicProviderOptions {
   apiKey: string
@@ -48,6 +48,18 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system?: string;
       out.push({ role: 'assistant', content: blocks })
       continue
     }
+    if (m.role === 'user' && m.attachments?.length) {
+      // Images first, then the text about them, as Anthropic advises.
+      const blocks: ContentBlockParam[] = m.attachments.map(
+        (a): ImageBlockParam => ({
+          type: 'image',
+          source: { type: 'base64', media_type: a.mediaType as 'image/png', data: a.data.toString('base64') }
+        })
+      )
+      if (m.content) blocks.push({ type: 'text', text: m.content })
+      out.push({ role: 'user', content: blocks })
+      continue
+    }
     out.push({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content })
   }
   return { system: system || undefined, messages: out }
@@ -85,6 +97,11 @@ export class AnthropicProvider implements ModelProvider {
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
     const { signal } = request
+    const refused = unsupportedAttachments(this.id, request.messages, ['image'])
+    if (refused) {
+      yield refused
+      return
+    }
     const { system, messages } = toAnthropicMessages(request.messages)
     const tools: Tool[] | undefined = request.tools?.length
       ? request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters as Tool['input_schema'] }))

@@ -13,6 +13,18 @@ export interface BedrockProviderOptions {
   timeoutMs?: number
 }
 
+/** The Converse API's name of each image and video type we pass on. */
+const BEDROCK_FORMAT: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+  'video/x-matroska': 'mkv'
+}
+
 /**
  * Our messages as the Converse API wants them: system apart; turns alternate user/assistant, so
  * tool results (user turns) of one step go back together and consecutive turns of a role merge.
@@ -32,7 +44,18 @@ export function toBedrockMessages(messages: ChatMessage[]): { system: { text: st
       push('user', [{ toolResult: { toolUseId: m.toolCallId ?? '', content: [{ text: m.content || '(empty)' }] } }])
       continue
     }
-    const blocks: ContentBlock[] = m.content ? [{ text: m.content }] : []
+    const blocks: ContentBlock[] = []
+    // Images and video first, then the text about them.
+    for (const a of m.role === 'user' ? (m.attachments ?? []) : []) {
+      const format = BEDROCK_FORMAT[a.mediaType]
+      if (!format) continue
+      blocks.push(
+        a.kind === 'image'
+          ? { image: { format: format as never, source: { bytes: a.data } } }
+          : { video: { format: format as never, source: { bytes: a.data } } }
+      )
+    }
+    if (m.content) blocks.push({ text: m.content })
     if (m.role === 'assistant') {
       for (const c of m.toolCalls ?? []) blocks.push({ toolUse: { toolUseId: c.id, name: c.name, input: parseInput(c.arguments) as never } })
     }

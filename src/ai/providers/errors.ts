@@ -1,4 +1,4 @@
-import type { FinishReason, ModelError, StreamEvent, ToolCall, Usage } from '../types.js'
+import type { ChatMessage, FinishReason, MediaInputKind, ModelError, StreamEvent, ToolCall, Usage } from '../types.js'
 
 interface ApiErrorLike {
   name?: string
@@ -105,4 +105,14 @@ export function* endOfStream(
   }
   for (const call of calls) yield { type: 'tool_call', call }
   yield { type: 'done', finishReason: calls.length ? 'tool_calls' : finishReason, usage }
+}
+
+/**
+ * The error event for attachments a provider's API cannot carry (video to OpenAI, say), so they
+ * are refused rather than silently left out; undefined when every attachment can go.
+ */
+export function unsupportedAttachments(provider: string, messages: ChatMessage[], accepted: readonly MediaInputKind[]): StreamEvent | undefined {
+  const kind = messages.flatMap((m) => m.attachments ?? []).find((a) => !accepted.includes(a.kind))?.kind
+  if (!kind) return undefined
+  return { type: 'error', error: { code: 'bad_request', message: `${provider}: this API takes no ${kind} input` } }
 }

@@ -1,8 +1,8 @@
 import type OpenAI from 'openai'
 import type { ClientOptions } from 'openai'
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
+import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
-import { endOfStream, toModelError } from './errors.js'
+import { endOfStream, toModelError, unsupportedAttachments } from './errors.js'
 
 export interface OpenAIProviderOptions {
   /** `openai`, `groq`, or another name for an OpenAI-compatible server. */
@@ -23,8 +23,13 @@ function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessageParam[]
     switch (m.role) {
       case 'system':
         return { role: 'system', content: m.content }
-      case 'user':
-        return { role: 'user', content: m.content }
+      case 'user': {
+        if (!m.attachments?.length) return { role: 'user', content: m.content }
+        // Images go as data URLs beside the text.
+        const parts: ChatCompletionContentPart[] = m.content ? [{ type: 'text', text: m.content }] : []
+        for (const a of m.attachments) parts.push({ type: 'image_url', image_url: { url: `data:${a.mediaType};base64,${a.data.toString('base64')}` } })
+        return { role: 'user', content: parts }
+      }
       case 'tool':
         return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content }
       case 'assistant':
@@ -80,6 +85,11 @@ export class OpenAIProvider implements ModelProvider {
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
     const { signal } = request
+    const refused = unsupportedAttachments(this.id, request.messages, ['image'])
+    if (refused) {
+      yield refused
+      return
+    }
     const tools: ChatCompletionTool[] | undefined = request.tools?.length
       ? request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }))
       : undefined

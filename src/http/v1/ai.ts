@@ -8,7 +8,11 @@ import {
   CompilePromptRequest,
   ListModelsQuery,
   ModelPage,
+  RunAudioForm,
+  RunAudioFormFields,
   RunAudioRequest,
+  RunForm,
+  RunFormFields,
   RunRequest,
   RunResult,
   UpdatedParameters,
@@ -16,11 +20,22 @@ import {
 } from '../../../schemas/ai.js'
 import { errors, ref } from '../../../schemas/common.js'
 import { AUDIO_CONTENT_TYPE } from '../../ai/speech.js'
+import type { RunAudioInput, RunInput } from '../../domain/ai.js'
 import { principalOf } from '../auth.js'
 import { v1Page } from './presenters.js'
+import { RUN_JSON_BODY_LIMIT, readRunBody } from './run-input.js'
 import { clientGone, openEventStream, wantsEventStream } from '../sse.js'
 
 const MODEL_ERRORS = errors(400, 401, 422, 429, 502, 504)
+
+/** How a run takes images, audio and video; both run routes say it. */
+const MULTIMODAL =
+  'The body is JSON, with `images`, `audio` and `video` in base64, or multipart/form-data, with the same text fields (`history` as JSON text, ' +
+  '`file_ids` repeated) and the media as files in the fields `images` (up to 8), `audio` and `video`. Images (PNG, JPEG, GIF, WebP; 10 MiB each) ' +
+  "and video (MP4, WebM, MOV, MKV; 25 MiB) go to the assistant's model when it takes them, else 422 `MODEL_INPUT_NOT_SUPPORTED` before any model " +
+  "is called. Audio (MP3, WAV, OGG, FLAC, M4A, WebM; 25 MiB) is transcribed (OpenAI's transcription API, with `OPENAI_API_KEY`) and the transcript " +
+  'is the text (after `input` when both are sent; it is returned as `transcript`); without an engine, 503 `TRANSCRIPTION_NOT_CONFIGURED`. ' +
+  'Types are decided from the bytes: another type, or bytes that are not the type declared, is a 415; past a limit (or 40 MiB of media together) a 413.'
 
 /** The model and AI routes under `/api/v1`: `/model`, `/aisuite/chat`, `/run`, `/prompt_compiler/*`. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -86,31 +101,37 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/run',
     {
+      bodyLimit: RUN_JSON_BODY_LIMIT,
       schema: {
         operationId: 'runAssistant',
         tags: ['ai'],
-        summary: 'Run an assistant on a text',
+        summary: 'Run an assistant on text, images, audio or video',
         description:
-          'Runs the assistant with its system prompt, model and tools, and returns its answer with the tool calls it made. With `file_ids`, uploaded files you may read go with the text: TXT, CSV, JSON and XML as text (64 KiB each), others by name, type and size.',
-        body: ref(RunRequest),
-        response: { 200: ref(RunResult, 'The answer'), ...errors(400, 401, 404, 422, 429, 502, 504) }
+          'Runs the assistant with its system prompt, model and tools, and returns its answer with the tool calls it made. With `file_ids`, uploaded files you may read go with the text: TXT, CSV, JSON and XML as text (64 KiB each), others by name, type and size. ' +
+          MULTIMODAL,
+        body: { content: { 'application/json': { schema: ref(RunRequest) }, 'multipart/form-data': { schema: ref(RunForm) } } },
+        response: { 200: ref(RunResult, 'The answer'), ...errors(400, 401, 404, 413, 415, 422, 429, 502, 503, 504) }
       }
     },
-    async (request, reply) => ai.run(principalOf(request), request.body, clientGone(reply))
+    async (request, reply) => {
+      const input = await readRunBody<RunInput>(request, reply, RunFormFields)
+      return ai.run(principalOf(request), input, clientGone(reply))
+    }
   )
 
   app.post(
     '/run/audio',
     {
+      bodyLimit: RUN_JSON_BODY_LIMIT,
       schema: {
         operationId: 'runAssistantAudio',
         tags: ['ai'],
         summary: 'Run an assistant and hear its answer',
         description:
-          "Runs the assistant as `POST /run` does and answers its reply as speech: with OpenAI's speech API when `OPENAI_API_KEY` is set, " +
+          "Runs the assistant as `POST /run` does (with the same body, so a spoken question can get a spoken answer) and answers its reply as speech: with OpenAI's speech API when `OPENAI_API_KEY` is set, " +
           'else with the local `espeak-ng` engine when it is installed (WAV only); with neither, 503 `SPEECH_NOT_CONFIGURED` says what to set up. ' +
           '`X-Run-Id` and `X-Model` name the run.',
-        body: ref(RunAudioRequest),
+        body: { content: { 'application/json': { schema: ref(RunAudioRequest) }, 'multipart/form-data': { schema: ref(RunAudioForm) } } },
         response: {
           200: {
             description: 'The spoken answer',
@@ -119,12 +140,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
               'audio/wav': { schema: Type.String({ format: 'binary' }) }
             }
           },
-          ...errors(400, 401, 404, 422, 429, 502, 503, 504)
+          ...errors(400, 401, 404, 413, 415, 422, 429, 502, 503, 504)
         }
       }
     },
     async (request, reply) => {
-      const { run, audio, format } = await ai.runAudio(principalOf(request), request.body, clientGone(reply))
+      const input = await readRunBody<RunAudioInput>(request, reply, RunAudioFormFields)
+      const { run, audio, format } = await ai.runAudio(principalOf(request), input, clientGone(reply))
       return reply
         .type(AUDIO_CONTENT_TYPE[format])
         .header('x-run-id', run.id)

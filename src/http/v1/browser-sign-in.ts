@@ -7,11 +7,12 @@ import { errors, ref } from '../../../schemas/common.js'
 import { User } from '../../../schemas/users.js'
 import { AUTHORIZATION_TTL_SECONDS } from '../../domain/browser-sign-in.js'
 import { DomainError } from '../../domain/errors.js'
+import { publicPath } from '../base-path.js'
 import { isSecure, publicOrigin, sameSecret, setSessionCookies } from '../cookies.js'
 import { OidcProviders } from '../oidc.js'
 
 const tags = ['auth']
-/** Where these routes live; the provider's redirect URI is built from it. */
+/** Where these routes live (under `BASE_PATH` when set); the provider's redirect URI is built from it. */
 const AUTH_PATH = '/api/v1/auth'
 /** The cookie that ties a callback to the browser that started the sign-in. */
 const STATE_COOKIE = 'oauth_state'
@@ -25,7 +26,7 @@ function callbackPath(provider: string): string {
 }
 
 function stateCookieOptions(request: FastifyRequest, provider: string) {
-  return { path: callbackPath(provider), httpOnly: true, sameSite: 'lax' as const, secure: isSecure(request) }
+  return { path: publicPath(request, callbackPath(provider)), httpOnly: true, sameSite: 'lax' as const, secure: isSecure(request) }
 }
 
 /** The page that finishes a sign-in when no `FRONTEND_URL` is set: it spends the token for the cookies. */
@@ -59,7 +60,7 @@ fetch('validate-token?token=' + encodeURIComponent(token), { credentials: 'same-
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { browserSignIn } = app.services
   const providers = new OidcProviders(app.config.oauthProviders)
-  const redirectUri = (request: FastifyRequest, provider: string) => `${publicOrigin(request)}${callbackPath(provider)}`
+  const redirectUri = (request: FastifyRequest, provider: string) => `${publicOrigin(request)}${publicPath(request, callbackPath(provider))}`
 
   app.get(
     '/:provider/login',
@@ -120,7 +121,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const identity = await providers.identity(provider, new URL(redirectUri(request, provider) + query), state, pending)
       const user = browserSignIn.signIn(identity)
       const { token } = browserSignIn.issueSignInToken(user.id)
-      return reply.redirect(`${AUTH_PATH}/login-success-redirect?token=${encodeURIComponent(token)}`)
+      return reply.redirect(publicPath(request, `${AUTH_PATH}/login-success-redirect?token=${encodeURIComponent(token)}`))
     }
   )
 
@@ -165,8 +166,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Exchange a one-time sign-in token for session cookies',
         description:
           'Spends the token (once, within two minutes) and starts a session: sets the HttpOnly cookies `access_token` ' +
-          '(path `/`) and `refresh_token` (path `/api/v1/auth/refresh`), SameSite=Lax and Secure over https, and ' +
-          '`csrf_token`, readable by scripts, to echo in `X-CSRF-Token` on POST, PUT, PATCH and DELETE.',
+          '(path `/`) and `refresh_token` (path `/api/v1/auth/refresh`), both under `BASE_PATH` when one is set, SameSite=Lax ' +
+          'and Secure over https, and `csrf_token` (path `/`), readable by scripts, to echo in `X-CSRF-Token` on POST, PUT, PATCH and DELETE.',
         querystring: SignInTokenQuery,
         response: { 200: ref(User, 'The signed-in user; the cookies are set'), ...errors(401) }
       }
