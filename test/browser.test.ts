@@ -11,7 +11,7 @@ import { signUp } from './helper.js'
 /**
  * The service in a real browser: Debian's Chromium, driven by playwright-core, over a real port.
  * Skipped where that browser is not installed (`apt-get install chromium`). Screenshots of
- * `/docs` and `/playground` are written to `test/artifacts/`.
+ * `/docs` (and of its "Try it out" answer) and `/playground` are written to `test/artifacts/`.
  */
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
@@ -101,10 +101,11 @@ t.test('in a real browser', { skip: noBrowser }, async (t) => {
     }
     await page.locator('select#select').selectOption(documentPath(ALL_SURFACES[0]!.name))
     await shownOperations(page, await operationCount('/openapi.json'))
+    await page.screenshot({ path: `${ARTIFACTS}docs.png` })
     const answer = await tryItOut(page, 'operations-health-getHealth')
     t.equal(answer.status, '200', 'the health check answers 200 in the page')
     t.match(answer.body, '"status": "ok"')
-    await page.screenshot({ path: `${ARTIFACTS}docs.png` })
+    await page.locator('#operations-health-getHealth').screenshot({ path: `${ARTIFACTS}docs-try-it-out.png` })
   })
 
   t.test(`/docs through a host name other than localhost (http://${OTHER_HOST}:port)`, async (t) => {
