@@ -14,6 +14,7 @@ COPY src ./src
 COPY schemas ./schemas
 COPY drizzle ./drizzle
 COPY agents ./agents
+COPY public ./public
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

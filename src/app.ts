@@ -42,6 +42,7 @@ import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
 import webhookDispatcher from './webhooks/plugin.js'
+import playground from './http/playground.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -280,7 +281,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // `app.swagger()` is the fallback (canonical) surface's document; every surface's is `app.surfaces.document(name)`.
   app.decorate('swagger', (() => registry.document(surfaces[0]!.name)) as never)
 
-  // The documents of every surface, and Swagger UI offering each of them; none are rate limited.
+  // The documents of every surface, Swagger UI offering each of them, and the playground page; none are rate limited.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
       route.config = { ...route.config, rateLimitClass: 'none' }
@@ -299,6 +300,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         'urls.primaryName': surfaces[0]!.name
       } as never
     })
+    await docs.register(playground, { basePath: config.basePath })
   })
 
   return app

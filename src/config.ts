@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { resourcePath } from './resources.js'
 import { MINIMAL_PASSWORD_HASHING, OWASP_PASSWORD_HASHING, type PasswordHashing } from './domain/passwords.js'
 
 /**
@@ -127,7 +128,7 @@ export class ConfigError extends Error {
 
 const PACKAGE_VERSION: string = (() => {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
+    const pkg = JSON.parse(readFileSync(resourcePath('package.json'), 'utf8')) as { version?: string }
     return pkg.version ?? '0.0.0'
   } catch {
     return '0.0.0'

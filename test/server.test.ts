@@ -1,31 +1,17 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { startServerProcess } from './process-helper.js'
 
 const root = new URL('..', import.meta.url).pathname
 
 /** Starts `src/server.ts` as a real process on a free port with an empty DATA_DIR. */
 function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  return startServerProcess(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }
   })
-  let output = ''
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString()
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (m) resolve(m[1]!)
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)))
-  })
-  return { child, url, exited, output: () => output }
 }
 
 t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down gracefully', async (t) => {

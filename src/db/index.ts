@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { resourcePath } from '../resources.js'
 import * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
@@ -16,8 +16,6 @@ export interface Database_ {
   sqlite: Database.Database
   close(): void
 }
-
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle')
 
 /**
  * Opens the SQLite database (a file path or `:memory:`), sets the pragmas the design asks for
@@ -34,7 +32,7 @@ export function openDatabase(path: string): Database_ {
   // change a column) drops the old one, which with foreign keys on would cascade into the rows
   // that refer to it. The pragma is a no-op inside the migrator's transaction, so it is set here.
   sqlite.pragma('foreign_keys = OFF')
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+  migrate(db, { migrationsFolder: resourcePath('drizzle') })
   const broken = sqlite.pragma('foreign_key_check') as unknown[]
   if (broken.length > 0) throw new Error(`The migrations left ${broken.length} rows with broken foreign keys`)
   sqlite.pragma('foreign_keys = ON')

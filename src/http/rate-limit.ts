@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
 import rateLimit from '@fastify/rate-limit'
+import LocalStoreModule from '@fastify/rate-limit/store/LocalStore.js'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { RateLimitClass } from './surface.js'
@@ -9,11 +9,7 @@ interface StoreLike {
   incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void
   child(routeOptions: unknown): StoreLike
 }
-const LocalStore = createRequire(import.meta.url)('@fastify/rate-limit/store/LocalStore') as new (
-  continueExceeding?: boolean,
-  exponentialBackoff?: boolean,
-  cache?: number
-) => StoreLike
+const LocalStore = LocalStoreModule as unknown as new (continueExceeding?: boolean, exponentialBackoff?: boolean, cache?: number) => StoreLike
 
 /**
  * @fastify/rate-limit's LocalStore hands every caller the same mutable counter object, and the

@@ -60,7 +60,7 @@ export class TerminalManager {
     let conversationId: string | undefined
     try {
       if (session.type === 'pty') {
-        runner = startPty({ shell: this.options.shell, cwd: session.workspace_path, cols: session.cols, rows: session.rows })
+        runner = await startPty({ shell: this.options.shell, cwd: session.workspace_path, cols: session.cols, rows: session.rows })
       } else {
         ;({ runner, conversationId } = await this.options.startAssistant(session))
       }

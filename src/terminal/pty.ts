@@ -1,5 +1,4 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
-import { spawn } from 'node-pty'
 import type { Runner } from './runner.js'
 
 /** What a shell inherits from the server's environment: nothing secret (no keys, no tokens). */
@@ -26,8 +25,9 @@ export function shellEnvironment(shell: string, cwd: string): Record<string, str
  * A real shell on a pseudo-terminal (node-pty), in the workspace's folder (created when missing).
  * It inherits only harmless variables of the server's environment. Stopping it hangs up its
  * process group, as closing a terminal does, and kills it if it is still there after a grace period.
+ * node-pty, a native module, is loaded on the first session, not when the service starts.
  */
-export function startPty(options: PtyOptions): Runner {
+export async function startPty(options: PtyOptions): Promise<Runner> {
   // node-pty forks before it runs the shell: a shell that cannot run would only show as an exit.
   try {
     accessSync(options.shell, constants.X_OK)
@@ -35,6 +35,7 @@ export function startPty(options: PtyOptions): Runner {
     throw new Error(`the shell ${options.shell} cannot be run`)
   }
   mkdirSync(options.cwd, { recursive: true })
+  const { spawn } = await import('node-pty')
   const proc = spawn(options.shell, [], {
     name: 'xterm-256color',
     cwd: options.cwd,
