@@ -15,7 +15,8 @@ const sourceUrls = {
   name: 'source-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async ({ path }) => ({
-      contents: (await readFile(path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(path).href)),
+      // (Not inside a string: a build script may name it, as an esbuild `define` key.)
+      contents: (await readFile(path, 'utf8')).replace(/(?<![\w.'"`])import\.meta\.url(?![\w'"`])/g, JSON.stringify(pathToFileURL(path).href)),
       loader: 'ts'
     }))
   }
