@@ -269,8 +269,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const socketIo = attachSocketIo(app.server, { path: `${config.basePath}${SOCKET_IO_PATH}`, cors: { origin: corsOrigin, credentials: true } })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
-  // The default namespace and the assistant rooms (`/assistant/realtime`).
-  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log)
+  // The default namespace and the assistant rooms (`/assistant/realtime`). Pages of BASE_URL and
+  // CORS_ORIGINS (and the service's own) may connect with the browser sign-in cookie.
+  const cookieOrigins = [...(config.baseUrl ? [new URL(config.baseUrl).origin] : []), ...config.corsOrigins.filter((o) => o !== '*')]
+  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log, { cookieOrigins })
   app.addHook('onClose', async () => stopRooms())
 
   // Failures, even on unknown routes or bodies that never reached a handler, answer in the body
