@@ -76,12 +76,15 @@ export const MessageReceivedEvent = event(
 export const RoomErrorEvent = event(
   'error',
   {
-    code: Type.String({ description: 'INVALID_EVENT, NOT_IN_ROOM, CONVERSATION_NOT_FOUND, ASSISTANT_NOT_FOUND, FORBIDDEN, … (the domain codes)' }),
+    code: Type.String({
+      description:
+        'INVALID_EVENT, NOT_IN_ROOM, CONVERSATION_NOT_FOUND, ASSISTANT_NOT_FOUND, FORBIDDEN, … (the domain codes); CREDENTIALS_REVOKED just before the server disconnects a socket whose credentials were revoked.'
+    }),
     message: Type.String(),
     event: Type.Optional(Type.String({ description: 'The client event that failed.' })),
     room_id: Type.Optional(room_id)
   },
-  "A client event failed, or the assistant's reply in a room failed. The socket stays connected."
+  "A client event failed, or the assistant's reply in a room failed: the socket stays connected. With `CREDENTIALS_REVOKED` (logout, a password change, the user disabled or deleted, the API key deleted), the server disconnects the socket right after."
 )
 
 /** Client → server events, by event name. */

@@ -55,7 +55,9 @@ export function socketIoAsyncApiDocument(version: string): Json {
         'header, or the `access_token` cookie of a browser sign-in (from a page of the service, `BASE_URL` or `CORS_ORIGINS`); ' +
         'a missing or refused credential is a `connect_error` whose `data.code` says why (`UNAUTHORIZED`, `INVALID_TOKEN`, ' +
         '`CSRF_REJECTED`). Each event carries one JSON argument, described here. A client event with a bad payload, or one ' +
-        'the server refuses, is answered with an `error` event and the socket stays connected.'
+        'the server refuses, is answered with an `error` event and the socket stays connected. When the credentials a ' +
+        'socket signed in with are revoked (logout, a password change, the user disabled or deleted, the API key deleted), ' +
+        'it gets `error` `CREDENTIALS_REVOKED` and the server disconnects it at once.'
     },
     defaultContentType: 'application/json',
     servers: {

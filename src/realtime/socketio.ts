@@ -4,11 +4,17 @@ import { fastifyCookie } from '@fastify/cookie'
 import { Server, type ServerOptions, type Socket } from 'socket.io'
 import type { AuthService } from '../domain/auth.js'
 import { isDomainError } from '../domain/errors.js'
+import type { EventSubscriptions } from '../domain/events.js'
+import type { Principal } from '../domain/principal.js'
+import { revokes } from '../domain/revocation.js'
 
 export const SOCKET_IO_PATH = '/socket.io'
 
 /** The cookie a browser sign-in sets with the access token (HttpOnly). */
 const ACCESS_COOKIE = 'access_token'
+
+/** The error event a socket gets before it is disconnected because its credentials were revoked. */
+export const REVOKED_CODE = 'CREDENTIALS_REVOKED'
 
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
@@ -110,4 +116,24 @@ export function authenticateHandshake(options: HandshakeAuthOptions) {
       next(err as Error)
     }
   }
+}
+
+/**
+ * Revoked means gone everywhere: when an event takes credentials away (logout, a replayed refresh
+ * token, a password change, a user disabled or deleted, an API key deleted), every Socket.IO
+ * socket, in every namespace, whose `socket.data.principal` it revokes gets an `error`
+ * `{code: "CREDENTIALS_REVOKED", message}` and is disconnected. Returns a function that stops it.
+ */
+export function disconnectRevoked(io: Server, events: EventSubscriptions): () => void {
+  return events.subscribe((e) => {
+    if (e.type !== 'session.revoked' && e.type !== 'user.sessions_revoked' && e.type !== 'api_key.revoked') return
+    for (const nsp of io._nsps.values()) {
+      for (const socket of [...nsp.sockets.values()]) {
+        const principal = socket.data?.principal as Principal | undefined
+        if (!principal || principal.userId !== e.userId || !revokes(e, principal)) continue
+        socket.emit('error', { code: REVOKED_CODE, message: 'The credentials this socket signed in with were revoked; sign in again' })
+        socket.disconnect()
+      }
+    }
+  })
 }
