@@ -68,10 +68,20 @@ export const UserJoinedEvent = event(
   'Another socket joined the room: another person, or the same person on another device.'
 )
 export const UserLeftEvent = event('user_left', { room_id, user_id }, 'Another socket left the room (or disconnected).')
+export const MessageChunkEvent = event(
+  'message_chunk',
+  {
+    room_id,
+    message_id: Type.String({ format: 'uuid', description: "The assistant's reply being streamed: the `id` of the `message_received` that completes it." }),
+    index: Type.Integer({ minimum: 0, description: 'Chunk index within the reply, from 0.' }),
+    delta: Type.String({ description: 'The text the model produced since the previous chunk.' })
+  },
+  "A chunk of the assistant's reply, as the model produces it, to every socket in the room. The chunks of a reply, in `index` order, make its content; the whole reply then comes as `message_received`."
+)
 export const MessageReceivedEvent = event(
   'message_received',
   { room_id, message: Message },
-  "A message in the room: a person's message, or the assistant's reply once it is complete (`status` completed, failed or cancelled)."
+  "A message in the room: a person's message, or the assistant's reply once it is complete (`status` completed, failed or cancelled), after its `message_chunk` events."
 )
 export const RoomErrorEvent = event(
   'error',
@@ -101,6 +111,7 @@ export const RoomServerEvents = {
   room_joined: RoomJoinedEvent,
   user_joined: UserJoinedEvent,
   user_left: UserLeftEvent,
+  message_chunk: MessageChunkEvent,
   message_received: MessageReceivedEvent,
   error: RoomErrorEvent
 } as const

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Namespace, Server, Socket } from 'socket.io'
-import { RoomClientEvents, type RoomCreatedEvent, type RoomErrorEvent, type RoomJoinedEvent } from '../../schemas/rooms.js'
+import { type MessageChunkEvent, RoomClientEvents, type RoomCreatedEvent, type RoomErrorEvent, type RoomJoinedEvent } from '../../schemas/rooms.js'
 import type { DomainEvent, MessageView } from '../domain/events.js'
 import { isDomainError, type Principal, type Services } from '../domain/index.js'
 import './formats.js'
@@ -26,7 +26,8 @@ const channel = (roomId: string) => `room:${roomId}`
  * The default namespace (authenticated, nothing more) and `/assistant/realtime`: rooms around
  * conversations with assistants. The rules (who creates, joins and posts) are the RoomService's;
  * this adapter validates events, keeps which socket is in which room, and relays the room's
- * messages from the domain events. Both namespaces authenticate at the
+ * messages from the domain events: people's messages, and the assistant's reply streamed as
+ * `message_chunk` events, then whole as `message_received`. Both namespaces authenticate at the
  * handshake (`authenticateHandshake`; `cookieOrigins` are the pages that may use the cookie).
  * Returns a function that stops it.
  */
@@ -132,6 +133,12 @@ function shown(m: MessageView): boolean {
 
 function relay(nsp: Namespace, e: DomainEvent): void {
   switch (e.type) {
+    case 'message.delta': {
+      // Each chunk of a reply as the model produces it; the whole reply follows as `message_received`.
+      const chunk: Static<typeof MessageChunkEvent> = { room_id: e.conversationId, message_id: e.messageId, index: e.index, delta: e.delta }
+      for (const s of audienceSockets(nsp, e.conversationId, e.audience)) emit(s, 'message_chunk', chunk)
+      return
+    }
     case 'message.created':
     case 'message.completed':
       if (!shown(e.message)) return
