@@ -10,6 +10,13 @@ import { Uuid } from './common.js'
 
 const conversation_id = Uuid
 const Seq = Type.Integer({ minimum: 0, description: 'The conversation seq this event belongs to.' })
+const EventSeq = Type.Integer({
+  minimum: 1,
+  description:
+    "This event's place in its conversation's event sequence (1, 2, 3, ...): every conversation event takes the next number. Resume with `subscribe` `after_event_seq` set to the highest you have seen."
+})
+/** On frames that are sometimes not an event of the sequence (a stored message replayed by `after_seq`, an answer to your own frame). */
+const MaybeEventSeq = Type.Optional(EventSeq)
 const RequestId = Type.String({ minLength: 1, maxLength: 100, description: 'Echoed in the answer (ack or error).' })
 const frame = <T extends Record<string, TSchema>>(type: string, props: T, description: string) =>
   Type.Object({ type: Type.Literal(type), ...props }, { $id: frameId(type), description, additionalProperties: false })
@@ -35,10 +42,22 @@ export const SubscribeFrame = frame(
   'subscribe',
   {
     conversation_id,
-    after_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Replay every message after this seq first, then go live: no gap, no duplicate.' })),
+    after_seq: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Replay every message after this seq first (as `message.created`, in its state now), then go live: no gap, no duplicate.'
+      })
+    ),
+    after_event_seq: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Replay every conversation event after this `event_seq` first, in order (messages created, edited, deleted, replies finished, read marks, assistant status), then go live: no gap, no duplicate. Not with `after_seq`.'
+      })
+    ),
     request_id: Type.Optional(RequestId)
   },
-  'Receive the events of a conversation.'
+  'Receive the events of a conversation. With `after_seq` or `after_event_seq`, first what was missed.'
 )
 export const UnsubscribeFrame = frame('unsubscribe', { conversation_id, request_id: Type.Optional(RequestId) }, 'Stop receiving the events of a conversation.')
 export const TypingClientFrame = frame(
@@ -75,18 +94,26 @@ export const SubscribedFrame = frame(
   {
     conversation_id,
     last_seq: Seq,
-    replayed: Type.Integer({ minimum: 0, description: 'How many missed messages were sent before this frame.' }),
-    replay_truncated: Type.Boolean({ description: 'More were missed than a replay sends: fetch the rest with `GET …/messages?after_seq=`.' }),
+    last_event_seq: Type.Integer({ minimum: 0, description: "The conversation's newest `event_seq`: live events go on from the next." }),
+    replayed: Type.Integer({ minimum: 0, description: 'How many missed messages (`after_seq`) or events (`after_event_seq`) were sent before this frame.' }),
+    replay_truncated: Type.Boolean({
+      description:
+        'More were missed than a replay sends. After `after_seq`: the first ones were sent; fetch the rest with `GET …/messages?after_seq=`. After `after_event_seq`: none were sent; reload the messages over HTTP (`GET …/messages`) and go on from `last_event_seq`.'
+    }),
     request_id: Type.Optional(RequestId)
   },
   'Subscribed; live events follow.'
 )
 export const UnsubscribedFrame = frame('unsubscribed', { conversation_id, request_id: Type.Optional(RequestId) }, 'Unsubscribed.')
-export const MessageCreatedFrame = frame('message.created', { conversation_id, seq: Seq, message: Message }, 'A new message.')
-export const MessageUpdatedFrame = frame('message.updated', { conversation_id, seq: Seq, message: Message }, 'A message was edited.')
+export const MessageCreatedFrame = frame(
+  'message.created',
+  { conversation_id, seq: Seq, event_seq: MaybeEventSeq, message: Message },
+  'A new message. A message replayed by `after_seq` is a stored message, without `event_seq`.'
+)
+export const MessageUpdatedFrame = frame('message.updated', { conversation_id, seq: Seq, event_seq: EventSeq, message: Message }, 'A message was edited.')
 export const MessageDeletedFrame = frame(
   'message.deleted',
-  { conversation_id, seq: Seq, message: Message },
+  { conversation_id, seq: Seq, event_seq: EventSeq, message: Message },
   'A message was deleted; `message` is its tombstone.'
 )
 export const MessageAckFrame = frame(
@@ -99,10 +126,11 @@ export const ConversationUpdateFrame = frame(
   {
     conversation_id,
     seq: Seq,
+    event_seq: MaybeEventSeq,
     action: Type.Unsafe<'created' | 'updated' | 'deleted' | 'new_message'>({ type: 'string', enum: ['created', 'updated', 'deleted', 'new_message'] }),
     title: Type.Optional(Type.Union([Type.String(), Type.Null()]))
   },
-  'A conversation of yours changed, or got a message while you were not subscribed to it.'
+  'A conversation of yours changed, or got a message while you were not subscribed to it (`event_seq` is that of the change or message; a deletion has none).'
 )
 export const TypingFrame = frame('typing', { conversation_id, seq: Seq, user_id: Uuid, is_typing: Type.Boolean() }, 'Someone is typing.')
 export const PresenceFrame = frame(
@@ -117,17 +145,24 @@ export const PresenceFrame = frame(
 )
 export const ReadFrame = frame(
   'read',
-  { conversation_id, seq: Seq, user_id: Uuid, last_read_seq: Type.Integer({ minimum: 0 }), request_id: Type.Optional(RequestId) },
-  "A participant's read mark moved."
+  {
+    conversation_id,
+    seq: Seq,
+    event_seq: MaybeEventSeq,
+    user_id: Uuid,
+    last_read_seq: Type.Integer({ minimum: 0 }),
+    request_id: Type.Optional(RequestId)
+  },
+  "A participant's read mark moved. The answer to your own `read` has no `event_seq` when the mark did not move."
 )
 export const MessageDeltaFrame = frame(
   'message.delta',
   { conversation_id, seq: Seq, message_id: Uuid, index: Type.Integer({ minimum: 0, description: 'Chunk index, from 0.' }), delta: Type.String() },
-  "A chunk of an assistant's reply being streamed."
+  "A chunk of an assistant's reply being streamed. Chunks are live only, not in the event sequence: a replay sends the message with what it has streamed so far."
 )
 export const MessageCompletedFrame = frame(
   'message.completed',
-  { conversation_id, seq: Seq, message: Message },
+  { conversation_id, seq: Seq, event_seq: EventSeq, message: Message },
   "An assistant's reply is complete (or failed, or was cancelled: see `message.status`)."
 )
 export const AssistantStatusFrame = frame(
@@ -135,6 +170,7 @@ export const AssistantStatusFrame = frame(
   {
     conversation_id,
     seq: Seq,
+    event_seq: EventSeq,
     assistant_id: Type.Union([Uuid, Type.Null()]),
     status: Type.Unsafe<'thinking' | 'streaming' | 'idle'>({ type: 'string', enum: ['thinking', 'streaming', 'idle'] })
   },
@@ -152,9 +188,10 @@ export const ErrorFrame = frame(
     message: Type.String(),
     request_id: Type.Optional(RequestId),
     conversation_id: Type.Optional(conversation_id),
-    message_id: Type.Optional(Uuid)
+    message_id: Type.Optional(Uuid),
+    event_seq: Type.Optional(EventSeq)
   },
-  "Something a frame asked for failed, or an assistant's reply failed (with `conversation_id` and the failed `message_id`). The socket stays open."
+  "Something a frame asked for failed, or an assistant's reply failed (with `conversation_id`, the failed `message_id` and its `event_seq`). The socket stays open."
 )
 export const PongFrame = frame('pong', { request_id: Type.Optional(RequestId) }, 'Answer to `ping`.')
 

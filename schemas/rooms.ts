@@ -68,20 +68,33 @@ export const UserJoinedEvent = event(
   'Another socket joined the room: another person, or the same person on another device.'
 )
 export const UserLeftEvent = event('user_left', { room_id, user_id }, 'Another socket left the room (or disconnected).')
+export const MessageChunkEvent = event(
+  'message_chunk',
+  {
+    room_id,
+    message_id: Type.String({ format: 'uuid', description: "The assistant's reply being streamed: the `id` of the `message_received` that completes it." }),
+    index: Type.Integer({ minimum: 0, description: 'Chunk index within the reply, from 0.' }),
+    delta: Type.String({ description: 'The text the model produced since the previous chunk.' })
+  },
+  "A chunk of the assistant's reply, as the model produces it, to every socket in the room. The chunks of a reply, in `index` order, make its content; the whole reply then comes as `message_received`."
+)
 export const MessageReceivedEvent = event(
   'message_received',
   { room_id, message: Message },
-  "A message in the room: a person's message, or the assistant's reply once it is complete (`status` completed, failed or cancelled)."
+  "A message in the room: a person's message, or the assistant's reply once it is complete (`status` completed, failed or cancelled), after its `message_chunk` events."
 )
 export const RoomErrorEvent = event(
   'error',
   {
-    code: Type.String({ description: 'INVALID_EVENT, NOT_IN_ROOM, CONVERSATION_NOT_FOUND, ASSISTANT_NOT_FOUND, FORBIDDEN, … (the domain codes)' }),
+    code: Type.String({
+      description:
+        'INVALID_EVENT, NOT_IN_ROOM, CONVERSATION_NOT_FOUND, ASSISTANT_NOT_FOUND, FORBIDDEN, … (the domain codes); CREDENTIALS_REVOKED just before the server disconnects a socket whose credentials were revoked.'
+    }),
     message: Type.String(),
     event: Type.Optional(Type.String({ description: 'The client event that failed.' })),
     room_id: Type.Optional(room_id)
   },
-  "A client event failed, or the assistant's reply in a room failed. The socket stays connected."
+  "A client event failed, or the assistant's reply in a room failed: the socket stays connected. With `CREDENTIALS_REVOKED` (logout, a password change, the user disabled or deleted, the API key deleted), the server disconnects the socket right after."
 )
 
 /** Client → server events, by event name. */
@@ -98,6 +111,7 @@ export const RoomServerEvents = {
   room_joined: RoomJoinedEvent,
   user_joined: UserJoinedEvent,
   user_left: UserLeftEvent,
+  message_chunk: MessageChunkEvent,
   message_received: MessageReceivedEvent,
   error: RoomErrorEvent
 } as const

@@ -37,7 +37,7 @@ import { v1 } from './http/v1/index.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
 import { attachAssistantRooms } from './realtime/rooms.js'
-import { attachSocketIo, SOCKET_IO_PATH } from './realtime/socketio.js'
+import { attachSocketIo, disconnectRevoked, SOCKET_IO_PATH } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
@@ -242,9 +242,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const socketIo = attachSocketIo(app.server, { path: `${config.basePath}${SOCKET_IO_PATH}`, cors: { origin: corsOrigin, credentials: true } })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
-  // The default namespace and the assistant rooms (`/assistant/realtime`).
-  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log)
-  app.addHook('onClose', async () => stopRooms())
+  // The default namespace and the assistant rooms (`/assistant/realtime`). Pages of BASE_URL and
+  // CORS_ORIGINS (and the service's own) may connect with the browser sign-in cookie.
+  const cookieOrigins = [...(config.baseUrl ? [new URL(config.baseUrl).origin] : []), ...config.corsOrigins.filter((o) => o !== '*')]
+  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log, { cookieOrigins })
+  // A socket of any namespace whose credentials are revoked is disconnected at once.
+  const stopRevocations = disconnectRevoked(socketIo.io, app.services.events)
+  app.addHook('onClose', async () => {
+    stopRooms()
+    stopRevocations()
+  })
 
   // Failures, even on unknown routes or bodies that never reached a handler, answer in the body
   // of the surface with the most specific prefix the path falls under. Set before the surfaces

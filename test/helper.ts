@@ -40,6 +40,18 @@ export async function signUp(app: FastifyInstance, email = `user${++counter}@exa
   }
 }
 
+/** Makes an assistant of `who` on the offline model that everyone may use; returns its id. */
+export async function publicAssistant(app: FastifyInstance, who: Account): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/assistants',
+    headers: who.auth,
+    payload: { name: 'Helper', model: 'offline', visibility: 'public' }
+  })
+  if (res.statusCode !== 201) throw new Error(res.body)
+  return res.json().id
+}
+
 /** The item at `index`, or a failure that says what was missing (for lists a test has just checked). */
 export function at<T>(list: readonly T[], index: number, what = 'item'): T {
   const item = list[index]

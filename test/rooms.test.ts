@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify'
 import { io as connectIo, type Socket } from 'socket.io-client'
 import t from 'tap'
-import { type Account, build, signUp } from './helper.js'
+import { build, publicAssistant, signUp } from './helper.js'
 import { connect, listen } from './ws-helper.js'
 
 interface Message {
@@ -77,15 +76,18 @@ async function refusal(base: string, auth: Record<string, unknown>, namespace: s
   }
 }
 
-async function assistant(app: FastifyInstance, who: Account): Promise<string> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/v1/assistants',
-    headers: who.auth,
-    payload: { name: 'Helper', model: 'offline', visibility: 'public' }
-  })
-  if (res.statusCode !== 201) throw new Error(res.body)
-  return res.json().id
+/** Three people, an assistant of the first, and the first one's socket in a room with it that the second may join. */
+async function roomOfThree(t: { teardown(fn: () => unknown): void }, title?: string) {
+  const app = await build(t)
+  const ada = await signUp(app)
+  const bob = await signUp(app)
+  const eve = await signUp(app)
+  const assistantId = await publicAssistant(app, ada)
+  const base = (await listen(app)).replace('ws://', 'http://')
+  const adaClient = await client(t, base, ada.token)
+  adaClient.socket.emit('create_room', { assistant_id: assistantId, participant_ids: [bob.id], ...(title ? { title } : {}) })
+  const created = await adaClient.next<{ room_id: string; assistant_id: string; title: string }>('room_created')
+  return { app, ada, bob, eve, assistantId, base, adaClient, created, roomId: created.room_id }
 }
 
 const isReply = (p: Record<string, unknown>) => (p.message as Message).role === 'assistant'
@@ -115,18 +117,8 @@ t.test('handshakes without a good token are refused, on / and /assistant/realtim
 })
 
 t.test('a room: created, joined by another socket, messages and the reply reach every member', async (t) => {
-  const app = await build(t)
-  const ada = await signUp(app)
-  const bob = await signUp(app)
-  const eve = await signUp(app)
-  const assistantId = await assistant(app, ada)
-  const base = (await listen(app)).replace('ws://', 'http://')
-
-  const ada1 = await client(t, base, ada.token)
-  ada1.socket.emit('create_room', { assistant_id: assistantId, title: 'Planning', participant_ids: [bob.id] })
-  const created = await ada1.next<{ room_id: string; assistant_id: string; title: string }>('room_created')
+  const { app, ada, bob, eve, assistantId, base, adaClient: ada1, created, roomId } = await roomOfThree(t, 'Planning')
   t.match(created, { assistant_id: assistantId, title: 'Planning' })
-  const roomId = created.room_id
 
   // The same person on another device, then another person: each join is told to the others.
   const ada2 = await client(t, base, ada.token)
@@ -216,4 +208,45 @@ t.test('bad payloads get an error event and the socket stays usable', async (t) 
   c.socket.emit('join_room', { room_id: people.json().id })
   t.match(await c.next('error'), { code: 'ROOM_NOT_FOUND' })
   t.ok(c.socket.connected, 'still connected')
+})
+
+t.test("the assistant's reply streams to every member as chunks, then arrives whole", async (t) => {
+  const { bob, eve, base, adaClient: adas, roomId } = await roomOfThree(t)
+  const bobs = await client(t, base, bob.token)
+  bobs.socket.emit('join_room', { room_id: roomId })
+  await bobs.next('room_joined')
+  const eves = await client(t, base, eve.token)
+
+  // What each member hears, in the order it arrives.
+  const heard = new Map<Client, string[]>()
+  for (const c of [adas, bobs]) {
+    const order: string[] = []
+    heard.set(c, order)
+    c.socket.onAny((name: string, payload: { message?: Message }) => order.push(name === 'message_received' ? `${name}:${payload.message?.role}` : name))
+  }
+  adas.socket.emit('send_message', { room_id: roomId, content: 'Tell me something' })
+  for (const [name, c] of [
+    ['ada', adas],
+    ['bob', bobs]
+  ] as const) {
+    const reply = await c.next<{ room_id: string; message: Message }>('message_received', isReply)
+    const order = heard.get(c)!
+    const chunks = c.events
+      .filter((e) => e.name === 'message_chunk')
+      .map((e) => e.payload as { room_id: string; message_id: string; index: number; delta: string })
+    t.ok(chunks.length > 1, `${name} got the reply in ${chunks.length} chunks`)
+    t.ok(
+      chunks.every((ch) => ch.room_id === roomId && ch.message_id === reply.message.id),
+      `${name}: the chunks are of the reply that came whole`
+    )
+    t.same(
+      chunks.map((ch) => ch.index),
+      chunks.map((_, i) => i),
+      `${name}: in order, none missing`
+    )
+    t.equal(chunks.map((ch) => ch.delta).join(''), reply.message.content, `${name}: the chunks make the reply`)
+    t.ok(order.indexOf('message_received:user') < order.indexOf('message_chunk'), `${name}: the message first`)
+    t.equal(order.lastIndexOf('message_chunk'), order.indexOf('message_received:assistant') - 1, `${name}: then the chunks, then the whole reply`)
+  }
+  t.ok(await eves.none('message_chunk'), 'no one outside the room hears the chunks')
 })

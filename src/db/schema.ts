@@ -185,6 +185,12 @@ export const conversations = sqliteTable(
     modelApiSource: text('model_api_source'),
     /** The seq of the newest message; the next message takes lastSeq + 1 in its insert transaction. */
     lastSeq: integer('last_seq').notNull().default(0),
+    /**
+     * The event sequence of the newest conversation event (a message created, edited, deleted, a
+     * reply finished, a read mark moved, ...); the next event takes lastEventSeq + 1 in the
+     * transaction that makes it.
+     */
+    lastEventSeq: integer('last_event_seq').notNull().default(0),
     lastMessageAt: text('last_message_at'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull()
@@ -243,9 +249,30 @@ export const messages = sqliteTable(
 )
 
 /**
- * Events of a conversation that have a seq of their own (edits, deletes) are carried on the
- * message's seq; this table stores the answers to idempotent requests (`Idempotency-Key`).
+ * The recent events of each conversation, numbered by its event sequence (`event_seq` 1, 2, 3, ...)
+ * in the transaction that made them, so a socket that comes back gets what it missed in order:
+ * edits and deletions of older messages too. Only the newest are kept (`conversation-events.ts`).
  */
+export const conversationEvents = sqliteTable(
+  'conversation_events',
+  {
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    eventSeq: integer('event_seq').notNull(),
+    type: text('type').notNull(),
+    /** The message the event is about, if any: deleting it removes its content from the events before. */
+    messageId: text('message_id'),
+    /** The message's seq for a message event; the conversation's last seq then for the others. */
+    seq: integer('seq').notNull(),
+    /** The domain event, without its audience (who may see it is decided when it is read). */
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: text('created_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.eventSeq] })]
+)
+
+/** The answers to idempotent requests (`Idempotency-Key`). */
 export const idempotencyKeys = sqliteTable(
   'idempotency_keys',
   {

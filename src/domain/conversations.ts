@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
+import { conversationEventsAfter, type EventReplay } from './conversation-events.js'
 import { canSeeAssistant, type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
@@ -493,6 +494,14 @@ export class ConversationService {
     if (!forward) page.reverse()
     const lastSeq = this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, c.id)).get()?.s ?? c.lastSeq
     return { items: page.map(messageView), has_more, last_seq: lastSeq }
+  }
+
+  /**
+   * The conversation's events after `afterEventSeq`, oldest first, for a client that resumes: all
+   * of them, or none (`complete: false`) when more than `limit` were missed.
+   */
+  eventsAfter(conversationId: string, afterEventSeq: number, limit: number): EventReplay {
+    return conversationEventsAfter(this.db, conversationId, afterEventSeq, limit)
   }
 
   /** The seq of the newest message of a conversation (0 when it has none or is gone). */

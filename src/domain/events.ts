@@ -109,24 +109,30 @@ export type DomainEvent =
       apiKeys: boolean
     }
   | { type: 'api_key.revoked'; userId: string; apiKeyId: string }
-  | { type: 'conversation.created'; conversation: ConversationView; actorId: string; audience: string[] }
-  | { type: 'conversation.updated'; conversation: ConversationView; actorId: string | null; audience: string[] }
+  /*
+   * Conversation events. Those with `eventSeq` take the next number of their conversation's event
+   * sequence: the unit of work sets it when it records them (conversation-events.ts), so emitters
+   * leave it out and every listener sees it. A deletion and a streamed chunk have none.
+   */
+  | { type: 'conversation.created'; conversation: ConversationView; actorId: string; audience: string[]; eventSeq?: number }
+  | { type: 'conversation.updated'; conversation: ConversationView; actorId: string | null; audience: string[]; eventSeq?: number }
   | { type: 'conversation.deleted'; conversationId: string; actorId: string; audience: string[] }
-  | { type: 'message.created'; conversationId: string; seq: number; message: MessageView; audience: string[] }
-  | { type: 'message.updated'; conversationId: string; seq: number; message: MessageView; audience: string[] }
-  | { type: 'message.deleted'; conversationId: string; seq: number; message: MessageView; audience: string[] }
-  | { type: 'conversation.read'; conversationId: string; userId: string; lastReadSeq: number; audience: string[] }
+  | { type: 'message.created'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
+  | { type: 'message.updated'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
+  | { type: 'message.deleted'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
+  | { type: 'conversation.read'; conversationId: string; userId: string; lastReadSeq: number; audience: string[]; eventSeq?: number }
   /** Streaming of an assistant's reply : chunks of a message not yet completed. */
   | { type: 'message.delta'; conversationId: string; messageId: string; seq: number; index: number; delta: string; audience: string[] }
-  | { type: 'message.completed'; conversationId: string; seq: number; message: MessageView; audience: string[] }
+  | { type: 'message.completed'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
   /** An assistant's reply failed: the reason, for the people watching (its message is `failed`). */
-  | { type: 'assistant.error'; conversationId: string; messageId: string | null; code: string; message: string; audience: string[] }
+  | { type: 'assistant.error'; conversationId: string; messageId: string | null; code: string; message: string; audience: string[]; eventSeq?: number }
   | {
       type: 'assistant.status_changed'
       conversationId: string
       assistantId: string | null
       status: 'thinking' | 'streaming' | 'idle'
       audience: string[]
+      eventSeq?: number
     }
   /** Workspaces. `audience` is the workspace's members (for a removal, including the one removed). */
   | { type: 'workspace.created'; workspace: WorkspaceData; actorId: string; audience: string[] }

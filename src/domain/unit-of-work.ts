@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/index.js'
+import { recordConversationEvent } from './conversation-events.js'
 import type { DomainEvent, EventBus, Outbox } from './events.js'
 
 /** What the callback of a unit of work writes with. Valid only while the callback runs. */
@@ -6,11 +7,12 @@ export interface Work {
   /** The transaction every read and write of the unit goes through. */
   readonly tx: Tx
   /**
-   * Records the event's durable side effects (its webhook deliveries, when it is a webhook event
-   * someone subscribed to: the outbox decides) in this transaction, and queues the event to be
-   * published after the commit.
+   * Records the event's durable side effects in this transaction: a conversation event takes the
+   * next number of its conversation's event sequence and is kept for replay, and the outbox writes
+   * its webhook deliveries (when someone subscribed to it). Queues the event, with its `eventSeq`,
+   * to be published after the commit. Returns the event sequence it was given, if any.
    */
-  emit(event: DomainEvent): void
+  emit(event: DomainEvent): number | undefined
   /** Queues work for after the commit (removing blobs no row uses any more). Never runs if the unit rolls back. */
   afterCommit(fn: () => void): void
 }
@@ -38,10 +40,12 @@ class Unit implements Work {
     private readonly events: EventBus
   ) {}
 
-  emit(event: DomainEvent): void {
+  emit(event: DomainEvent): number | undefined {
     this.ensureOpen()
-    this.outbox.record(this.tx, event)
-    this.steps.push(() => this.events.publish(event))
+    const recorded = recordConversationEvent(this.tx, event)
+    this.outbox.record(this.tx, recorded)
+    this.steps.push(() => this.events.publish(recorded))
+    return 'eventSeq' in recorded ? recorded.eventSeq : undefined
   }
 
   afterCommit(fn: () => void): void {
@@ -86,8 +90,9 @@ function notAPromise<T>(value: T): T {
 
 /**
  * The one way services write and publish. `run` opens a transaction and hands the callback a
- * `Work`: writes go through `w.tx`, domain events through `w.emit` (their webhook deliveries are
- * written by the outbox in the same transaction), follow-up work through `w.afterCommit`. Only
+ * `Work`: writes go through `w.tx`, domain events through `w.emit` (a conversation event's number
+ * in its conversation's event sequence, and its webhook deliveries by the outbox, are written in
+ * the same transaction), follow-up work through `w.afterCommit`. Only
  * when the transaction commits are the events published and the follow-up work run, in the order
  * they were queued; when the callback throws, the transaction rolls back, nothing is published,
  * nothing runs, and the error propagates.

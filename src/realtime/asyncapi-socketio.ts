@@ -42,8 +42,7 @@ export function socketIoAsyncApiDocument(version: string): Json {
 
   const handshake = {
     type: 'object',
-    required: ['token'],
-    properties: { token: { type: 'string', description: 'An access token or an API key.' } }
+    properties: { token: { type: 'string', description: 'An access token or an API key (else the bearer header or the access_token cookie).' } }
   }
   return {
     asyncapi: '3.0.0',
@@ -52,10 +51,13 @@ export function socketIoAsyncApiDocument(version: string): Json {
       version,
       description:
         `Socket.IO (protocol v5, the \`socket.io-client\` 4.x package) at \`${SOCKET_IO_PATH}\` (under \`BASE_PATH\` when set). Every namespace ` +
-        'authenticates at the handshake with `auth: {token}` (an access token or an API key); a missing or refused credential ' +
-        'is a `connect_error` whose `data.code` says why (`UNAUTHORIZED`, `INVALID_TOKEN`). Each event carries one JSON ' +
-        'argument, described here. A client event with a bad payload, or one the server refuses, is answered with an `error` ' +
-        'event and the socket stays connected.'
+        'authenticates at the handshake with `auth: {token}` (an access token or an API key), an `Authorization: Bearer` ' +
+        'header, or the `access_token` cookie of a browser sign-in (from a page of the service, `BASE_URL` or `CORS_ORIGINS`); ' +
+        'a missing or refused credential is a `connect_error` whose `data.code` says why (`UNAUTHORIZED`, `INVALID_TOKEN`, ' +
+        '`CSRF_REJECTED`). Each event carries one JSON argument, described here. A client event with a bad payload, or one ' +
+        'the server refuses, is answered with an `error` event and the socket stays connected. When the credentials a ' +
+        'socket signed in with are revoked (logout, a password change, the user disabled or deleted, the API key deleted), ' +
+        'it gets `error` `CREDENTIALS_REVOKED` and the server disconnects it at once.'
     },
     defaultContentType: 'application/json',
     servers: {

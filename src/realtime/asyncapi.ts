@@ -72,8 +72,12 @@ export function asyncApiDocument(version: string): Json {
       description:
         'Native WebSocket at `/ws`. Frames are JSON objects `{ "type": ..., ... }`. Authenticate with ' +
         '`Authorization: Bearer <token>`, with `?ticket=` from `POST /api/v1/ws/ticket`, or with a first `auth` frame ' +
-        'within 5 seconds. Subscribe to a conversation with `after_seq` to get what you missed from the database, ' +
-        'then live events, with no gap and no duplicate. Every conversation event carries its `seq`. A bad frame is ' +
+        "within 5 seconds. Every conversation event carries its `seq` and, when it is one of the conversation's " +
+        'events (a message created, edited or deleted, a reply finished, a read mark, an assistant status), its ' +
+        '`event_seq`: 1, 2, 3, ... per conversation. Subscribe with `after_event_seq` (the highest `event_seq` you have ' +
+        'seen) to get every event you missed, edits and deletions of older messages included, in order, then live ' +
+        'events, with no gap and no duplicate; or with `after_seq` to get the messages after a seq as they are now. ' +
+        'When more were missed than a replay sends, `subscribed` says `replay_truncated: true`. A bad frame is ' +
         `answered with an \`error\` frame and the socket stays open. Close codes: ${closeCodes}. Frames are at most 64 KiB.`
     },
     defaultContentType: 'application/json',

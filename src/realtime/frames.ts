@@ -5,9 +5,16 @@ export type Frame = Record<string, unknown> & { type: string }
 /**
  * The server frame (schemas/frames.ts) a domain event becomes, or undefined for events no client
  * sees. One mapping for every transport: the WebSocket hub and the SSE stream. `seqOf` gives the
- * current seq of a conversation for events that have none of their own (status, read).
+ * current seq of a conversation for events that have none of their own (status, read). A
+ * conversation event's place in its conversation's event sequence goes out as `event_seq`.
  */
 export function eventFrame(e: DomainEvent, seqOf: (conversationId: string) => number): Frame | undefined {
+  const frame = baseFrame(e, seqOf)
+  if (!frame || !('eventSeq' in e) || e.eventSeq === undefined) return frame
+  return { ...frame, event_seq: e.eventSeq }
+}
+
+function baseFrame(e: DomainEvent, seqOf: (conversationId: string) => number): Frame | undefined {
   switch (e.type) {
     case 'message.created':
     case 'message.updated':

@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws'
 import './formats.js'
 import { eventFrame } from './frames.js'
 import { ClientFrames, CloseCodes, type ErrorFrame, type MessageSendFrame, type ReadClientFrame, type SubscribeFrame } from '../../schemas/frames.js'
+import type { StoredConversationEvent } from '../domain/conversation-events.js'
 import type { DomainEvent, EventBus, MessageView } from '../domain/events.js'
 import { isDomainError } from '../domain/errors.js'
 import type { Services } from '../domain/index.js'
@@ -37,7 +38,10 @@ export interface HubOptions {
   heartbeatMs?: number
   /** A socket whose unsent data passes this is dropped, so it never slows the others. */
   maxBufferedBytes?: number
-  /** The most missed messages a subscribe replays before telling the client to page over HTTP. */
+  /**
+   * The most missed messages (`after_seq`) or events (`after_event_seq`) a subscribe replays
+   * before telling the client to fetch over HTTP.
+   */
   replayLimit?: number
   /** Conversations one socket may be subscribed to at once; past it `subscribe` gets `TOO_MANY_SUBSCRIPTIONS`. */
   maxSubscriptionsPerSocket?: number
@@ -73,6 +77,8 @@ export interface AcceptOptions {
 interface Subscription {
   /** The newest message seq this socket has been sent: live `message.created` at or below it is a duplicate. */
   lastSeq: number
+  /** After a replay by `after_event_seq`, the newest event it covered: a live event at or below it is a duplicate. */
+  replayedEventSeq: number
 }
 
 class Connection {
@@ -111,6 +117,8 @@ export class Hub {
   private readonly opts: Required<Omit<HubOptions, 'observer' | 'partialReply' | 'log'>> & Pick<HubOptions, 'observer' | 'partialReply' | 'log'>
   /** The connection whose frame is being handled, so its own answer is not broadcast back to it twice. */
   private origin: Connection | null = null
+  /** The `event_seq` of the read mark the frame being handled moved, for the answer to it. */
+  private originReadEventSeq: number | undefined
   private closed = false
 
   constructor(options: HubOptions) {
@@ -318,6 +326,9 @@ export class Hub {
       const max = this.opts.maxSubscriptionsPerSocket
       return this.error(conn, 'TOO_MANY_SUBSCRIPTIONS', `A socket may follow at most ${max} conversations; unsubscribe first`, f.request_id, f.conversation_id)
     }
+    if (f.after_seq !== undefined && f.after_event_seq !== undefined) {
+      return this.error(conn, 'INVALID_FRAME', 'Resume with after_seq or with after_event_seq, not both', f.request_id, f.conversation_id)
+    }
     const access = conversations.access(userId, f.conversation_id)
     // Everything from here to registering the subscription is synchronous, so no event published
     // in between can be missed or sent twice: the replay and the live stream meet exactly.
@@ -325,7 +336,16 @@ export class Hub {
     let replayed = 0
     let truncated = false
     let lastSeq = access.conversation.lastSeq
-    if (after !== undefined) {
+    let lastEventSeq = access.conversation.lastEventSeq
+    let replayedEventSeq = 0
+    if (f.after_event_seq !== undefined) {
+      const replay = conversations.eventsAfter(f.conversation_id, f.after_event_seq, this.opts.replayLimit)
+      for (const stored of replay.events) this.sendStoredEvent(conn, stored)
+      replayed = replay.events.length
+      truncated = !replay.complete
+      lastEventSeq = replay.lastEventSeq
+      replayedEventSeq = lastEventSeq
+    } else if (after !== undefined) {
       for (;;) {
         const room = this.opts.replayLimit - replayed
         const page = conversations.historyOf(access.conversation, { after_seq: after, limit: Math.min(200, room) })
@@ -344,7 +364,8 @@ export class Hub {
       }
     }
     const already = conn.subscriptions.has(f.conversation_id)
-    conn.subscriptions.set(f.conversation_id, { lastSeq: truncated ? after! : Math.max(lastSeq, after ?? 0) })
+    const seenSeq = truncated && after !== undefined ? after : Math.max(lastSeq, after ?? 0)
+    conn.subscriptions.set(f.conversation_id, { lastSeq: seenSeq, replayedEventSeq })
     if (!already) {
       let set = this.byConversation.get(f.conversation_id)
       if (!set) {
@@ -365,6 +386,7 @@ export class Hub {
       type: 'subscribed',
       conversation_id: f.conversation_id,
       last_seq: lastSeq,
+      last_event_seq: lastEventSeq,
       replayed,
       replay_truncated: truncated,
       ...(f.request_id ? { request_id: f.request_id } : {})
@@ -373,12 +395,21 @@ export class Hub {
 
   /** Sends a stored message; a reply still streaming carries what it has streamed so far. */
   private sendMessageFrame(conn: Connection, m: MessageView): void {
-    let message = m
-    if (m.status === 'streaming' && this.opts.partialReply) {
-      const partial = this.opts.partialReply(m.id)
-      if (partial) message = { ...m, content: partial.content }
-    }
-    this.send(conn, { type: 'message.created', conversation_id: m.conversation_id, seq: m.seq, message })
+    this.send(conn, { type: 'message.created', conversation_id: m.conversation_id, seq: m.seq, message: this.streamedSoFar(m) })
+  }
+
+  /** Sends a stored conversation event as it went out live; a reply still streaming carries what it has streamed so far. */
+  private sendStoredEvent(conn: Connection, stored: StoredConversationEvent): void {
+    let e: DomainEvent = stored.event
+    if (e.type === 'message.created' || e.type === 'message.updated' || e.type === 'message.completed') e = { ...e, message: this.streamedSoFar(e.message) }
+    const frame = eventFrame(e, () => stored.seq)
+    if (frame) this.send(conn, frame)
+  }
+
+  private streamedSoFar(m: MessageView): MessageView {
+    if (m.status !== 'streaming' || !this.opts.partialReply) return m
+    const partial = this.opts.partialReply(m.id)
+    return partial ? { ...m, content: partial.content } : m
   }
 
   private leave(conn: Connection, conversationId: string): void {
@@ -432,11 +463,15 @@ export class Hub {
   }
 
   private onRead(conn: Connection, f: Static<typeof ReadClientFrame>): void {
+    this.originReadEventSeq = undefined
     const state = this.opts.services.conversations.markRead(conn.principal!, f.conversation_id, f.seq)
+    const eventSeq = this.originReadEventSeq
+    this.originReadEventSeq = undefined
     this.send(conn, {
       type: 'read',
       conversation_id: f.conversation_id,
       seq: this.currentSeq(f.conversation_id),
+      ...(eventSeq !== undefined ? { event_seq: eventSeq } : {}),
       user_id: conn.principal!.userId,
       last_read_seq: state.last_read_seq,
       ...(f.request_id ? { request_id: f.request_id } : {})
@@ -460,19 +495,21 @@ export class Hub {
     if (!frame) return
     switch (e.type) {
       case 'message.created':
-        return this.toSubscribers(e.conversationId, e.audience, frame, e.seq, true)
+        return this.toSubscribers(e.conversationId, e.audience, frame, { seq: e.seq, eventSeq: e.eventSeq, notifyOthers: true })
       case 'message.updated':
       case 'message.deleted':
       case 'message.completed':
-      case 'message.delta':
       case 'assistant.status_changed':
       case 'assistant.error':
+        return this.toSubscribers(e.conversationId, e.audience, frame, { eventSeq: e.eventSeq })
+      case 'message.delta':
         return this.toSubscribers(e.conversationId, e.audience, frame)
       case 'conversation.read':
-        return this.toSubscribers(e.conversationId, e.audience, frame, undefined, false, this.origin)
+        if (this.origin?.principal?.userId === e.userId) this.originReadEventSeq = e.eventSeq
+        return this.toSubscribers(e.conversationId, e.audience, frame, { eventSeq: e.eventSeq, except: this.origin })
       case 'conversation.created':
       case 'conversation.updated':
-        return this.toUsers(e.audience, frame)
+        return this.toUsers(e.audience, frame, e.conversation.id, e.eventSeq)
       case 'conversation.deleted': {
         this.toUsers(e.audience, frame)
         for (const c of [...(this.byConversation.get(e.conversationId) ?? [])]) c.subscriptions.delete(e.conversationId)
@@ -495,17 +532,18 @@ export class Hub {
   }
 
   /**
-   * Sends one serialized frame to the conversation's subscribers who are in the event's audience.
-   * With `notifyOthers`, the audience's other sockets get a `conversation_update` instead.
+   * Sends one serialized frame to the conversation's subscribers who are in the event's audience,
+   * but not to a socket that was already sent it by a replay (by `seq` for a new message, by
+   * `eventSeq` after `after_event_seq`). With `notifyOthers`, the audience's other sockets get a
+   * `conversation_update` instead.
    */
   private toSubscribers(
     conversationId: string,
     audience: string[],
-    frame: Record<string, unknown> & { type: string },
-    seq?: number,
-    notifyOthers = false,
-    except: Connection | null = null
+    frame: HubFrame,
+    opts: { seq?: number; eventSeq?: number; notifyOthers?: boolean; except?: Connection | null } = {}
   ): void {
+    const { seq, eventSeq, notifyOthers = false, except = null } = opts
     const allowed = new Set(audience)
     const subscribers = this.byConversation.get(conversationId)
     const data = JSON.stringify(frame)
@@ -513,8 +551,9 @@ export class Hub {
     if (subscribers) {
       for (const c of subscribers) {
         if (c === except || !c.principal || !allowed.has(c.principal.userId)) continue
+        const sub = c.subscriptions.get(conversationId)!
+        if (eventSeq !== undefined && eventSeq <= sub.replayedEventSeq) continue // already replayed
         if (seq !== undefined) {
-          const sub = c.subscriptions.get(conversationId)!
           if (seq <= sub.lastSeq) continue // already replayed
           sub.lastSeq = seq
         }
@@ -523,7 +562,13 @@ export class Hub {
     }
     this.report(frame.type, tally)
     if (notifyOthers) {
-      const note: HubFrame = { type: 'conversation_update', conversation_id: conversationId, seq: seq ?? 0, action: 'new_message' }
+      const note: HubFrame = {
+        type: 'conversation_update',
+        conversation_id: conversationId,
+        seq: seq ?? 0,
+        ...(eventSeq !== undefined ? { event_seq: eventSeq } : {}),
+        action: 'new_message'
+      }
       const noteData = JSON.stringify(note)
       const notes = { n: 0 }
       for (const userId of allowed) {
@@ -535,10 +580,17 @@ export class Hub {
     }
   }
 
-  private toUsers(userIds: string[], frame: Record<string, unknown> & { type: string }): void {
+  /** Sends one serialized frame to every socket of the users, but not to one a replay already sent that event. */
+  private toUsers(userIds: string[], frame: HubFrame, conversationId?: string, eventSeq?: number): void {
     const data = JSON.stringify(frame)
     const tally = { n: 0 }
-    for (const userId of new Set(userIds)) for (const c of this.byUser.get(userId) ?? []) this.deliver(c, frame, data, tally)
+    for (const userId of new Set(userIds)) {
+      for (const c of this.byUser.get(userId) ?? []) {
+        const sub = conversationId !== undefined ? c.subscriptions.get(conversationId) : undefined
+        if (sub && eventSeq !== undefined && eventSeq <= sub.replayedEventSeq) continue
+        this.deliver(c, frame, data, tally)
+      }
+    }
     this.report(frame.type, tally)
   }
 

@@ -1,10 +1,11 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Namespace, Server, Socket } from 'socket.io'
-import { RoomClientEvents, type RoomCreatedEvent, type RoomErrorEvent, type RoomJoinedEvent } from '../../schemas/rooms.js'
+import { type MessageChunkEvent, RoomClientEvents, type RoomCreatedEvent, type RoomErrorEvent, type RoomJoinedEvent } from '../../schemas/rooms.js'
 import type { DomainEvent, MessageView } from '../domain/events.js'
 import { isDomainError, type Principal, type Services } from '../domain/index.js'
 import './formats.js'
+import { authenticateHandshake } from './socketio.js'
 
 /** The namespace of assistant rooms. */
 export const ASSISTANT_ROOMS_NAMESPACE = '/assistant/realtime'
@@ -22,37 +23,19 @@ const checks = Object.fromEntries(Object.entries(RoomClientEvents).map(([name, s
 const channel = (roomId: string) => `room:${roomId}`
 
 /**
- * Socket.IO middleware: the handshake's `auth: {token}` (an access token or an API key) must
- * resolve to a user, or the connection is refused with a `connect_error`.
- */
-export function authenticateHandshake(services: Services) {
-  return (socket: Socket, next: (err?: Error) => void) => {
-    const token: unknown = socket.handshake.auth?.token
-    if (typeof token !== 'string' || token === '') return next(refusal('UNAUTHORIZED', 'Missing credentials: connect with auth: {token}'))
-    try {
-      socket.data.principal = services.auth.authenticate(token)
-      next()
-    } catch (err) {
-      if (isDomainError(err)) return next(refusal(err.code, err.message))
-      next(err as Error)
-    }
-  }
-}
-
-function refusal(code: string, message: string): Error {
-  return Object.assign(new Error(message), { data: { code } })
-}
-
-/**
  * The default namespace (authenticated, nothing more) and `/assistant/realtime`: rooms around
  * conversations with assistants. The rules (who creates, joins and posts) are the RoomService's;
  * this adapter validates events, keeps which socket is in which room, and relays the room's
- * messages from the domain events. Returns a function that stops it.
+ * messages from the domain events: people's messages, and the assistant's reply streamed as
+ * `message_chunk` events, then whole as `message_received`. Both namespaces authenticate at the
+ * handshake (`authenticateHandshake`; `cookieOrigins` are the pages that may use the cookie).
+ * Returns a function that stops it.
  */
-export function attachAssistantRooms(io: Server, services: Services, log: Log): () => void {
-  io.of('/').use(authenticateHandshake(services))
+export function attachAssistantRooms(io: Server, services: Services, log: Log, options: { cookieOrigins: readonly string[] }): () => void {
+  const handshake = authenticateHandshake({ auth: services.auth, cookieOrigins: options.cookieOrigins })
+  io.of('/').use(handshake)
   const nsp = io.of(ASSISTANT_ROOMS_NAMESPACE)
-  nsp.use(authenticateHandshake(services))
+  nsp.use(handshake)
   nsp.on('connection', (socket: RoomSocket) => {
     const on = <K extends ClientEventName>(name: K, handle: (payload: Static<(typeof RoomClientEvents)[K]>) => void) => {
       socket.on(name as string, (payload: unknown) => {
@@ -150,6 +133,12 @@ function shown(m: MessageView): boolean {
 
 function relay(nsp: Namespace, e: DomainEvent): void {
   switch (e.type) {
+    case 'message.delta': {
+      // Each chunk of a reply as the model produces it; the whole reply follows as `message_received`.
+      const chunk: Static<typeof MessageChunkEvent> = { room_id: e.conversationId, message_id: e.messageId, index: e.index, delta: e.delta }
+      for (const s of audienceSockets(nsp, e.conversationId, e.audience)) emit(s, 'message_chunk', chunk)
+      return
+    }
     case 'message.created':
     case 'message.completed':
       if (!shown(e.message)) return

@@ -18,8 +18,9 @@ type Ack = (answer: unknown) => void
  * The Socket.IO namespace `/chat` on the app's one Socket.IO server. A client connects with
  * `auth: {connection_string}` (from `GET /chat/authorize`) and joins that chat; a bad or expired
  * one is refused at the handshake. The server emits `message` for every new message of the chat,
- * however it was sent (here, over HTTP, or on `/ws`). Deleting the chat or disabling its user
- * closes its sockets. `send_message {message_string, content}`
+ * however it was sent (here, over HTTP, or on `/ws`). Deleting the chat, disabling its user or
+ * revoking the user's sessions (a password change, the account deleted) closes its sockets.
+ * `send_message {message_string, content}`
  * posts one with a secret from `GET /chat/authorize/message`, acknowledged with the stored message
  * or with `{"msg": ...}`.
  */
@@ -33,6 +34,8 @@ export function chatNamespace(app: FastifyInstance, policy: StatusPolicy): void 
       const grant = chatSecrets.connect((socket.handshake.auth as { connection_string?: unknown } | undefined)?.connection_string)
       socket.data.chatId = grant.chatId
       socket.data.userId = grant.principal.userId
+      // Whose socket it is: revoking that user's credentials disconnects it (`disconnectRevoked`).
+      socket.data.principal = grant.principal
       next()
     } catch (e) {
       if (!isDomainError(e)) app.log.error({ err: e }, 'chat socket handshake failed')
