@@ -9,6 +9,32 @@ type AjvCompile = ReturnType<BuildCompilerFromPool>
 type SerializerFactory = ReturnType<typeof SerializerSelector>
 
 /**
+ * Compiled validators and serializers are pure functions of their schemas, which are module-level
+ * constants: apps built in one process (the tests build many) share them rather than compiling
+ * each again. Ajv's pool keys its instances by the shared schemas and options, and an Ajv
+ * instance caches what it compiled by schema object, but route options give each app its own
+ * copies of its schemas: validators and serializers are cached here by their schema's text.
+ */
+const ajvPool = AjvCompiler()
+const validatorCache = new WeakMap<AjvCompile, Map<string, Validate>>()
+const serializerCache = new Map<string, (doc: unknown) => string>()
+
+function sharedValidator(ajv: AjvCompile, route: Parameters<AjvCompile>[0]): Validate {
+  let bySchema = validatorCache.get(ajv)
+  if (!bySchema) {
+    bySchema = new Map()
+    validatorCache.set(ajv, bySchema)
+  }
+  const key = `${route.httpPart}|${JSON.stringify(route.schema)}`
+  let validate = bySchema.get(key)
+  if (!validate) {
+    validate = ajv(route) as unknown as Validate
+    bySchema.set(key, validate)
+  }
+  return validate
+}
+
+/**
  * The schema compilers of the app: validators and response serializers are compiled on a route's
  * first use rather than when the route is registered. Compiling all of them up front (Ajv for
  * every request part, fast-json-stringify re-checking each shared schema per route and status)
@@ -17,7 +43,6 @@ type SerializerFactory = ReturnType<typeof SerializerSelector>
  */
 export class LazySchemaCompilers {
   private readonly cold = new Set<() => void>()
-  private readonly ajvPool = AjvCompiler()
 
   /**
    * Validators that coerce types only where everything arrives as text (query strings, path
@@ -26,17 +51,18 @@ export class LazySchemaCompilers {
    * the body is a stream its handler reads and checks as it arrives.
    */
   readonly buildValidator: BuildCompilerFromPool = (externalSchemas, options) => {
-    const pool = this.ajvPool
     const custom: AjvOptions = { ...(options?.customOptions as AjvOptions | undefined), ...AJV_OPTIONS }
     const streamed = Object.assign(() => true, { errors: null })
-    // Ajv instances (each adding and checking every shared schema) are made with the first compile too.
-    const coercing = () => pool(externalSchemas, { customOptions: custom })
-    const strict = () => pool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } })
+    // Ajv instances (each adding and checking every shared schema) are looked up with the first compile too.
+    let coercingAjv: AjvCompile | undefined
+    let strictAjv: AjvCompile | undefined
+    const coercing = () => (coercingAjv ??= ajvPool(externalSchemas, { customOptions: custom }))
+    const strict = () => (strictAjv ??= ajvPool(externalSchemas, { customOptions: { ...custom, coerceTypes: false } }))
     return ((route: Parameters<AjvCompile>[0]) => {
       if (route.httpPart === 'body' && (route as { contentType?: string }).contentType?.startsWith('multipart/')) return streamed
       let compiled: Validate | undefined
       const compile = () => {
-        compiled ??= (route.httpPart === 'body' ? strict : coercing)()(route) as unknown as Validate
+        compiled ??= sharedValidator((route.httpPart === 'body' ? strict : coercing)(), route)
         this.cold.delete(compile)
         return compiled
       }
@@ -57,10 +83,22 @@ export class LazySchemaCompilers {
 
   readonly buildSerializer = (externalSchemas?: unknown, options?: Parameters<SerializerFactory>[1]) => {
     const factory = SerializerSelector()(externalSchemas, options)
+    const shared = `${Object.keys((externalSchemas as object | undefined) ?? {})
+      .sort()
+      .join(',')}|${JSON.stringify(options ?? {})}`
+    const cached = (route: Parameters<typeof factory>[0]) => {
+      const key = `${route.httpStatus}|${(route as { contentType?: string }).contentType ?? ''}|${shared}|${JSON.stringify(route.schema)}`
+      let serialize = serializerCache.get(key)
+      if (!serialize) {
+        serialize = factory(route)
+        serializerCache.set(key, serialize)
+      }
+      return serialize
+    }
     return (route: Parameters<typeof factory>[0]) => {
       let serialize: ((doc: unknown) => string) | undefined
       const compile = () => {
-        serialize ??= factory(route)
+        serialize ??= cached(route)
         this.cold.delete(compile)
         return serialize
       }
