@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
 import cookie from '@fastify/cookie'
-import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
 import sensible from '@fastify/sensible'
 import swagger from '@fastify/swagger'
@@ -25,6 +23,7 @@ import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
 import type { LoginThrottleOptions } from './domain/login-throttle.js'
 import authPlugin from './http/auth.js'
+import browserPolicy, { corsOrigin, docsContentSecurityPolicy, ROUTED_METHODS } from './http/browser.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
 import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
@@ -118,9 +117,6 @@ function lazySerializers() {
   }
 }
 
-/** The methods a 405 looks for (OPTIONS and HEAD are answered for every route anyway). */
-const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
-
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
 
@@ -183,13 +179,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   await app.register(sensible)
   await app.register(cookie)
-  await app.register(helmet, { global: true })
-  const corsOrigin = config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false
-  await app.register(cors, {
-    origin: corsOrigin,
-    credentials: true,
-    exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']
-  })
+  await app.register(browserPolicy)
   await app.register(fastifyJwt, {
     secret: config.jwtSecret,
     sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: 1800 },
@@ -266,7 +256,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   // One Socket.IO server on the same HTTP server; surfaces add their namespaces to `app.io`.
-  const socketIo = attachSocketIo(app.server, { path: `${config.basePath}${SOCKET_IO_PATH}`, cors: { origin: corsOrigin, credentials: true } })
+  const socketIo = attachSocketIo(app.server, {
+    path: `${config.basePath}${SOCKET_IO_PATH}`,
+    cors: { origin: corsOrigin(config.corsOrigins), credentials: true }
+  })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
   // The default namespace and the assistant rooms (`/assistant/realtime`).
@@ -287,7 +280,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   })
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
-    // A path served under other methods is a 405 naming them, not a 404.
+    // A path served under other methods is a 405 naming them, not a 404 (OPTIONS and HEAD are
+    // answered for every route anyway).
     const allow = ROUTED_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
     if (allow.length > 0) {
       return sendFailure(registry.forPath(request.url), reply, {
@@ -311,7 +305,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // The documents of every surface, and Swagger UI offering each of them; none are rate limited.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
-      route.config = { ...route.config, rateLimitClass: 'none' }
+      // Swagger UI's pages get its own content security policy (@fastify/swagger-ui publishes the
+      // hashes of its inline scripts and styles; `swaggerCSP` is set by the time its routes are added).
+      const helmet = docs.hasDecorator('swaggerCSP') ? { contentSecurityPolicy: docsContentSecurityPolicy(docs.swaggerCSP) } : undefined
+      route.config = { ...route.config, rateLimitClass: 'none', ...(helmet ? { helmet } : {}) }
     })
     for (const surface of surfaces) {
       docs.get(documentPath(surface.name), { schema: { hide: true } }, async () => registry.document(surface.name))
@@ -321,7 +318,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await docs.register(swagger, { decorator: 'docsRoutes', openapi: {} })
     await docs.register(swaggerUi, {
       routePrefix: '/docs',
-      staticCSP: true,
       uiConfig: {
         urls: surfaces.map((s) => ({ url: `${config.basePath}${documentPath(s.name)}`, name: s.name })),
         'urls.primaryName': surfaces[0]!.name
