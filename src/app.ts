@@ -40,6 +40,7 @@ import { attachAssistantRooms } from './realtime/rooms.js'
 import { attachSocketIo, SOCKET_IO_PATH } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
+import { AccessLog, loggerOptions } from './logging.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
 import webhookDispatcher from './webhooks/plugin.js'
 
@@ -57,7 +58,7 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   config: Config
-  /** Fastify logger options; defaults to the config's LOG_LEVEL. */
+  /** Fastify logger options; defaults to the config's LOG_LEVEL and LOG_FORMAT. */
   logger?: FastifyServerOptions['logger']
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
@@ -127,7 +128,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   if (!surfaces[0]) throw new Error('buildApp needs at least one surface')
   const registry = new SurfaceRegistry(surfaces[0])
   const app = Fastify({
-    logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
+    logger: options.logger ?? loggerOptions(config),
+    // One access-log line per request instead of Fastify's two.
+    logController: new AccessLog(config.accessLogLevel),
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()

@@ -1,9 +1,17 @@
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { type Config, ConfigError, loadConfig } from './config.js'
+import { startupBanner } from './banner.js'
+import { type Config, ConfigError, loadConfig, loadEnvFile } from './config.js'
 
 let config: Config
+// `.env` in the working folder (or the file ENV_FILE names) fills in what the environment leaves unset.
+const envFilePath = resolve(process.env.ENV_FILE || '.env')
+let envFile: { path: string; names: string[] } | undefined
 try {
+  const names = loadEnvFile(envFilePath)
+  if (names) envFile = { path: envFilePath, names }
   config = loadConfig()
 } catch (err) {
   if (err instanceof ConfigError) {
@@ -28,3 +36,6 @@ try {
   app.log.error({ err }, 'could not listen')
   process.exit(1)
 }
+
+const { port } = app.server.address() as AddressInfo
+process.stdout.write(startupBanner({ config, port, surfaces: app.surfaces.list(), envFile }))
