@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
@@ -29,6 +29,7 @@ import rateLimitPlugin from './http/rate-limit.js'
 import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
 import { answerClientError, discardRestOfBody, limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
+import { answeredNotModified, ETagHeader, NotModifiedResponse } from './http/etag.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { chatApp } from './http/chat-app/index.js'
 import { classic } from './http/classic/index.js'
@@ -116,6 +117,12 @@ function lazySerializers() {
       }
     }
   }
+}
+
+/** The answers of an API document's route: the document with its `ETag`, or `304` while it is unchanged. */
+const DOCUMENT_RESPONSES = {
+  200: { description: 'The OpenAPI document', type: 'object', additionalProperties: true, headers: { ETag: ETagHeader } },
+  304: NotModifiedResponse
 }
 
 export const JWT_ISSUER = 'assistant-backend'
@@ -314,7 +321,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       route.config = { ...route.config, rateLimitClass: 'none', ...(helmet ? { helmet } : {}) }
     })
     for (const surface of surfaces) {
-      docs.get(documentPath(surface.name), { schema: { hide: true } }, async () => registry.document(surface.name))
+      // A document does not change while the app runs: it is serialized once, and its hash is its ETag.
+      let served: { body: string; tag: string } | undefined
+      docs.get(documentPath(surface.name), { schema: { hide: true, response: DOCUMENT_RESPONSES } }, async (request, reply) => {
+        if (!served) {
+          const body = JSON.stringify(registry.document(surface.name))
+          served = { body, tag: createHash('sha256').update(body).digest('hex') }
+        }
+        reply.header('cache-control', 'no-cache')
+        if (answeredNotModified(request, reply, served.tag)) return reply.send()
+        return reply.type('application/json; charset=utf-8').send(served.body)
+      })
     }
     // Swagger UI serves `app.swagger()` (the fallback surface's document) and lists every surface's.
     // It insists on @fastify/swagger in its own context; the surfaces' instances live in theirs.
