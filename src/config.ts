@@ -217,6 +217,17 @@ export function loadEnvFile(file: string, env: NodeJS.ProcessEnv = process.env):
   return taken
 }
 
+/**
+ * The configuration a process starts with: `.env` in the working folder (or the file `ENV_FILE`
+ * names) fills in what the environment leaves unset, then the environment is read and validated.
+ * Also says which file was read and what it set.
+ */
+export function loadStartConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; envFile?: { path: string; names: string[] } } {
+  const path = resolve(env.ENV_FILE || '.env')
+  const names = loadEnvFile(path, env)
+  return { config: loadConfig(env), envFile: names ? { path, names } : undefined }
+}
+
 /** Reads, validates and completes the configuration from an environment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {}

@@ -1,18 +1,12 @@
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { startupBanner } from './banner.js'
-import { type Config, ConfigError, loadConfig, loadEnvFile } from './config.js'
+import { ConfigError, loadStartConfig } from './config.js'
 
-let config: Config
-// `.env` in the working folder (or the file ENV_FILE names) fills in what the environment leaves unset.
-const envFilePath = resolve(process.env.ENV_FILE || '.env')
-let envFile: { path: string; names: string[] } | undefined
+let start: ReturnType<typeof loadStartConfig>
 try {
-  const names = loadEnvFile(envFilePath)
-  if (names) envFile = { path: envFilePath, names }
-  config = loadConfig()
+  start = loadStartConfig()
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(`Cannot start: ${err.message}`)
@@ -21,6 +15,7 @@ try {
   throw err
 }
 
+const { config, envFile } = start
 const app = await buildApp({ config })
 
 // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close sockets and the database.
