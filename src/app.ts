@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
 import cookie from '@fastify/cookie'
-import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
 import sensible from '@fastify/sensible'
 import swagger from '@fastify/swagger'
@@ -23,12 +21,14 @@ import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
 import type { LoginThrottleOptions } from './domain/login-throttle.js'
 import authPlugin from './http/auth.js'
+import browserPolicy, { corsOrigin, docsContentSecurityPolicy, ROUTED_METHODS } from './http/browser.js'
 import metricsPlugin from './http/metrics.js'
 import rateLimitPlugin from './http/rate-limit.js'
 import { AJV_OPTIONS, LazySchemaCompilers } from './http/compilers.js'
 import { basePathRewriter, isOutsideBasePath } from './http/base-path.js'
 import { answerClientError, discardRestOfBody, limitConnectionsPerAddress } from './http/connections.js'
 import { toFailure } from './http/errors.js'
+import { answeredNotModified, ETagHeader, NotModifiedResponse } from './http/etag.js'
 import { documentPath, sendFailure, type Surface, SurfaceRegistry, surfacePlugin } from './http/surface.js'
 import { chatApp } from './http/chat-app/index.js'
 import { classic } from './http/classic/index.js'
@@ -40,6 +40,7 @@ import { attachAssistantRooms } from './realtime/rooms.js'
 import { attachSocketIo, disconnectRevoked, SOCKET_IO_PATH } from './realtime/socketio.js'
 import { DiskBlobStore } from './storage/disk-blob-store.js'
 import { MAX_FILE_SIZE } from './domain/files.js'
+import { AccessLog, loggerOptions } from './logging.js'
 import type { DispatcherOptions } from './webhooks/dispatcher.js'
 import webhookDispatcher from './webhooks/plugin.js'
 import playground from './http/playground.js'
@@ -60,7 +61,7 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   config: Config
-  /** Fastify logger options; defaults to the config's LOG_LEVEL. */
+  /** Fastify logger options; defaults to the config's LOG_LEVEL and LOG_FORMAT. */
   logger?: FastifyServerOptions['logger']
   /** An event bus to use instead of the in-process one. */
   events?: EventBus
@@ -86,8 +87,12 @@ export interface BuildOptions {
 /** Every surface the service serves, the canonical one first. */
 export const ALL_SURFACES: Surface[] = [v1, chatApp, classic, dispatch]
 
-/** The methods a 405 looks for (OPTIONS and HEAD are answered for every route anyway). */
-const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** The answers of an API document's route: the document with its `ETag`, or `304` while it is unchanged. */
+const DOCUMENT_RESPONSES = {
+  200: { description: 'The OpenAPI document', type: 'object', additionalProperties: true, headers: { ETag: ETagHeader } },
+  304: NotModifiedResponse
+}
 
 export const JWT_ISSUER = 'assistant-backend'
 export const JWT_AUDIENCE = 'assistant-backend-api'
@@ -100,7 +105,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const registry = new SurfaceRegistry(surfaces[0])
   const compilers = new LazySchemaCompilers()
   const app = Fastify({
-    logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
+    logger: options.logger ?? loggerOptions(config),
+    // One access-log line per request instead of Fastify's two.
+    logController: new AccessLog(config.accessLogLevel),
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
@@ -153,13 +160,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   await app.register(sensible)
   await app.register(cookie)
-  await app.register(helmet, { global: true })
-  const corsOrigin = config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false
-  await app.register(cors, {
-    origin: corsOrigin,
-    credentials: true,
-    exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']
-  })
+  await app.register(browserPolicy)
   await app.register(fastifyJwt, {
     secret: config.jwtSecret,
     sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: 1800 },
@@ -239,7 +240,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: MAX_FILE_SIZE + 1, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   // One Socket.IO server on the same HTTP server; surfaces add their namespaces to `app.io`.
-  const socketIo = attachSocketIo(app.server, { path: `${config.basePath}${SOCKET_IO_PATH}`, cors: { origin: corsOrigin, credentials: true } })
+  const socketIo = attachSocketIo(app.server, {
+    path: `${config.basePath}${SOCKET_IO_PATH}`,
+    cors: { origin: corsOrigin(config.corsOrigins), credentials: true }
+  })
   app.decorate('io', socketIo.io)
   app.addHook('preClose', () => socketIo.close())
   // The default namespace and the assistant rooms (`/assistant/realtime`). Pages of BASE_URL and
@@ -267,7 +271,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   })
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
-    // A path served under other methods is a 405 naming them, not a 404.
+    // A path served under other methods is a 405 naming them, not a 404 (OPTIONS and HEAD are
+    // answered for every route anyway).
     const allow = ROUTED_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
     if (allow.length > 0) {
       return sendFailure(registry.forPath(request.url), reply, {
@@ -291,17 +296,29 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // The documents of every surface, Swagger UI offering each of them, and the playground page; none are rate limited.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
-      route.config = { ...route.config, rateLimitClass: 'none' }
+      // Swagger UI's pages get its own content security policy (@fastify/swagger-ui publishes the
+      // hashes of its inline scripts and styles; `swaggerCSP` is set by the time its routes are added).
+      const helmet = docs.hasDecorator('swaggerCSP') ? { contentSecurityPolicy: docsContentSecurityPolicy(docs.swaggerCSP) } : undefined
+      route.config = { ...route.config, rateLimitClass: 'none', ...(helmet ? { helmet } : {}) }
     })
     for (const surface of surfaces) {
-      docs.get(documentPath(surface.name), { schema: { hide: true } }, async () => registry.document(surface.name))
+      // A document does not change while the app runs: it is serialized once, and its hash is its ETag.
+      let served: { body: string; tag: string } | undefined
+      docs.get(documentPath(surface.name), { schema: { hide: true, response: DOCUMENT_RESPONSES } }, async (request, reply) => {
+        if (!served) {
+          const body = JSON.stringify(registry.document(surface.name))
+          served = { body, tag: createHash('sha256').update(body).digest('hex') }
+        }
+        reply.header('cache-control', 'no-cache')
+        if (answeredNotModified(request, reply, served.tag)) return reply.send()
+        return reply.type('application/json; charset=utf-8').send(served.body)
+      })
     }
     // Swagger UI serves `app.swagger()` (the fallback surface's document) and lists every surface's.
     // It insists on @fastify/swagger in its own context; the surfaces' instances live in theirs.
     await docs.register(swagger, { decorator: 'docsRoutes', openapi: {} })
     await docs.register(swaggerUi, {
       routePrefix: '/docs',
-      staticCSP: true,
       uiConfig: {
         urls: surfaces.map((s) => ({ url: `${config.basePath}${documentPath(s.name)}`, name: s.name })),
         'urls.primaryName': surfaces[0]!.name

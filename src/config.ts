@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseEnv } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { resourcePath } from './resources.js'
@@ -14,6 +15,9 @@ import { MINIMAL_PASSWORD_HASHING, OWASP_PASSWORD_HASHING, type PasswordHashing 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')])
 const PortLike = Type.String({ pattern: '^[0-9]{1,5}$' })
 const CountLike = Type.String({ pattern: '^[0-9]+$' })
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const LogLevel = Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Optional(Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')])),
@@ -23,7 +27,9 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   TERMINAL_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  LOG_LEVEL: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+  LOG_LEVEL: Type.Optional(LogLevel),
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
+  ACCESS_LOG_LEVEL: Type.Optional(LogLevel),
   RATE_LIMIT_MAX: Type.Optional(CountLike),
   RATE_LIMIT_AUTH_MAX: Type.Optional(CountLike),
   WEBHOOK_ALLOW_PRIVATE: Type.Optional(Bool),
@@ -61,7 +67,11 @@ export interface Config {
   databaseUrl: string
   jwtSecret: string
   terminalKey?: string
-  logLevel: string
+  logLevel: LogLevel
+  /** `json` lines (the default), or `pretty` (colored, one readable line each) through pino-pretty. */
+  logFormat: 'json' | 'pretty'
+  /** The level of the one access-log line per request; `silent` turns them off. */
+  accessLogLevel: LogLevel
   rateLimitMax: number
   rateLimitAuthMax: number
   webhookAllowPrivate: boolean
@@ -145,6 +155,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     databaseUrl: ':memory:',
     jwtSecret: 'test-secret-test-secret-test-secret-0123456789',
     logLevel: 'silent',
+    logFormat: 'json',
+    accessLogLevel: 'info',
     rateLimitMax: 0,
     rateLimitAuthMax: 0,
     webhookAllowPrivate: false,
@@ -184,6 +196,39 @@ function databasePath(url: string | undefined, dataDir: string): string {
   return url
 }
 
+/**
+ * Reads a `.env` file into `env` when there is one: `KEY=value` lines, comments and quotes as
+ * Node reads them (`util.parseEnv`, the parser of `node --env-file`). A variable the environment
+ * already has wins over the file. Returns the names the file set, or undefined without a file.
+ */
+export function loadEnvFile(file: string, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new ConfigError(`${file}: cannot be read (${(err as Error).message})`)
+  }
+  const taken: string[] = []
+  for (const [key, value] of Object.entries(parseEnv(text))) {
+    if (value === undefined || env[key] !== undefined) continue
+    env[key] = value
+    taken.push(key)
+  }
+  return taken
+}
+
+/**
+ * The configuration a process starts with: `.env` in the working folder (or the file `ENV_FILE`
+ * names) fills in what the environment leaves unset, then the environment is read and validated.
+ * Also says which file was read and what it set.
+ */
+export function loadStartConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; envFile?: { path: string; names: string[] } } {
+  const path = resolve(env.ENV_FILE || '.env')
+  const names = loadEnvFile(path, env)
+  return { config: loadConfig(env), envFile: names ? { path, names } : undefined }
+}
+
 /** Reads, validates and completes the configuration from an environment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {}
@@ -220,7 +265,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     jwtSecret,
     terminalKey: e.TERMINAL_KEY,
-    logLevel: e.LOG_LEVEL ?? 'info',
+    logLevel: (e.LOG_LEVEL ?? 'info') as LogLevel,
+    logFormat: e.LOG_FORMAT ?? 'json',
+    accessLogLevel: (e.ACCESS_LOG_LEVEL ?? 'info') as LogLevel,
     rateLimitMax: Number(e.RATE_LIMIT_MAX ?? 100),
     rateLimitAuthMax: Number(e.RATE_LIMIT_AUTH_MAX ?? 10),
     webhookAllowPrivate: flag(e.WEBHOOK_ALLOW_PRIVATE),

@@ -1,15 +1,17 @@
+import type { AddressInfo } from 'node:net'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { type Config, ConfigError, loadConfig } from './config.js'
+import { startupBanner } from './banner.js'
+import { ConfigError, loadStartConfig } from './config.js'
 
 /**
  * Starts the service from the environment: reads the configuration, builds the app and listens.
  * `src/server.ts` runs it from the sources, `src/bin/main.ts` from the single executable.
  */
 export async function runServer(): Promise<void> {
-  let config: Config
+  let start: ReturnType<typeof loadStartConfig>
   try {
-    config = loadConfig()
+    start = loadStartConfig()
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Cannot start: ${err.message}`)
@@ -18,6 +20,7 @@ export async function runServer(): Promise<void> {
     throw err
   }
 
+  const { config, envFile } = start
   const app = await buildApp({ config })
 
   // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close sockets and the database.
@@ -33,6 +36,9 @@ export async function runServer(): Promise<void> {
     app.log.error({ err }, 'could not listen')
     process.exit(1)
   }
+
+  const { port } = app.server.address() as AddressInfo
+  process.stdout.write(startupBanner({ config, port, surfaces: app.surfaces.list(), envFile }))
 
   // Validators and serializers are compiled on first use, so the server answers quickly after a
   // start; compile the rest now, in small batches between requests.

@@ -19,8 +19,6 @@ const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
 const OTHER_HOST = 'docs.test'
 
 // Fixes made on other branches; when they are merged these assertions pass and the todos go.
-const CSP_TODO = 'until /docs stops sending upgrade-insecure-requests over plain http (it sends its scripts to https on any host but localhost)'
-const CORS_TODO = 'until the CORS preflight allows every method the API uses (it allows GET, HEAD and POST today)'
 
 const noBrowser = existsSync(CHROMIUM)
   ? false
@@ -118,9 +116,9 @@ t.test('in a real browser', { skip: noBrowser }, async (t) => {
     // When Swagger UI's scripts were refused there is nothing to wait for.
     const loaded = await page.evaluate('typeof SwaggerUIBundle === "function"')
     const shown = loaded ? await shownOperations(page, expected) : 0
-    t.equal(shown, expected, 'every operation is shown', { todo: CSP_TODO })
+    t.equal(shown, expected, 'every operation is shown')
     const answer = shown > 0 ? await tryItOut(page, 'operations-health-getHealth') : { status: undefined }
-    t.equal(answer.status, '200', '"Try it out" answers 200', { todo: CSP_TODO })
+    t.equal(answer.status, '200', '"Try it out" answers 200')
   })
 
   t.test('the playground: create an account, create an assistant, chat, and see the reply stream in', async (t) => {
@@ -211,10 +209,10 @@ t.test('in a real browser', { skip: noBrowser }, async (t) => {
     t.ok(me.requestId, 'x-request-id is readable')
 
     const put = await call('PUT', `/api/v1/assistants/${assistantId}`, { name: 'Renamed' })
-    t.equal(put.status, 200, `PUT passes its preflight (${put.error ?? put.status})`, { todo: CORS_TODO })
+    t.equal(put.status, 200, `PUT passes its preflight (${put.error ?? put.status})`)
     const del = await call('DELETE', `/api/v1/assistants/${assistantId}`)
-    t.equal(del.status, 204, `DELETE passes its preflight (${del.error ?? del.status})`, { todo: CORS_TODO })
+    t.equal(del.status, 204, `DELETE passes its preflight (${del.error ?? del.status})`)
     const after = await app.inject({ url: `/api/v1/assistants/${assistantId}`, headers: account.auth })
-    t.equal(after.statusCode, 404, 'the assistant was deleted from the other origin', { todo: CORS_TODO })
+    t.equal(after.statusCode, 404, 'the assistant was deleted from the other origin')
   })
 })

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, loadEnvFile } from '../src/config.js'
 
 t.test('defaults', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'))
@@ -102,4 +102,44 @@ t.test('browser sign-in: providers, allow-list, front end, base URL and proxies'
   ] as const) {
     t.throws(() => loadConfig({ DATA_DIR: dir, ...env }), { name: 'ConfigError', message }, JSON.stringify(env))
   }
+})
+
+t.test('a .env file fills in what the environment leaves unset', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'))
+  const file = join(dir, '.env')
+  writeFileSync(
+    file,
+    [
+      '# comments and blank lines are skipped',
+      '',
+      'PORT=8081',
+      'LOG_LEVEL=debug',
+      'CORS_ORIGINS="https://a.example, https://b.example"',
+      `DATA_DIR=${dir}`,
+      ''
+    ].join('\n')
+  )
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn' }
+  t.same(loadEnvFile(file, env)?.sort(), ['CORS_ORIGINS', 'DATA_DIR', 'PORT'], 'the names the file set')
+  t.equal(env.LOG_LEVEL, 'warn', 'a variable of the environment wins over the file')
+  const c = loadConfig(env)
+  t.equal(c.port, 8081)
+  t.equal(c.logLevel, 'warn')
+  t.same(c.corsOrigins, ['https://a.example', 'https://b.example'], 'quoted values are unquoted')
+  t.equal(c.dataDir, dir)
+
+  t.equal(loadEnvFile(join(dir, 'missing.env'), {}), undefined, 'no file is no error')
+  t.throws(() => loadEnvFile(dir, {}), { name: 'ConfigError' }, 'a file that cannot be read stops the start')
+})
+
+t.test('log format and access-log level', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'))
+  const d = loadConfig({ DATA_DIR: dir })
+  t.equal(d.logFormat, 'json')
+  t.equal(d.accessLogLevel, 'info')
+  const c = loadConfig({ DATA_DIR: dir, LOG_FORMAT: 'pretty', ACCESS_LOG_LEVEL: 'silent' })
+  t.equal(c.logFormat, 'pretty')
+  t.equal(c.accessLogLevel, 'silent')
+  t.throws(() => loadConfig({ DATA_DIR: dir, LOG_FORMAT: 'xml' }), { name: 'ConfigError', message: /LOG_FORMAT/ })
+  t.throws(() => loadConfig({ DATA_DIR: dir, ACCESS_LOG_LEVEL: 'loud' }), { name: 'ConfigError', message: /ACCESS_LOG_LEVEL/ })
 })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -155,6 +156,49 @@ t.test('downloads are for the owner only; equal bytes are stored once; delete is
   t.same(bobs.rawPayload, content)
   t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/files/${same.json().fileid}`, headers: bob.auth })).statusCode, 204)
   t.same(storedFiles(dataDir), [], 'the last reference takes the blob with it')
+})
+
+t.test('downloads carry the content hash as a strong ETag; If-None-Match gets a 304 with no body', async (t) => {
+  const app = await build(t, { dataDir: mkdtempSync(join(tmpdir(), 'files-')) })
+  const alice = await signUp(app)
+  const bob = await signUp(app)
+  const content = Buffer.from('id,name\n1,Ada\n')
+  const etag = `"${createHash('sha256').update(content).digest('hex')}"`
+  const file = (await app.inject({ method: 'POST', url: '/api/v1/files/upload', ...multipart(alice.auth, 'list.csv', content) })).json()
+  const chat = (
+    await app.inject({ method: 'POST', url: '/api/v1/chat', headers: alice.auth, payload: { model_id: 'gpt-4', model_api_source: 'openai' } })
+  ).json()
+  const up = await app.inject({
+    method: 'POST',
+    url: `/api/v1/chat/${chat.chat_id}/upload`,
+    ...multipartFiles(alice.auth, [{ name: 'same.csv', bytes: content }])
+  })
+  t.equal(up.statusCode, 201, up.body)
+
+  for (const url of [`/api/v1/files/${file.fileid}`, `/api/v1/chat/${chat.chat_id}/files/${up.json()[0].fileid}`]) {
+    const full = await app.inject({ method: 'GET', url, headers: alice.auth })
+    t.equal(full.statusCode, 200)
+    t.equal(full.headers.etag, etag, `${url}: the ETag is the SHA-256 of the bytes, quoted (strong)`)
+    t.equal(full.headers['cache-control'], 'private, no-cache', 'kept by the caller only, and revalidated')
+
+    const cached = await app.inject({ method: 'GET', url, headers: { ...alice.auth, 'if-none-match': etag } })
+    t.equal(cached.statusCode, 304, 'the same ETag is a 304')
+    t.equal(cached.rawPayload.length, 0, 'with no body')
+    t.equal(cached.headers.etag, etag)
+    t.notOk(cached.headers['content-disposition'], 'and no download headers')
+
+    const listed = await app.inject({ method: 'GET', url, headers: { ...alice.auth, 'if-none-match': `"other", W/${etag}` } })
+    t.equal(listed.statusCode, 304, 'a list naming it, weak or not, is a 304 too')
+    const any = await app.inject({ method: 'GET', url, headers: { ...alice.auth, 'if-none-match': '*' } })
+    t.equal(any.statusCode, 304, '`*` matches any current content')
+
+    const stale = await app.inject({ method: 'GET', url, headers: { ...alice.auth, 'if-none-match': '"0000"' } })
+    t.equal(stale.statusCode, 200, 'another ETag gets the bytes')
+    t.same(stale.rawPayload, content)
+
+    const stranger = await app.inject({ method: 'GET', url, headers: { ...bob.auth, 'if-none-match': etag } })
+    t.equal(stranger.statusCode, 404, 'knowing the ETag gives no access: a stranger still gets 404')
+  }
 })
 
 t.test('chat files: visible to who may see the chat, and released with it unless referenced elsewhere', async (t) => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -6,11 +6,14 @@ import { startServerProcess } from './process-helper.js'
 
 const root = new URL('..', import.meta.url).pathname
 
-/** Starts `src/server.ts` as a real process on a free port with an empty DATA_DIR. */
+/**
+ * Starts `src/server.ts` as a real process on a free port with an empty DATA_DIR. A `.env` in the
+ * checkout is not read (ENV_FILE names one that is not there) unless a test gives its own.
+ */
 function startServer(env: Record<string, string>) {
   return startServerProcess(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: join(tmpdir(), 'no-such-dir', '.env'), ...env }
   })
 }
 
@@ -20,6 +23,13 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
   t.teardown(() => server.child.kill('SIGKILL'))
   const base = await server.url
   t.ok(existsSync(join(dataDir, 'app.db')), 'the database is created')
+  await waitFor(() => /is ready/.test(server.output()))
+  const banner = server.output()
+  t.match(banner, new RegExp(`API\\s+${base}/api/v1`), 'the banner gives the URL')
+  t.match(banner, new RegExp(`Docs\\s+${base}/docs`), 'and the docs')
+  t.match(banner, new RegExp(`Data\\s+${dataDir}`), 'and the data folder')
+  t.match(banner, /Model\s+offline: the built-in stand-in/, 'and which model answers')
+  t.match(banner, /Surfaces\s+v1 .*\n.*chat-app.*\n.*classic.*\n.*dispatch/, 'and the surfaces served')
 
   const health = await fetch(`${base}/api/v1/health`)
   t.equal(health.status, 200)
@@ -103,6 +113,31 @@ t.test('the server starts on an empty DATA_DIR, serves real HTTP and shuts down 
 
   again.child.kill('SIGINT')
   t.equal(await again.exited, 0)
+})
+
+/** Waits until a condition holds (a few seconds at most). */
+async function waitFor(check: () => boolean) {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+}
+
+t.test('a .env file is read at start; the environment wins over it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'srv-'))
+  const envFile = join(dir, '.env')
+  // PORT in the file is not a port: the environment's PORT=0 must win, or the start fails.
+  writeFileSync(envFile, `PORT=not-a-port\nDATA_DIR=${join(dir, 'from-file')}\nCORS_ORIGINS=https://from-file.example\n`)
+  const server = startServer({ ENV_FILE: envFile })
+  t.teardown(() => server.child.kill('SIGKILL'))
+  const base = await server.url
+  t.ok(existsSync(join(dir, 'from-file', 'app.db')), 'DATA_DIR came from the file')
+  const preflight = await fetch(`${base}/api/v1/health`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://from-file.example', 'access-control-request-method': 'GET' }
+  })
+  t.equal(preflight.headers.get('access-control-allow-origin'), 'https://from-file.example', 'CORS_ORIGINS came from the file')
+  await waitFor(() => /is ready/.test(server.output()))
+  t.match(server.output(), new RegExp(`Settings\\s+${envFile} \\(2 set\\)`), 'the banner names the file')
+  server.child.kill('SIGTERM')
+  t.equal(await server.exited, 0)
 })
 
 t.test('a bad environment stops the start with a message naming the variable', async (t) => {

@@ -103,7 +103,10 @@ export interface FileView {
 
 export interface FileDownload {
   file: FileView
-  stream: Readable
+  /** The SHA-256 of the bytes (hex): the file's content address, and so a strong validator of it. */
+  sha256: string
+  /** Opens the bytes; a caller that answers without them (a `304`) opens nothing. */
+  open(): Readable
 }
 
 /** An attachment of a message (`attachments` of MessageView). */
@@ -255,7 +258,7 @@ export class FileService {
 
   download(p: Principal, fileId: string): FileDownload {
     const row = this.requireReadable(p, fileId)
-    return { file: fileView(row), stream: this.blobs.open(row.sha256) }
+    return { file: fileView(row), sha256: row.sha256, open: () => this.blobs.open(row.sha256) }
   }
 
   /** Deletes one's own file; idempotent (an unknown id, or another's file, changes nothing). */
@@ -304,7 +307,7 @@ export class FileService {
       .where(and(eq(files.id, fileId), eq(files.conversationId, conversationId)))
       .get()
     if (!row) throw new DomainError('FILE_NOT_FOUND', 'File not found')
-    return { file: fileView(row), stream: this.blobs.open(row.sha256) }
+    return { file: fileView(row), sha256: row.sha256, open: () => this.blobs.open(row.sha256) }
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { RoomClientEvents, RoomServerEvents } from '../../schemas/rooms.js'
-import { collect } from './asyncapi.js'
+import { ASYNCAPI_VERSION, collect, servers } from './asyncapi.js'
 import { ASSISTANT_ROOMS_NAMESPACE } from './rooms.js'
 import { SOCKET_IO_PATH } from './socketio.js'
 
@@ -45,7 +45,7 @@ export function socketIoAsyncApiDocument(version: string): Json {
     properties: { token: { type: 'string', description: 'An access token or an API key (else the bearer header or the access_token cookie).' } }
   }
   return {
-    asyncapi: '3.0.0',
+    asyncapi: ASYNCAPI_VERSION,
     info: {
       title: 'Assistant Backend Socket.IO protocol',
       version,
@@ -60,9 +60,7 @@ export function socketIoAsyncApiDocument(version: string): Json {
         'it gets `error` `CREDENTIALS_REVOKED` and the server disconnects it at once.'
     },
     defaultContentType: 'application/json',
-    servers: {
-      local: { host: 'localhost:3000', pathname: SOCKET_IO_PATH, protocol: 'ws', description: '`npm start`' }
-    },
+    servers: servers(SOCKET_IO_PATH),
     channels: {
       default: {
         address: '/',

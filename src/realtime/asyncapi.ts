@@ -1,11 +1,23 @@
 import type { TSchema } from '@sinclair/typebox'
 import { ClientFrames, CloseCodes, ServerFrames } from '../../schemas/frames.js'
+import { sharedSchemas } from '../../schemas/index.js'
 
 type Json = Record<string, unknown>
 
+/** The shared schemas by `$id`, which frames and events refer to by bare id (`{"$ref": "MessageRole"}`). */
+let named: Map<string, TSchema> | undefined
+function namedSchema(id: string): TSchema {
+  named ??= new Map(sharedSchemas().map((s) => [s.$id!, s]))
+  const schema = named.get(id)
+  if (!schema) throw new Error(`No shared schema has the $id ${JSON.stringify(id)}`)
+  return schema
+}
+
 /**
  * Turns a frame schema into plain JSON Schema, moving every nested `$id`'d schema (Message,
- * Attachment, …) to `components.schemas` and pointing at it, so each object is named once.
+ * Attachment, …) to `components.schemas` and pointing at it, so each object is named once. A
+ * reference by bare id (how Fastify resolves shared schemas) becomes a `#/components/schemas/…`
+ * reference, and the schema it names is collected too.
  */
 export function collect(schema: unknown, components: Record<string, Json>, top = true): unknown {
   if (Array.isArray(schema)) return schema.map((s) => collect(s, components, false))
@@ -15,6 +27,14 @@ export function collect(schema: unknown, components: Record<string, Json>, top =
   const out: Json = {}
   for (const [k, v] of Object.entries(obj)) {
     if (k === '$id') continue
+    if (k === '$ref' && typeof v === 'string' && !v.startsWith('#')) {
+      out[k] = `#/components/schemas/${v}`
+      if (!(v in components)) {
+        components[v] = {} // a schema that refers to itself stops here
+        components[v] = collect(namedSchema(v), components) as Json
+      }
+      continue
+    }
     out[k] = collect(v, components, false)
   }
   if (id) {
@@ -22,6 +42,22 @@ export function collect(schema: unknown, components: Record<string, Json>, top =
     if (!top) return { $ref: `#/components/schemas/${id}` }
   }
   return out
+}
+
+/** The AsyncAPI version the documents are written in. */
+export const ASYNCAPI_VERSION = '3.1.0'
+
+/**
+ * The service's WebSocket servers, `ws` and `wss`, at a host (and `BASE_PATH`) given as server
+ * variables: the document is the same wherever the service runs; a client fills in its own.
+ */
+export function servers(pathname = ''): Json {
+  const variables = {
+    host: { default: 'localhost:3000', description: 'The host and port the service is reached at (`npm start` serves `localhost:3000`).' },
+    basePath: { default: '', description: 'The `BASE_PATH` the service is served under, if any (e.g. `/assistant`).' }
+  }
+  const server = (protocol: string, description: string) => ({ host: '{host}', pathname: `{basePath}${pathname}`, protocol, description, variables })
+  return { plain: server('ws', 'Plain WebSocket (http).'), tls: server('wss', 'WebSocket over TLS (https).') }
 }
 
 function frameName(schema: TSchema): string {
@@ -65,7 +101,7 @@ export function asyncApiDocument(version: string): Json {
     .join(', ')
 
   return {
-    asyncapi: '3.0.0',
+    asyncapi: ASYNCAPI_VERSION,
     info: {
       title: 'Assistant Backend real-time stream',
       version,
@@ -81,9 +117,7 @@ export function asyncApiDocument(version: string): Json {
         `answered with an \`error\` frame and the socket stays open. Close codes: ${closeCodes}. Frames are at most 64 KiB.`
     },
     defaultContentType: 'application/json',
-    servers: {
-      local: { host: 'localhost:3000', protocol: 'ws', description: '`npm start`' }
-    },
+    servers: servers(),
     channels: {
       stream: {
         address: '/ws',

@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { ChatFileParams, ChatIdParams, Chat, ChatListQuery, ChatMessagePage, ChatPage, CreateChatRequest } from '../../../schemas/chat.js'
-import { File, FileContent, FilePage, UploadFilesRequest } from '../../../schemas/files.js'
+import { File, FilePage, UploadFilesRequest } from '../../../schemas/files.js'
 import { DomainError } from '../../domain/errors.js'
 import type { IncomingFile } from '../../domain/files.js'
-import { discardAfterRefusal, sendDownload } from './files.js'
+import { ConditionalHeaders } from '../etag.js'
+import { discardAfterRefusal, downloadResponses, sendDownload } from './files.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
 import { asChatError, presentChat, presentChatMessage, v1Page } from './presenters.js'
@@ -145,15 +146,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'downloadChatFile',
         tags,
         summary: 'Download a file of a chat',
-        description: 'The bytes, with the stored content type and `Content-Disposition: attachment`.',
+        description:
+          'The bytes, with the stored content type and `Content-Disposition: attachment`. ' +
+          'The `ETag` is the SHA-256 of the bytes; with `If-None-Match` naming it the answer is a `304` with no body.',
         params: ChatFileParams,
-        response: {
-          200: { description: 'The file', content: { 'application/octet-stream': { schema: FileContent } } },
-          ...errors(401, 404, 422)
-        }
+        headers: ConditionalHeaders,
+        response: { ...downloadResponses('The file'), ...errors(401, 404, 422) }
       }
     },
-    async (request, reply) => sendDownload(reply, chats.download(principalOf(request), request.params.chat_id, request.params.file_id))
+    async (request, reply) => sendDownload(request, reply, chats.download(principalOf(request), request.params.chat_id, request.params.file_id))
   )
 
   app.delete(

@@ -7,6 +7,7 @@ import type { FileDownload, IncomingFile } from '../../domain/files.js'
 import { principalOf } from '../auth.js'
 import { attachmentDisposition } from '../content-disposition.js'
 import { discardRestOfBody } from '../connections.js'
+import { answeredNotModified, ConditionalHeaders, ETagHeader, NotModifiedResponse } from '../etag.js'
 
 const tags = ['files']
 
@@ -35,14 +36,27 @@ export function discardAfterRefusal(request: FastifyRequest, reply: FastifyReply
   throw err
 }
 
-/** Sends a stored file with its content type, length and `Content-Disposition`. */
-export function sendDownload(reply: FastifyReply, d: FileDownload) {
+/**
+ * Sends a stored file with its content type, length and `Content-Disposition`. Its content is
+ * addressed by hash, so the hash is its `ETag`; `If-None-Match` naming it gets a `304` with no body.
+ * Only the caller's own cache may keep it, and must ask again (access is checked every time).
+ */
+export function sendDownload(request: FastifyRequest, reply: FastifyReply, d: FileDownload) {
+  reply.header('cache-control', 'private, no-cache')
+  if (answeredNotModified(request, reply, d.sha256)) return reply.send()
   return reply
     .header('content-type', d.file.content_type)
     .header('content-length', String(d.file.size))
     .header('content-disposition', attachmentDisposition(d.file.filename))
-    .header('cache-control', 'private, no-store')
-    .send(d.stream)
+    .send(d.open())
+}
+
+/** The documented answers of a download route: the bytes with their `ETag`, or `304`. */
+export function downloadResponses(description: string) {
+  return {
+    200: { description, headers: { ETag: ETagHeader }, content: { 'application/octet-stream': { schema: FileContent } } },
+    304: NotModifiedResponse
+  }
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -85,15 +99,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Download a file',
         description:
-          'The bytes, with the stored content type and `Content-Disposition: attachment`. Only its owner (or those who may see its chat) can read it.',
+          'The bytes, with the stored content type and `Content-Disposition: attachment`. Only its owner (or those who may see its chat) can read it. ' +
+          'The `ETag` is the SHA-256 of the bytes; with `If-None-Match` naming it the answer is a `304` with no body.',
         params: FileIdParams,
-        response: {
-          200: { description: 'The file', content: { 'application/octet-stream': { schema: FileContent } } },
-          ...errors(401, 404, 422)
-        }
+        headers: ConditionalHeaders,
+        response: { ...downloadResponses('The file'), ...errors(401, 404, 422) }
       }
     },
-    async (request, reply) => sendDownload(reply, files.download(principalOf(request), request.params.file_id))
+    async (request, reply) => sendDownload(request, reply, files.download(principalOf(request), request.params.file_id))
   )
 
   app.delete(
