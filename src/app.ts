@@ -87,7 +87,6 @@ export interface BuildOptions {
 /** Every surface the service serves, the canonical one first. */
 export const ALL_SURFACES: Surface[] = [v1, chatApp, classic, dispatch]
 
-
 /** The answers of an API document's route: the document with its `ETag`, or `304` while it is unchanged. */
 const DOCUMENT_RESPONSES = {
   200: { description: 'The OpenAPI document', type: 'object', additionalProperties: true, headers: { ETag: ETagHeader } },
