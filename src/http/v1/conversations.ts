@@ -32,7 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { idempotency: 'domain' },
+      config: { idempotency: 'domain', location: (c: { id: string }) => `/api/v1/conversations/${c.id}` },
       schema: {
         operationId: 'createConversation',
         tags,
@@ -74,6 +74,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getConversation',
         tags,
         summary: 'Get a conversation with its latest messages',
+        description:
+          'The conversation with its participants and its latest 50 messages, oldest first, for its participants and the members of its workspace; anyone else gets 404.',
         params: ConversationIdParams,
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(401, 404, 422) }
       }
@@ -88,6 +90,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateConversation',
         tags,
         summary: 'Rename a conversation',
+        description: 'Sets the title, or clears it with null. Its participants may, and the members of its workspace but viewers (403).',
         params: ConversationIdParams,
         body: ref(UpdateConversationRequest),
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(400, 401, 403, 404, 422) }
@@ -117,7 +120,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:conversation_id/messages',
     {
-      config: { idempotency: 'domain' },
+      config: {
+        idempotency: 'domain',
+        location: (m: { id: string; conversation_id: string }) => `/api/v1/conversations/${m.conversation_id}/messages/${m.id}`
+      },
       schema: {
         operationId: 'sendMessage',
         tags: messageTags,
@@ -193,6 +199,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getMessage',
         tags: messageTags,
         summary: 'Get one message',
+        description: 'One message of a conversation the caller sees; a deleted message is a tombstone (empty `content`, `deleted_at` set).',
         params: MessageIdParams,
         response: { 200: ref(Message, 'The message'), ...errors(401, 404, 422) }
       }
@@ -207,6 +214,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'editMessage',
         tags: messageTags,
         summary: "Edit one's own message",
+        description:
+          "Replaces the content of a message the caller sent, sets `edited_at` and sends `message.updated`. Someone else's message is a 403 `NOT_MESSAGE_AUTHOR`; a deleted one a 404.",
         params: MessageIdParams,
         body: ref(EditMessageRequest),
         response: { 200: ref(Message, 'The edited message'), ...errors(400, 401, 403, 404, 422) }
