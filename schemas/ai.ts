@@ -158,8 +158,8 @@ export const CompiledPrompt = Type.Object(
   { $id: 'CompiledPrompt', additionalProperties: false }
 )
 
-// No `type` here: with type coercion on, a union's branches would coerce (false into "false" or null). The service checks it.
-const ParameterValue = Type.Unsafe<string | number | boolean | null>({ description: 'A string, number, boolean or null.' })
+// Bodies are validated without type coercion, so the branches of this union stay apart.
+const ParameterValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()], { description: 'A string, number, boolean or null.' })
 export const ParameterType = StringEnum(['string', 'number', 'boolean', 'enum'], { $id: 'PromptParameterType' })
 
 export const PromptParameter = Type.Object(

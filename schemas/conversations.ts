@@ -15,6 +15,28 @@ export const Attachment = Type.Object(
   { $id: 'Attachment', additionalProperties: false, description: 'A stored file (`file_id`, from an upload) or a link (`url`).' }
 )
 
+/** A `tool` message's record of the call the assistant made: its arguments are in `content` too. */
+export const ToolCallMade = Type.Object(
+  {
+    kind: Type.Literal('call'),
+    id: Type.String({ description: "The model's id for the call; its result carries the same." }),
+    name: Type.String({ description: 'The tool called.' }),
+    arguments: Type.String({ description: 'The arguments, as the JSON text the model wrote.' })
+  },
+  { $id: 'ToolCallMade', additionalProperties: false, description: 'A tool call the assistant made.' }
+)
+
+/** A `tool` message's record of a call's result: the result itself is the message's `content`. */
+export const ToolCallResult = Type.Object(
+  {
+    kind: Type.Literal('result'),
+    id: Type.String({ description: 'The id of the call this answers.' }),
+    name: Type.String({ description: 'The tool that was called.' }),
+    is_error: Type.Boolean({ description: 'true when the tool failed: `content` says how.' })
+  },
+  { $id: 'ToolCallResult', additionalProperties: false, description: 'The result of a tool call, given back to the model.' }
+)
+
 export const MessageRole = StringEnum(['user', 'assistant', 'system', 'tool'], { $id: 'MessageRole' })
 export const MessageStatus = StringEnum(['pending', 'streaming', 'completed', 'failed', 'cancelled'], { $id: 'MessageStatus' })
 
@@ -28,7 +50,9 @@ export const Message = Type.Object(
     content: Type.String({ description: 'Empty for a deleted message (a tombstone).' }),
     attachments: Type.Array(ref(Attachment)),
     status: ref(MessageStatus),
-    tool_call: Type.Unknown({ description: 'The tool call or result of a `tool` message; null otherwise.' }),
+    tool_call: Type.Union([ref(ToolCallMade), ref(ToolCallResult), Type.Null()], {
+      description: 'The call or the result a `tool` message records; null for every other message.'
+    }),
     client_msg_id: Nullable(Type.String()),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -139,13 +163,6 @@ export const CancelledReplies = Type.Object(
   { cancelled: Type.Integer({ minimum: 0, description: 'How many replies (running or queued) were cancelled.' }) },
   { $id: 'CancelledReplies', additionalProperties: false }
 )
-
-export const SendMessageHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key: the same key twice makes one thing and returns the first answer.' })
-  ),
-  accept: Type.Optional(Type.String({ description: "`text/event-stream` streams the assistant's reply as Server-Sent Events." }))
-})
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(

@@ -11,7 +11,7 @@ import { Uuid } from './common.js'
 const conversation_id = Uuid
 const Seq = Type.Integer({ minimum: 0, description: 'The conversation seq this event belongs to.' })
 const RequestId = Type.String({ minLength: 1, maxLength: 100, description: 'Echoed in the answer (ack or error).' })
-const frame = <T extends Record<string, TSchema>>(type: string, props: T, description: string) =>
+const frame = <K extends string, T extends Record<string, TSchema>>(type: K, props: T, description: string) =>
   Type.Object({ type: Type.Literal(type), ...props }, { $id: frameId(type), description, additionalProperties: false })
 
 function frameId(type: string): string {
@@ -177,6 +177,18 @@ export const ServerFrames = [
   ErrorFrame,
   PongFrame
 ]
+
+/**
+ * The last event of a streamed send (`POST …/messages/stream`), after the reply's frames: how the
+ * reply ended, or null when nobody answers (a conversation without an assistant). Not a `/ws` frame.
+ */
+export const StreamDoneEvent = Type.Object(
+  {
+    type: Type.Literal('done'),
+    outcome: Type.Union([Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Null()])
+  },
+  { additionalProperties: false, description: 'The end of a streamed send.' }
+)
 
 /** Close codes of `/ws`. */
 export const CloseCodes = {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
 
-import { WEBHOOK_EVENTS } from '../src/domain/webhooks.js'
+import { TEST_EVENT, WEBHOOK_EVENTS } from '../src/domain/webhooks.js'
 
 export const WebhookEventName = StringEnum(WEBHOOK_EVENTS, { $id: 'WebhookEventName', description: 'An event a webhook can subscribe to.' })
 
@@ -69,6 +69,43 @@ export const UpdateWebhookRequest = Type.Object(
   { $id: 'UpdateWebhookRequest', additionalProperties: false }
 )
 
+const NullableId = Type.Union([Uuid, Type.Null()])
+
+/** What a delivery POSTs to a webhook's URL. */
+export const WebhookPayload = Type.Object(
+  {
+    event: StringEnum([...WEBHOOK_EVENTS, TEST_EVENT], { description: 'The event, or `webhook.test` for a test delivery.' }),
+    timestamp: Timestamp,
+    // Typed loosely: what `data` holds depends on the event.
+    data: Type.Unsafe<Record<string, unknown>>(
+      Type.Object(
+        {
+          user_id: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'The user the event is about, or who caused it.' })),
+          conversation_id: Type.Optional(Uuid),
+          assistant_id: Type.Optional(NullableId),
+          workspace_id: Type.Optional(NullableId),
+          message_id: Type.Optional(Uuid),
+          webhook_id: Type.Optional(Uuid),
+          seq: Type.Optional(Type.Integer({ minimum: 1, description: "The message's seq in its conversation." })),
+          status: Type.Optional(Type.String({ description: 'The assistant status of `assistant.status_changed`.' })),
+          user: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'The user, as `GET /api/v1/users/{user_id}` shows it.' })),
+          conversation: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'The conversation, without its messages.' })),
+          message: Type.Optional(
+            Type.Union([Type.String(), Type.Object({}, { additionalProperties: true })], {
+              description: 'The message received (an object, as `GET …/messages/{message_id}` shows it), or the text of a test delivery.'
+            })
+          )
+        },
+        {
+          additionalProperties: true,
+          description: 'What the event is about: the ids of what it concerns, and the object itself where there is one.'
+        }
+      )
+    )
+  },
+  { $id: 'WebhookPayload', additionalProperties: false }
+)
+
 export const WebhookDelivery = Type.Object(
   {
     id: Uuid,
@@ -84,7 +121,7 @@ export const WebhookDelivery = Type.Object(
     delivered_at: Type.Union([Timestamp, Type.Null()]),
     created_at: Timestamp,
     updated_at: Timestamp,
-    payload: Type.Unknown({ description: 'The body delivered: `{ event, timestamp, data }`.' })
+    payload: ref(WebhookPayload, 'The body delivered.')
   },
   { $id: 'WebhookDelivery', additionalProperties: false }
 )

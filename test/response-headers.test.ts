@@ -114,20 +114,28 @@ t.test('a streamed send keeps the headers of every answer and locates the messag
   const app = await build(t, { rateLimitMax: 50 })
   const me = await signUp(app)
   const conversation = (await app.inject({ method: 'POST', url: '/api/v1/conversations', headers: me.auth, payload: { title: 'Notes' } })).json()
-  const res = await app.inject({
-    method: 'POST',
-    url: `/api/v1/conversations/${conversation.id}/messages`,
-    headers: { ...me.auth, accept: 'text/event-stream', 'x-request-id': 'stream-1' },
-    payload: { content: 'Remember the milk' }
-  })
-  t.equal(res.statusCode, 201)
-  t.match(res.headers['content-type'], /^text\/event-stream/)
-  t.equal(res.headers['x-request-id'], 'stream-1')
-  t.equal(res.headers['x-ratelimit-limit'], '50')
-  const created = /event: message\.created\ndata: (.*)\n/.exec(res.body)
-  t.ok(created, 'the message comes first')
-  const message = JSON.parse(created?.[1] ?? '{}').message
-  t.equal(res.headers.location, `/api/v1/conversations/${conversation.id}/messages/${message.id}`)
+  // The streamed send of its own, and the plain send asked for events (as older clients do).
+  const ways = [
+    { url: `/api/v1/conversations/${conversation.id}/messages/stream`, headers: {} },
+    { url: `/api/v1/conversations/${conversation.id}/messages`, headers: { accept: 'text/event-stream' } }
+  ]
+  for (const [i, way] of ways.entries()) {
+    const res = await app.inject({
+      method: 'POST',
+      url: way.url,
+      headers: { ...me.auth, ...way.headers, 'x-request-id': `stream-${i}` },
+      payload: { content: 'Remember the milk' }
+    })
+    t.equal(res.statusCode, 201, way.url)
+    t.match(res.headers['content-type'], /^text\/event-stream/)
+    t.equal(res.headers['x-request-id'], `stream-${i}`)
+    t.equal(res.headers['x-ratelimit-limit'], '50')
+    const created = /event: message\.created\ndata: (.*)\n/.exec(res.body)
+    t.ok(created, 'the message comes first')
+    const message = JSON.parse(created?.[1] ?? '{}').message
+    t.equal(res.headers.location, `/api/v1/conversations/${conversation.id}/messages/${message.id}`)
+    t.match(res.body, /event: done\ndata: \{"type":"done","outcome":null\}/, 'and done last: nobody answers here')
+  }
 })
 
 t.test('under BASE_PATH, a Location is reached through the prefix', async (t) => {

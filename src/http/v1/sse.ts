@@ -1,4 +1,6 @@
+import type { Static } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { StreamDoneEvent } from '../../../schemas/frames.js'
 import type { SendResult } from '../../domain/conversations.js'
 import { type DomainEvent, reaches } from '../../domain/events.js'
 import type { Principal } from '../../domain/principal.js'
@@ -60,8 +62,8 @@ export async function streamReply(
   })
   write = forward
   for (const e of queued.splice(0)) forward(e)
-  const outcome = pending ? await pending : null
-  stream.send('done', { type: 'done', outcome })
+  const done: Static<typeof StreamDoneEvent> = { type: 'done', outcome: pending ? await pending : null }
+  stream.send('done', done)
   clearInterval(heartbeat)
   unsubscribe()
   stream.close()
