@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'bedrock', 'offline'], { $id: 'ModelProviderId' })
 
@@ -34,15 +34,18 @@ export const ChatCompletionInputMessage = Type.Object(
   { $id: 'ChatCompletionInputMessage', additionalProperties: false }
 )
 
-export const ChatCompletionRequest = Type.Object(
-  {
-    model: Type.Optional(ModelField),
-    messages: Type.Array(ref(ChatCompletionInputMessage), { minItems: 1, maxItems: 200 }),
-    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32_000 })),
-    stream: Type.Optional(Type.Boolean({ description: 'Stream the answer as Server-Sent Events (also with `Accept: text/event-stream`).' }))
-  },
-  { $id: 'ChatCompletionRequest', additionalProperties: false }
+export const ChatCompletionRequest = example(
+  Type.Object(
+    {
+      model: Type.Optional(ModelField),
+      messages: Type.Array(ref(ChatCompletionInputMessage), { minItems: 1, maxItems: 200 }),
+      temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+      max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32_000 })),
+      stream: Type.Optional(Type.Boolean({ description: 'Stream the answer as Server-Sent Events (also with `Accept: text/event-stream`).' }))
+    },
+    { $id: 'ChatCompletionRequest', additionalProperties: false }
+  ),
+  { model: 'offline', messages: [{ role: 'user', content: 'Say hello in French.' }] }
 )
 
 export const TokenUsage = Type.Object(
@@ -77,42 +80,48 @@ export const ChatCompletion = Type.Object(
   { $id: 'ChatCompletion', additionalProperties: false, description: 'An OpenAI-style chat completion, as aisuite returns it.' }
 )
 
-export const RunRequest = Type.Object(
-  {
-    assistant_id: Uuid,
-    input: Type.String({ minLength: 1, maxLength: 100_000, description: 'The text to run the assistant on.' }),
-    file_ids: Type.Optional(
-      Type.Array(Uuid, {
-        maxItems: 20,
-        description:
-          'Uploaded files (yours, or of a chat you see) to run on. Text, CSV, JSON and XML files are given to the model as text ' +
-          '(the first 64 KiB of each); other files by name, type and size.'
-      })
-    ),
-    history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
-  },
-  { $id: 'RunRequest', additionalProperties: false }
+export const RunRequest = example(
+  Type.Object(
+    {
+      assistant_id: Uuid,
+      input: Type.String({ minLength: 1, maxLength: 100_000, description: 'The text to run the assistant on.' }),
+      file_ids: Type.Optional(
+        Type.Array(Uuid, {
+          maxItems: 20,
+          description:
+            'Uploaded files (yours, or of a chat you see) to run on. Text, CSV, JSON and XML files are given to the model as text ' +
+            '(the first 64 KiB of each); other files by name, type and size.'
+        })
+      ),
+      history: Type.Optional(Type.Array(ref(ChatCompletionInputMessage), { maxItems: 200, description: 'Earlier turns, oldest first.' }))
+    },
+    { $id: 'RunRequest', additionalProperties: false }
+  ),
+  { assistant_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d', input: 'What is 6 times 7?' }
 )
 
-export const RunAudioRequest = Type.Object(
-  {
-    ...RunRequest.properties,
-    format: Type.Optional(
-      StringEnum(['mp3', 'wav'], {
-        default: 'mp3',
-        description: '`mp3` (`audio/mpeg`) or `wav` (`audio/wav`). The local engine makes WAV only, whatever is asked.'
-      })
-    ),
-    voice: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        pattern: '^[A-Za-z0-9_+.-]+$',
-        description: "The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …)."
-      })
-    )
-  },
-  { $id: 'RunAudioRequest', additionalProperties: false }
+export const RunAudioRequest = example(
+  Type.Object(
+    {
+      ...RunRequest.properties,
+      format: Type.Optional(
+        StringEnum(['mp3', 'wav'], {
+          default: 'mp3',
+          description: '`mp3` (`audio/mpeg`) or `wav` (`audio/wav`). The local engine makes WAV only, whatever is asked.'
+        })
+      ),
+      voice: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 64,
+          pattern: '^[A-Za-z0-9_+.-]+$',
+          description: "The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …)."
+        })
+      )
+    },
+    { $id: 'RunAudioRequest', additionalProperties: false }
+  ),
+  { assistant_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d', input: 'Say hello', format: 'wav' }
 )
 
 export const ToolRun = Type.Object(
@@ -148,9 +157,9 @@ const PromptModel = {
   modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Another name for `model`, kept for older clients.' }))
 }
 
-export const CompilePromptRequest = Type.Object(
-  { prompt: Type.String({ minLength: 1, maxLength: 20_000 }), ...PromptModel },
-  { $id: 'CompilePromptRequest', additionalProperties: false }
+export const CompilePromptRequest = example(
+  Type.Object({ prompt: Type.String({ minLength: 1, maxLength: 20_000 }), ...PromptModel }, { $id: 'CompilePromptRequest', additionalProperties: false }),
+  { prompt: 'Write a short poem about the sea for a child', model: 'offline' }
 )
 
 export const CompiledPrompt = Type.Object(
@@ -199,16 +208,27 @@ export const PromptParameterInput = Type.Object(
   { $id: 'PromptParameterInput', additionalProperties: false }
 )
 
-export const UpdateParametersRequest = Type.Object(
+export const UpdateParametersRequest = example(
+  Type.Object(
+    {
+      prompt: Type.String({ minLength: 1, maxLength: 20_000, description: 'The text to read values from.' }),
+      parameters: Type.Array(ref(PromptParameterInput), { minItems: 1, maxItems: 50 }),
+      template: Type.Optional(
+        Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })
+      ),
+      ...PromptModel
+    },
+    { $id: 'UpdateParametersRequest', additionalProperties: false }
+  ),
   {
-    prompt: Type.String({ minLength: 1, maxLength: 20_000, description: 'The text to read values from.' }),
-    parameters: Type.Array(ref(PromptParameterInput), { minItems: 1, maxItems: 50 }),
-    template: Type.Optional(
-      Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })
-    ),
-    ...PromptModel
-  },
-  { $id: 'UpdateParametersRequest', additionalProperties: false }
+    prompt: 'Plan 3 days in Lisbon for 2 people',
+    parameters: [
+      { name: 'city', type: 'string' },
+      { name: 'days', type: 'number' }
+    ],
+    template: 'Plan {{days}} days in {{city}}',
+    model: 'offline'
+  }
 )
 
 export const UpdatedParameters = Type.Object(

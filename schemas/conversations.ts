@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()])
 
@@ -96,21 +96,24 @@ export const ConversationDetail = Type.Object(
 
 export const ConversationPage = PageOf(Conversation, 'ConversationPage')
 
-export const CreateConversationRequest = Type.Object(
-  {
-    assistant_id: Type.Optional(Nullable(Uuid)),
-    title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
-    initial_message: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32000 }))),
-    workspace_id: Type.Optional(Nullable(Uuid)),
-    participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })),
-    is_ai: Type.Optional(Type.Boolean({ description: 'Defaults to true with an assistant or no other participant.' }))
-  },
-  { $id: 'CreateConversationRequest', additionalProperties: false }
+export const CreateConversationRequest = example(
+  Type.Object(
+    {
+      assistant_id: Type.Optional(Nullable(Uuid)),
+      title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+      initial_message: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32000 }))),
+      workspace_id: Type.Optional(Nullable(Uuid)),
+      participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })),
+      is_ai: Type.Optional(Type.Boolean({ description: 'Defaults to true with an assistant or no other participant.' }))
+    },
+    { $id: 'CreateConversationRequest', additionalProperties: false }
+  ),
+  { title: 'A weekend in Lisbon', initial_message: 'Hello! Can you help me plan a weekend in Lisbon?' }
 )
 
-export const UpdateConversationRequest = Type.Object(
-  { title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) },
-  { $id: 'UpdateConversationRequest', additionalProperties: false }
+export const UpdateConversationRequest = example(
+  Type.Object({ title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) }, { $id: 'UpdateConversationRequest', additionalProperties: false }),
+  { title: 'Lisbon in May' }
 )
 
 export const ListConversationsQuery = Type.Composite([PageQuery, Type.Object({ assistant_id: Type.Optional(Uuid), workspace_id: Type.Optional(Uuid) })])
@@ -118,20 +121,23 @@ export const ListConversationsQuery = Type.Composite([PageQuery, Type.Object({ a
 export const ConversationIdParams = Type.Object({ conversation_id: Uuid })
 export const MessageIdParams = Type.Object({ conversation_id: Uuid, message_id: Uuid })
 
-export const SendMessageRequest = Type.Object(
-  {
-    content: Type.String({ minLength: 1, maxLength: 32000 }),
-    attachments: Type.Optional(Type.Array(ref(Attachment), { maxItems: 20 })),
-    client_msg_id: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Your id for this message: a retried send with the same id makes one message.' })
-    )
-  },
-  { $id: 'SendMessageRequest', additionalProperties: false }
+export const SendMessageRequest = example(
+  Type.Object(
+    {
+      content: Type.String({ minLength: 1, maxLength: 32000 }),
+      attachments: Type.Optional(Type.Array(ref(Attachment), { maxItems: 20 })),
+      client_msg_id: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 100, description: 'Your id for this message: a retried send with the same id makes one message.' })
+      )
+    },
+    { $id: 'SendMessageRequest', additionalProperties: false }
+  ),
+  { content: 'What is 6 times 7?' }
 )
 
-export const EditMessageRequest = Type.Object(
-  { content: Type.String({ minLength: 1, maxLength: 32000 }) },
-  { $id: 'EditMessageRequest', additionalProperties: false }
+export const EditMessageRequest = example(
+  Type.Object({ content: Type.String({ minLength: 1, maxLength: 32000 }) }, { $id: 'EditMessageRequest', additionalProperties: false }),
+  { content: 'What is 6 times 8?' }
 )
 
 export const HistoryQuery = Type.Object({
@@ -149,9 +155,12 @@ export const MessageHistory = Type.Object(
   { $id: 'MessageHistory', additionalProperties: false }
 )
 
-export const MarkReadRequest = Type.Object(
-  { seq: Type.Integer({ minimum: 0, description: 'The newest seq the caller has read.' }) },
-  { $id: 'MarkReadRequest', additionalProperties: false }
+export const MarkReadRequest = example(
+  Type.Object(
+    { seq: Type.Integer({ minimum: 0, description: 'The newest seq the caller has read.' }) },
+    { $id: 'MarkReadRequest', additionalProperties: false }
+  ),
+  { seq: 1 }
 )
 
 export const ReadState = Type.Object(

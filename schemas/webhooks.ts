@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 import { TEST_EVENT, WEBHOOK_EVENTS } from '../src/domain/webhooks.js'
 
@@ -47,26 +47,32 @@ export const CreatedWebhook = Type.Object(
 
 export const WebhookPage = PageOf(Webhook, 'WebhookPage')
 
-export const CreateWebhookRequest = Type.Object(
-  {
-    url: WebhookUrl,
-    events: Events,
-    secret: Type.Optional(Secret),
-    description: Type.Optional(Description),
-    is_active: Type.Optional(Type.Boolean({ default: true }))
-  },
-  { $id: 'CreateWebhookRequest', additionalProperties: false }
+export const CreateWebhookRequest = example(
+  Type.Object(
+    {
+      url: WebhookUrl,
+      events: Events,
+      secret: Type.Optional(Secret),
+      description: Type.Optional(Description),
+      is_active: Type.Optional(Type.Boolean({ default: true }))
+    },
+    { $id: 'CreateWebhookRequest', additionalProperties: false }
+  ),
+  { url: 'https://example.com/hooks/assistant', events: ['conversation.created', 'message.received'], description: 'Our CRM' }
 )
 
-export const UpdateWebhookRequest = Type.Object(
-  {
-    url: Type.Optional(WebhookUrl),
-    events: Type.Optional(Events),
-    secret: Type.Optional(Secret),
-    description: Type.Optional(Description),
-    is_active: Type.Optional(Type.Boolean({ description: 'true re-enables a webhook disabled after failures.' }))
-  },
-  { $id: 'UpdateWebhookRequest', additionalProperties: false }
+export const UpdateWebhookRequest = example(
+  Type.Object(
+    {
+      url: Type.Optional(WebhookUrl),
+      events: Type.Optional(Events),
+      secret: Type.Optional(Secret),
+      description: Type.Optional(Description),
+      is_active: Type.Optional(Type.Boolean({ description: 'true re-enables a webhook disabled after failures.' }))
+    },
+    { $id: 'UpdateWebhookRequest', additionalProperties: false }
+  ),
+  { events: ['message.received'], description: 'Our CRM, messages only' }
 )
 
 const NullableId = Type.Union([Uuid, Type.Null()])

@@ -1255,17 +1255,40 @@ export interface components {
             field: string;
             message: string;
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "violet harbor 71 lantern"
+         *     }
+         */
         LoginRequest: {
             email: string;
             password: string;
         };
+        /**
+         * @example {
+         *       "refresh_token": "the refresh_token that POST /api/v1/auth/login answered"
+         *     }
+         */
         LogoutRequest: {
             refresh_token?: string;
         };
+        /**
+         * @example {
+         *       "refresh_token": "the refresh_token that POST /api/v1/auth/login answered"
+         *     }
+         */
         RefreshRequest: {
             /** @description The refresh token; a browser leaves it out and sends the `refresh_token` cookie. */
             refresh_token?: string;
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "violet harbor 71 lantern",
+         *       "full_name": "Ada Lovelace"
+         *     }
+         */
         RegisterRequest: {
             /**
              * Format: email
@@ -1289,6 +1312,13 @@ export interface components {
              */
             expires_in: number;
         };
+        /**
+         * @example {
+         *       "full_name": "Grace Hopper",
+         *       "role": "user",
+         *       "is_active": true
+         *     }
+         */
         AdminUpdateUserRequest: {
             full_name?: string | null;
             /**
@@ -1302,6 +1332,11 @@ export interface components {
             role?: "admin" | "user";
             is_active?: boolean;
         };
+        /**
+         * @example {
+         *       "full_name": "Ada King"
+         *     }
+         */
         UpdateMeRequest: {
             full_name?: string | null;
             /**
@@ -1376,6 +1411,11 @@ export interface components {
             has_next: boolean;
             has_prev: boolean;
         };
+        /**
+         * @example {
+         *       "name": "Nightly report"
+         *     }
+         */
         CreateApiKeyRequest: {
             name: string;
         };
@@ -1437,7 +1477,13 @@ export interface components {
             version: string;
             uptime_seconds: number;
         };
-        /** @description Give exactly one of `user_id` or `email`. */
+        /**
+         * @description Give exactly one of `user_id` or `email`.
+         * @example {
+         *       "email": "grace@example.com",
+         *       "role": "member"
+         *     }
+         */
         AddWorkspaceMemberRequest: {
             /**
              * Format: uuid
@@ -1454,6 +1500,11 @@ export interface components {
          * @enum {string}
          */
         AssignableWorkspaceRole: "admin" | "member" | "viewer";
+        /**
+         * @example {
+         *       "assistant_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d"
+         *     }
+         */
         AttachWorkspaceAgentRequest: {
             /**
              * Format: uuid
@@ -1462,14 +1513,30 @@ export interface components {
              */
             assistant_id: string;
         };
+        /**
+         * @example {
+         *       "name": "Research"
+         *     }
+         */
         CreateWorkspaceRequest: {
             /** @example My Project */
             name: string;
             path?: string | null;
         };
+        /**
+         * @example {
+         *       "role": "viewer"
+         *     }
+         */
         UpdateWorkspaceMemberRequest: {
             role: components["schemas"]["AssignableWorkspaceRole"];
         };
+        /**
+         * @example {
+         *       "name": "Research team",
+         *       "status": "active"
+         *     }
+         */
         UpdateWorkspaceRequest: {
             /** @example My Project */
             name?: string;
@@ -1690,6 +1757,12 @@ export interface components {
             has_next: boolean;
             has_prev: boolean;
         };
+        /**
+         * @example {
+         *       "title": "A weekend in Lisbon",
+         *       "initial_message": "Hello! Can you help me plan a weekend in Lisbon?"
+         *     }
+         */
         CreateConversationRequest: {
             assistant_id?: string | null;
             title?: string | null;
@@ -1700,9 +1773,19 @@ export interface components {
             /** @description Defaults to true with an assistant or no other participant. */
             is_ai?: boolean;
         };
+        /**
+         * @example {
+         *       "content": "What is 6 times 8?"
+         *     }
+         */
         EditMessageRequest: {
             content: string;
         };
+        /**
+         * @example {
+         *       "seq": 1
+         *     }
+         */
         MarkReadRequest: {
             /** @description The newest seq the caller has read. */
             seq: number;
@@ -1775,6 +1858,11 @@ export interface components {
             last_read_seq: number;
             unread_count: number;
         };
+        /**
+         * @example {
+         *       "content": "What is 6 times 7?"
+         *     }
+         */
         SendMessageRequest: {
             content: string;
             attachments?: components["schemas"]["Attachment"][];
@@ -1803,6 +1891,11 @@ export interface components {
             /** @description true when the tool failed: `content` says how. */
             is_error: boolean;
         };
+        /**
+         * @example {
+         *       "title": "Lisbon in May"
+         *     }
+         */
         UpdateConversationRequest: {
             title?: string | null;
         };
@@ -1863,6 +1956,12 @@ export interface components {
             has_next: boolean;
             has_prev: boolean;
         };
+        /**
+         * @example {
+         *       "model_id": "offline",
+         *       "model_api_source": "offline"
+         *     }
+         */
         CreateChatRequest: {
             /** @example gpt-4 */
             model_id: string;
@@ -1875,6 +1974,16 @@ export interface components {
             /** @description Seconds the ticket stays valid. */
             expires_in: number;
         };
+        /**
+         * @example {
+         *       "url": "https://example.com/hooks/assistant",
+         *       "events": [
+         *         "conversation.created",
+         *         "message.received"
+         *       ],
+         *       "description": "Our CRM"
+         *     }
+         */
         CreateWebhookRequest: {
             /**
              * Format: uri
@@ -1921,6 +2030,14 @@ export interface components {
             /** @description The signing secret: shown in this response only. */
             secret: string;
         };
+        /**
+         * @example {
+         *       "events": [
+         *         "message.received"
+         *       ],
+         *       "description": "Our CRM, messages only"
+         *     }
+         */
         UpdateWebhookRequest: {
             /**
              * Format: uri
@@ -2187,6 +2304,21 @@ export interface components {
          * @enum {string}
          */
         AssistantVisibility: "private" | "workspace" | "public";
+        /**
+         * @example {
+         *       "name": "Travel planner",
+         *       "description": "Plans trips and does the sums",
+         *       "personality": "Friendly and precise",
+         *       "system_prompt": "You help people plan trips. Use the calculator for any arithmetic.",
+         *       "tools": [
+         *         "calculator",
+         *         "current_time"
+         *       ],
+         *       "model": "offline",
+         *       "temperature": 0.7,
+         *       "visibility": "private"
+         *     }
+         */
         CreateAssistantRequest: {
             name: string;
             description?: null | string;
@@ -2206,7 +2338,13 @@ export interface components {
             visibility?: components["schemas"]["AssistantVisibility"];
             category?: null | string;
         };
-        /** @description The fields to change; the others keep their values. */
+        /**
+         * @description The fields to change; the others keep their values.
+         * @example {
+         *       "temperature": 0.3,
+         *       "status": "active"
+         *     }
+         */
         UpdateAssistantRequest: {
             name?: string;
             description?: null | string;
@@ -2226,6 +2364,26 @@ export interface components {
             visibility?: components["schemas"]["AssistantVisibility"];
             category?: null | string;
         };
+        /**
+         * @example {
+         *       "name": "weather",
+         *       "description": "The current weather in a city",
+         *       "parameters": {
+         *         "type": "object",
+         *         "properties": {
+         *           "city": {
+         *             "type": "string",
+         *             "description": "A city name"
+         *           }
+         *         },
+         *         "required": [
+         *           "city"
+         *         ]
+         *       },
+         *       "url": "https://example.com/weather",
+         *       "method": "GET"
+         *     }
+         */
         CreateToolRequest: {
             /** @description Letters, digits, `_` and `-`; unique among all tools. */
             name: string;
@@ -2324,6 +2482,17 @@ export interface components {
             role: "system" | "user" | "assistant";
             content: string;
         };
+        /**
+         * @example {
+         *       "model": "offline",
+         *       "messages": [
+         *         {
+         *           "role": "user",
+         *           "content": "Say hello in French."
+         *         }
+         *       ]
+         *     }
+         */
         ChatCompletionRequest: {
             /**
              * @description `provider:model`; the default model when omitted.
@@ -2337,6 +2506,12 @@ export interface components {
             /** @description Stream the answer as Server-Sent Events (also with `Accept: text/event-stream`). */
             stream?: boolean;
         };
+        /**
+         * @example {
+         *       "prompt": "Write a short poem about the sea for a child",
+         *       "model": "offline"
+         *     }
+         */
         CompilePromptRequest: {
             prompt: string;
             /**
@@ -2414,6 +2589,13 @@ export interface components {
             default?: string | number | boolean | null;
             options?: string[];
         };
+        /**
+         * @example {
+         *       "assistant_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "input": "Say hello",
+         *       "format": "wav"
+         *     }
+         */
         RunAudioRequest: {
             /**
              * Format: uuid
@@ -2436,6 +2618,12 @@ export interface components {
             /** @description The engine's voice: OpenAI's (`alloy`, `coral`, …) or espeak-ng's (`en`, `en-us`, `fr`, …). */
             voice?: string;
         };
+        /**
+         * @example {
+         *       "assistant_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "input": "What is 6 times 7?"
+         *     }
+         */
         RunRequest: {
             /**
              * Format: uuid
@@ -2495,6 +2683,23 @@ export interface components {
             is_error: boolean;
             step: number;
         };
+        /**
+         * @example {
+         *       "prompt": "Plan 3 days in Lisbon for 2 people",
+         *       "parameters": [
+         *         {
+         *           "name": "city",
+         *           "type": "string"
+         *         },
+         *         {
+         *           "name": "days",
+         *           "type": "number"
+         *         }
+         *       ],
+         *       "template": "Plan {{days}} days in {{city}}",
+         *       "model": "offline"
+         *     }
+         */
         UpdateParametersRequest: {
             /** @description The text to read values from. */
             prompt: string;
@@ -2552,6 +2757,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "violet harbor 71 lantern",
+                 *       "full_name": "Ada Lovelace"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegisterRequest"];
             };
         };
@@ -2625,6 +2837,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "violet harbor 71 lantern"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -2697,6 +2915,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "the refresh_token that POST /api/v1/auth/login answered"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -2790,6 +3013,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "the refresh_token that POST /api/v1/auth/login answered"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LogoutRequest"];
             };
         };
@@ -3278,6 +3506,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "full_name": "Ada King"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMeRequest"];
             };
         };
@@ -3538,6 +3771,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "full_name": "Grace Hopper",
+                 *       "role": "user",
+                 *       "is_active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["AdminUpdateUserRequest"];
             };
         };
@@ -3797,6 +4037,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Nightly report"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
@@ -4040,6 +4285,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "A weekend in Lisbon",
+                 *       "initial_message": "Hello! Can you help me plan a weekend in Lisbon?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateConversationRequest"];
             };
         };
@@ -4306,6 +4557,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Lisbon in May"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateConversationRequest"];
             };
         };
@@ -4487,6 +4743,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "What is 6 times 7?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SendMessageRequest"];
             };
         };
@@ -4600,6 +4861,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "What is 6 times 7?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SendMessageRequest"];
             };
         };
@@ -4965,6 +5231,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "What is 6 times 8?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["EditMessageRequest"];
             };
         };
@@ -5063,6 +5334,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "seq": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["MarkReadRequest"];
             };
         };
@@ -5223,6 +5499,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "model_id": "offline",
+                 *       "model_api_source": "offline"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateChatRequest"];
             };
         };
@@ -5980,6 +6262,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Research"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWorkspaceRequest"];
             };
         };
@@ -6154,6 +6441,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Research team",
+                 *       "status": "active"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateWorkspaceRequest"];
             };
         };
@@ -6438,6 +6731,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "grace@example.com",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddWorkspaceMemberRequest"];
             };
         };
@@ -6553,6 +6852,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "viewer"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateWorkspaceMemberRequest"];
             };
         };
@@ -6842,6 +7146,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "assistant_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AttachWorkspaceAgentRequest"];
             };
         };
@@ -7154,6 +7463,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://example.com/hooks/assistant",
+                 *       "events": [
+                 *         "conversation.created",
+                 *         "message.received"
+                 *       ],
+                 *       "description": "Our CRM"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWebhookRequest"];
             };
         };
@@ -7399,6 +7718,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "message.received"
+                 *       ],
+                 *       "description": "Our CRM, messages only"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateWebhookRequest"];
             };
         };
@@ -8088,6 +8415,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Travel planner",
+                 *       "description": "Plans trips and does the sums",
+                 *       "personality": "Friendly and precise",
+                 *       "system_prompt": "You help people plan trips. Use the calculator for any arithmetic.",
+                 *       "tools": [
+                 *         "calculator",
+                 *         "current_time"
+                 *       ],
+                 *       "model": "offline",
+                 *       "temperature": 0.7,
+                 *       "visibility": "private"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateAssistantRequest"];
             };
         };
@@ -8252,6 +8594,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "temperature": 0.3,
+                 *       "status": "active"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateAssistantRequest"];
             };
         };
@@ -8496,6 +8844,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "weather",
+                 *       "description": "The current weather in a city",
+                 *       "parameters": {
+                 *         "type": "object",
+                 *         "properties": {
+                 *           "city": {
+                 *             "type": "string",
+                 *             "description": "A city name"
+                 *           }
+                 *         },
+                 *         "required": [
+                 *           "city"
+                 *         ]
+                 *       },
+                 *       "url": "https://example.com/weather",
+                 *       "method": "GET"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateToolRequest"];
             };
         };
@@ -8801,6 +9169,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "model": "offline",
+                 *       "messages": [
+                 *         {
+                 *           "role": "user",
+                 *           "content": "Say hello in French."
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChatCompletionRequest"];
             };
         };
@@ -8904,6 +9283,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "assistant_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+                 *       "input": "What is 6 times 7?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RunRequest"];
             };
         };
@@ -9016,6 +9401,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "assistant_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+                 *       "input": "Say hello",
+                 *       "format": "wav"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RunAudioRequest"];
             };
         };
@@ -9139,6 +9531,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "prompt": "Write a short poem about the sea for a child",
+                 *       "model": "offline"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CompilePromptRequest"];
             };
         };
@@ -9241,6 +9639,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "prompt": "Write a short poem about the sea for a child",
+                 *       "model": "offline"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CompilePromptRequest"];
             };
         };
@@ -9343,6 +9747,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "prompt": "Plan 3 days in Lisbon for 2 people",
+                 *       "parameters": [
+                 *         {
+                 *           "name": "city",
+                 *           "type": "string"
+                 *         },
+                 *         {
+                 *           "name": "days",
+                 *           "type": "number"
+                 *         }
+                 *       ],
+                 *       "template": "Plan {{days}} days in {{city}}",
+                 *       "model": "offline"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateParametersRequest"];
             };
         };

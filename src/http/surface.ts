@@ -224,6 +224,27 @@ function applyRouteConventions(surface: Surface, route: RouteOptions, facts: Map
   if ((config.rateLimitClass ?? 'api') !== 'none') add(429)
 }
 
+interface DocumentWithBodies {
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> } }>>
+  components?: { schemas?: Record<string, { examples?: unknown[] }> }
+}
+
+/**
+ * A JSON request body's example is its schema's (`example()` in `schemas/`): set on the media
+ * type, where Swagger UI takes the body "Try it out" sends and generators take their samples.
+ */
+function documentBodyExamples<T extends DocumentWithBodies>(document: T): T {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const media = operation?.requestBody?.content?.['application/json']
+      const name = media?.schema?.$ref?.replace('#/components/schemas/', '')
+      const examples = name ? document.components?.schemas?.[name]?.examples : undefined
+      if (media && examples?.length && media.example === undefined) media.example = examples[0]
+    }
+  }
+  return document
+}
+
 /**
  * The plugin that serves a surface in its own encapsulated context: its schemas, its own
  * @fastify/swagger (so its document holds only its routes and components), the route conventions,
@@ -248,8 +269,10 @@ export function surfacePlugin(surface: Surface, registry: SurfaceRegistry) {
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
       },
-      transformObject: (document) =>
-        documentResponseHeaders((document as { openapiObject: Record<string, never> }).openapiObject, (operationId) => facts.get(operationId))
+      transformObject: (document) => {
+        const openapiObject = (document as { openapiObject: Record<string, never> }).openapiObject
+        return documentResponseHeaders(documentBodyExamples(openapiObject), (operationId) => facts.get(operationId))
+      }
     } as FastifyDynamicSwaggerOptions)
     registry.setDocument(surface.name, () => (app as unknown as { surfaceDocument(): unknown }).surfaceDocument())
     app.addHook('onRoute', (route) => applyRouteConventions(surface, route, facts))
