@@ -3,6 +3,8 @@ FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The SDK is a workspace of the lockfile: npm ci needs its package.json.
+COPY sdk/package.json ./sdk/
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim

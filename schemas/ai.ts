@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 export const ModelProviderId = StringEnum(['openai', 'anthropic', 'groq', 'bedrock', 'offline'], { $id: 'ModelProviderId' })
 
@@ -37,15 +37,18 @@ export const ChatCompletionInputMessage = Type.Object(
   { $id: 'ChatCompletionInputMessage', additionalProperties: false }
 )
 
-export const ChatCompletionRequest = Type.Object(
-  {
-    model: Type.Optional(ModelField),
-    messages: Type.Array(ref(ChatCompletionInputMessage), { minItems: 1, maxItems: 200 }),
-    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32_000 })),
-    stream: Type.Optional(Type.Boolean({ description: 'Stream the answer as Server-Sent Events (also with `Accept: text/event-stream`).' }))
-  },
-  { $id: 'ChatCompletionRequest', additionalProperties: false }
+export const ChatCompletionRequest = example(
+  Type.Object(
+    {
+      model: Type.Optional(ModelField),
+      messages: Type.Array(ref(ChatCompletionInputMessage), { minItems: 1, maxItems: 200 }),
+      temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+      max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32_000 })),
+      stream: Type.Optional(Type.Boolean({ description: 'Stream the answer as Server-Sent Events (also with `Accept: text/event-stream`).' }))
+    },
+    { $id: 'ChatCompletionRequest', additionalProperties: false }
+  ),
+  { model: 'offline', messages: [{ role: 'user', content: 'Say hello in French.' }] }
 )
 
 export const TokenUsage = Type.Object(
@@ -129,18 +132,21 @@ const VIDEO_DESCRIPTION =
   "A video for the model to watch (MP4, WebM, MOV, MKV; 25 MiB). Taken by Bedrock's Amazon Nova Lite, Pro and Premier; " +
   'refused with 422 `MODEL_INPUT_NOT_SUPPORTED` by other models.'
 
-export const RunRequest = Type.Object(
-  {
-    ...RunFields,
-    images: Type.Optional(Type.Array(ref(MediaInput), { minItems: 1, maxItems: 8, description: IMAGES_DESCRIPTION })),
-    audio: Type.Optional(ref(MediaInput, AUDIO_DESCRIPTION)),
-    video: Type.Optional(ref(MediaInput, VIDEO_DESCRIPTION))
-  },
-  {
-    $id: 'RunRequest',
-    additionalProperties: false,
-    description: 'A run as JSON; images, audio and video in base64. The media of one run may be 40 MiB together.'
-  }
+export const RunRequest = example(
+  Type.Object(
+    {
+      ...RunFields,
+      images: Type.Optional(Type.Array(ref(MediaInput), { minItems: 1, maxItems: 8, description: IMAGES_DESCRIPTION })),
+      audio: Type.Optional(ref(MediaInput, AUDIO_DESCRIPTION)),
+      video: Type.Optional(ref(MediaInput, VIDEO_DESCRIPTION))
+    },
+    {
+      $id: 'RunRequest',
+      additionalProperties: false,
+      description: 'A run as JSON; images, audio and video in base64. The media of one run may be 40 MiB together.'
+    }
+  ),
+  { assistant_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d', input: 'What is 6 times 7?' }
 )
 
 /** The parts of a run as multipart/form-data (documentation only: the stream is read and checked as it arrives). */
@@ -174,7 +180,11 @@ const RunAudioFields = {
   )
 }
 
-export const RunAudioRequest = Type.Object({ ...RunRequest.properties, ...RunAudioFields }, { $id: 'RunAudioRequest', additionalProperties: false })
+export const RunAudioRequest = example(Type.Object({ ...RunRequest.properties, ...RunAudioFields }, { $id: 'RunAudioRequest', additionalProperties: false }), {
+  assistant_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d',
+  input: 'Say hello',
+  format: 'wav'
+})
 
 export const RunAudioForm = Type.Object({ ...RunForm.properties, ...RunAudioFields }, { $id: 'RunAudioForm', description: RunForm.description })
 
@@ -216,9 +226,9 @@ const PromptModel = {
   modelid: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Another name for `model`, kept for older clients.' }))
 }
 
-export const CompilePromptRequest = Type.Object(
-  { prompt: Type.String({ minLength: 1, maxLength: 20_000 }), ...PromptModel },
-  { $id: 'CompilePromptRequest', additionalProperties: false }
+export const CompilePromptRequest = example(
+  Type.Object({ prompt: Type.String({ minLength: 1, maxLength: 20_000 }), ...PromptModel }, { $id: 'CompilePromptRequest', additionalProperties: false }),
+  { prompt: 'Write a short poem about the sea for a child', model: 'offline' }
 )
 
 export const CompiledPrompt = Type.Object(
@@ -226,8 +236,8 @@ export const CompiledPrompt = Type.Object(
   { $id: 'CompiledPrompt', additionalProperties: false }
 )
 
-// No `type` here: with type coercion on, a union's branches would coerce (false into "false" or null). The service checks it.
-const ParameterValue = Type.Unsafe<string | number | boolean | null>({ description: 'A string, number, boolean or null.' })
+// Bodies are validated without type coercion, so the branches of this union stay apart.
+const ParameterValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()], { description: 'A string, number, boolean or null.' })
 export const ParameterType = StringEnum(['string', 'number', 'boolean', 'enum'], { $id: 'PromptParameterType' })
 
 export const PromptParameter = Type.Object(
@@ -267,16 +277,27 @@ export const PromptParameterInput = Type.Object(
   { $id: 'PromptParameterInput', additionalProperties: false }
 )
 
-export const UpdateParametersRequest = Type.Object(
+export const UpdateParametersRequest = example(
+  Type.Object(
+    {
+      prompt: Type.String({ minLength: 1, maxLength: 20_000, description: 'The text to read values from.' }),
+      parameters: Type.Array(ref(PromptParameterInput), { minItems: 1, maxItems: 50 }),
+      template: Type.Optional(
+        Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })
+      ),
+      ...PromptModel
+    },
+    { $id: 'UpdateParametersRequest', additionalProperties: false }
+  ),
   {
-    prompt: Type.String({ minLength: 1, maxLength: 20_000, description: 'The text to read values from.' }),
-    parameters: Type.Array(ref(PromptParameterInput), { minItems: 1, maxItems: 50 }),
-    template: Type.Optional(
-      Type.String({ maxLength: 20_000, description: 'A compiled prompt whose `{{name}}` placeholders are filled with the values found.' })
-    ),
-    ...PromptModel
-  },
-  { $id: 'UpdateParametersRequest', additionalProperties: false }
+    prompt: 'Plan 3 days in Lisbon for 2 people',
+    parameters: [
+      { name: 'city', type: 'string' },
+      { name: 'days', type: 'number' }
+    ],
+    template: 'Plan {{days}} days in {{city}}',
+    model: 'offline'
+  }
 )
 
 export const UpdatedParameters = Type.Object(

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, Timestamp, Uuid } from './common.js'
+import { PageOf, Timestamp, Uuid, example } from './common.js'
 
 export const ApiKey = Type.Object(
   {
@@ -26,9 +26,9 @@ export const CreatedApiKey = Type.Object(
 
 export const ApiKeyPage = PageOf(ApiKey, 'ApiKeyPage')
 
-export const CreateApiKeyRequest = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
-  { $id: 'CreateApiKeyRequest', additionalProperties: false }
+export const CreateApiKeyRequest = example(
+  Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { $id: 'CreateApiKeyRequest', additionalProperties: false }),
+  { name: 'Nightly report' }
 )
 
 export const ApiKeyIdParams = Type.Object({ id: Uuid })

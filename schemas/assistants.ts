@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 export const ASSISTANT_STATUSES = ['active', 'inactive', 'draft'] as const
 export const AssistantStatus = StringEnum(ASSISTANT_STATUSES, {
@@ -54,27 +54,42 @@ export const Assistant = Type.Object(
 
 export const AssistantPage = PageOf(Assistant, 'AssistantPage')
 
-export const CreateAssistantRequest = Type.Object(
+export const CreateAssistantRequest = example(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      description: Type.Optional(NullableText(2000)),
+      personality: Type.Optional(NullableText(2000)),
+      system_prompt: Type.Optional(NullableText(20000)),
+      tools: Type.Optional(ToolIds),
+      model: Type.Optional(ModelName),
+      temperature: Type.Optional(Temperature),
+      status: Type.Optional(ref(AssistantStatus)),
+      visibility: Type.Optional(ref(AssistantVisibility)),
+      category: Type.Optional(NullableText(64))
+    },
+    { $id: 'CreateAssistantRequest', additionalProperties: false }
+  ),
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    description: Type.Optional(NullableText(2000)),
-    personality: Type.Optional(NullableText(2000)),
-    system_prompt: Type.Optional(NullableText(20000)),
-    tools: Type.Optional(ToolIds),
-    model: Type.Optional(ModelName),
-    temperature: Type.Optional(Temperature),
-    status: Type.Optional(ref(AssistantStatus)),
-    visibility: Type.Optional(ref(AssistantVisibility)),
-    category: Type.Optional(NullableText(64))
-  },
-  { $id: 'CreateAssistantRequest', additionalProperties: false }
+    name: 'Travel planner',
+    description: 'Plans trips and does the sums',
+    personality: 'Friendly and precise',
+    system_prompt: 'You help people plan trips. Use the calculator for any arithmetic.',
+    tools: ['calculator', 'current_time'],
+    model: 'offline',
+    temperature: 0.7,
+    visibility: 'private'
+  }
 )
 
-export const UpdateAssistantRequest = Type.Partial(Type.Omit(CreateAssistantRequest, []), {
-  $id: 'UpdateAssistantRequest',
-  additionalProperties: false,
-  description: 'The fields to change; the others keep their values.'
-})
+export const UpdateAssistantRequest = example(
+  Type.Partial(Type.Omit(CreateAssistantRequest, []), {
+    $id: 'UpdateAssistantRequest',
+    additionalProperties: false,
+    description: 'The fields to change; the others keep their values.'
+  }),
+  { temperature: 0.3, status: 'active' }
+)
 
 export const ListAssistantsQuery = Type.Composite([
   PageQuery,

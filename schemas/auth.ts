@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { example } from './common.js'
 
 export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['user@example.com'] })
 export const Password = Type.String({
@@ -7,35 +8,44 @@ export const Password = Type.String({
   description: 'At least 8 characters, and not easy to guess: common passwords, single words, repeats and keyboard runs are refused (422 `WEAK_PASSWORD`).'
 })
 
-export const RegisterRequest = Type.Object(
-  {
-    email: Email,
-    password: Password,
-    full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]))
-  },
-  { $id: 'RegisterRequest', additionalProperties: false }
+export const RegisterRequest = example(
+  Type.Object(
+    {
+      email: Email,
+      password: Password,
+      full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]))
+    },
+    { $id: 'RegisterRequest', additionalProperties: false }
+  ),
+  { email: 'ada@example.com', password: 'violet harbor 71 lantern', full_name: 'Ada Lovelace' }
 )
 
-export const LoginRequest = Type.Object(
-  {
-    email: Type.String({ minLength: 1, maxLength: 254 }),
-    password: Type.String({ minLength: 1, maxLength: 256 })
-  },
-  { $id: 'LoginRequest', additionalProperties: false }
+export const LoginRequest = example(
+  Type.Object(
+    {
+      email: Type.String({ minLength: 1, maxLength: 254 }),
+      password: Type.String({ minLength: 1, maxLength: 256 })
+    },
+    { $id: 'LoginRequest', additionalProperties: false }
+  ),
+  { email: 'ada@example.com', password: 'violet harbor 71 lantern' }
 )
 
-export const RefreshRequest = Type.Object(
-  {
-    refresh_token: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token; a browser leaves it out and sends the `refresh_token` cookie.' })
-    )
-  },
-  { $id: 'RefreshRequest', additionalProperties: false }
+export const RefreshRequest = example(
+  Type.Object(
+    {
+      refresh_token: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token; a browser leaves it out and sends the `refresh_token` cookie.' })
+      )
+    },
+    { $id: 'RefreshRequest', additionalProperties: false }
+  ),
+  { refresh_token: 'the refresh_token that POST /api/v1/auth/login answered' }
 )
 
-export const LogoutRequest = Type.Object(
-  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) },
-  { $id: 'LogoutRequest', additionalProperties: false }
+export const LogoutRequest = example(
+  Type.Object({ refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) }, { $id: 'LogoutRequest', additionalProperties: false }),
+  { refresh_token: 'the refresh_token that POST /api/v1/auth/login answered' }
 )
 
 export const TokenResponse = Type.Object(

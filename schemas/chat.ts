@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 import { File } from './files.js'
 
 /** A chat: a conversation with a model, and its files. */
@@ -17,12 +17,15 @@ export const Chat = Type.Object(
 
 export const ChatPage = PageOf(Chat, 'ChatPage')
 
-export const CreateChatRequest = Type.Object(
-  {
-    model_id: Type.String({ minLength: 1, maxLength: 200, examples: ['gpt-4'] }),
-    model_api_source: Type.String({ minLength: 1, maxLength: 100, examples: ['openai'] })
-  },
-  { $id: 'CreateChatRequest', additionalProperties: false }
+export const CreateChatRequest = example(
+  Type.Object(
+    {
+      model_id: Type.String({ minLength: 1, maxLength: 200, examples: ['gpt-4'] }),
+      model_api_source: Type.String({ minLength: 1, maxLength: 100, examples: ['openai'] })
+    },
+    { $id: 'CreateChatRequest', additionalProperties: false }
+  ),
+  { model_id: 'offline', model_api_source: 'offline' }
 )
 
 /** A message of a chat. */

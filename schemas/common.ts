@@ -9,6 +9,16 @@ export function ref<T extends TSchema>(schema: T, description?: string) {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id, description ? { description } : {}))
 }
 
+/**
+ * Gives a request schema the example its documentation shows and "Try it out" sends (a request
+ * body's example is its schema's): one the service accepts as it is on a fresh server once its
+ * caller has signed up, but for the ids of other things it names. The type checks its shape;
+ * `test/examples.test.ts` sends each one.
+ */
+export function example<T extends TSchema>(schema: T, value: Static<T>): T {
+  return Object.assign(schema, { examples: [value] })
+}
+
 /** A string enum, rendered as `{ type: string, enum: [...] }` so SDK generators make real enums. */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number]; $id?: string } = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()])
 
@@ -15,6 +15,28 @@ export const Attachment = Type.Object(
   { $id: 'Attachment', additionalProperties: false, description: 'A stored file (`file_id`, from an upload) or a link (`url`).' }
 )
 
+/** A `tool` message's record of the call the assistant made: its arguments are in `content` too. */
+export const ToolCallMade = Type.Object(
+  {
+    kind: Type.Literal('call'),
+    id: Type.String({ description: "The model's id for the call; its result carries the same." }),
+    name: Type.String({ description: 'The tool called.' }),
+    arguments: Type.String({ description: 'The arguments, as the JSON text the model wrote.' })
+  },
+  { $id: 'ToolCallMade', additionalProperties: false, description: 'A tool call the assistant made.' }
+)
+
+/** A `tool` message's record of a call's result: the result itself is the message's `content`. */
+export const ToolCallResult = Type.Object(
+  {
+    kind: Type.Literal('result'),
+    id: Type.String({ description: 'The id of the call this answers.' }),
+    name: Type.String({ description: 'The tool that was called.' }),
+    is_error: Type.Boolean({ description: 'true when the tool failed: `content` says how.' })
+  },
+  { $id: 'ToolCallResult', additionalProperties: false, description: 'The result of a tool call, given back to the model.' }
+)
+
 export const MessageRole = StringEnum(['user', 'assistant', 'system', 'tool'], { $id: 'MessageRole' })
 export const MessageStatus = StringEnum(['pending', 'streaming', 'completed', 'failed', 'cancelled'], { $id: 'MessageStatus' })
 
@@ -28,7 +50,9 @@ export const Message = Type.Object(
     content: Type.String({ description: 'Empty for a deleted message (a tombstone).' }),
     attachments: Type.Array(ref(Attachment)),
     status: ref(MessageStatus),
-    tool_call: Type.Unknown({ description: 'The tool call or result of a `tool` message; null otherwise.' }),
+    tool_call: Type.Union([ref(ToolCallMade), ref(ToolCallResult), Type.Null()], {
+      description: 'The call or the result a `tool` message records; null for every other message.'
+    }),
     client_msg_id: Nullable(Type.String()),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -72,21 +96,24 @@ export const ConversationDetail = Type.Object(
 
 export const ConversationPage = PageOf(Conversation, 'ConversationPage')
 
-export const CreateConversationRequest = Type.Object(
-  {
-    assistant_id: Type.Optional(Nullable(Uuid)),
-    title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
-    initial_message: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32000 }))),
-    workspace_id: Type.Optional(Nullable(Uuid)),
-    participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })),
-    is_ai: Type.Optional(Type.Boolean({ description: 'Defaults to true with an assistant or no other participant.' }))
-  },
-  { $id: 'CreateConversationRequest', additionalProperties: false }
+export const CreateConversationRequest = example(
+  Type.Object(
+    {
+      assistant_id: Type.Optional(Nullable(Uuid)),
+      title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+      initial_message: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32000 }))),
+      workspace_id: Type.Optional(Nullable(Uuid)),
+      participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Other people in the conversation.' })),
+      is_ai: Type.Optional(Type.Boolean({ description: 'Defaults to true with an assistant or no other participant.' }))
+    },
+    { $id: 'CreateConversationRequest', additionalProperties: false }
+  ),
+  { title: 'A weekend in Lisbon', initial_message: 'Hello! Can you help me plan a weekend in Lisbon?' }
 )
 
-export const UpdateConversationRequest = Type.Object(
-  { title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) },
-  { $id: 'UpdateConversationRequest', additionalProperties: false }
+export const UpdateConversationRequest = example(
+  Type.Object({ title: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) }, { $id: 'UpdateConversationRequest', additionalProperties: false }),
+  { title: 'Lisbon in May' }
 )
 
 export const ListConversationsQuery = Type.Composite([PageQuery, Type.Object({ assistant_id: Type.Optional(Uuid), workspace_id: Type.Optional(Uuid) })])
@@ -94,20 +121,23 @@ export const ListConversationsQuery = Type.Composite([PageQuery, Type.Object({ a
 export const ConversationIdParams = Type.Object({ conversation_id: Uuid })
 export const MessageIdParams = Type.Object({ conversation_id: Uuid, message_id: Uuid })
 
-export const SendMessageRequest = Type.Object(
-  {
-    content: Type.String({ minLength: 1, maxLength: 32000 }),
-    attachments: Type.Optional(Type.Array(ref(Attachment), { maxItems: 20 })),
-    client_msg_id: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Your id for this message: a retried send with the same id makes one message.' })
-    )
-  },
-  { $id: 'SendMessageRequest', additionalProperties: false }
+export const SendMessageRequest = example(
+  Type.Object(
+    {
+      content: Type.String({ minLength: 1, maxLength: 32000 }),
+      attachments: Type.Optional(Type.Array(ref(Attachment), { maxItems: 20 })),
+      client_msg_id: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 100, description: 'Your id for this message: a retried send with the same id makes one message.' })
+      )
+    },
+    { $id: 'SendMessageRequest', additionalProperties: false }
+  ),
+  { content: 'What is 6 times 7?' }
 )
 
-export const EditMessageRequest = Type.Object(
-  { content: Type.String({ minLength: 1, maxLength: 32000 }) },
-  { $id: 'EditMessageRequest', additionalProperties: false }
+export const EditMessageRequest = example(
+  Type.Object({ content: Type.String({ minLength: 1, maxLength: 32000 }) }, { $id: 'EditMessageRequest', additionalProperties: false }),
+  { content: 'What is 6 times 8?' }
 )
 
 export const HistoryQuery = Type.Object({
@@ -125,9 +155,12 @@ export const MessageHistory = Type.Object(
   { $id: 'MessageHistory', additionalProperties: false }
 )
 
-export const MarkReadRequest = Type.Object(
-  { seq: Type.Integer({ minimum: 0, description: 'The newest seq the caller has read.' }) },
-  { $id: 'MarkReadRequest', additionalProperties: false }
+export const MarkReadRequest = example(
+  Type.Object(
+    { seq: Type.Integer({ minimum: 0, description: 'The newest seq the caller has read.' }) },
+    { $id: 'MarkReadRequest', additionalProperties: false }
+  ),
+  { seq: 1 }
 )
 
 export const ReadState = Type.Object(
@@ -139,13 +172,6 @@ export const CancelledReplies = Type.Object(
   { cancelled: Type.Integer({ minimum: 0, description: 'How many replies (running or queued) were cancelled.' }) },
   { $id: 'CancelledReplies', additionalProperties: false }
 )
-
-export const SendMessageHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key: the same key twice makes one thing and returns the first answer.' })
-  ),
-  accept: Type.Optional(Type.String({ description: "`text/event-stream` streams the assistant's reply as Server-Sent Events." }))
-})
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(

@@ -18,7 +18,7 @@ const EventSeq = Type.Integer({
 /** On frames that are sometimes not an event of the sequence (a stored message replayed by `after_seq`, an answer to your own frame). */
 const MaybeEventSeq = Type.Optional(EventSeq)
 const RequestId = Type.String({ minLength: 1, maxLength: 100, description: 'Echoed in the answer (ack or error).' })
-const frame = <T extends Record<string, TSchema>>(type: string, props: T, description: string) =>
+const frame = <K extends string, T extends Record<string, TSchema>>(type: K, props: T, description: string) =>
   Type.Object({ type: Type.Literal(type), ...props }, { $id: frameId(type), description, additionalProperties: false })
 
 function frameId(type: string): string {
@@ -214,6 +214,18 @@ export const ServerFrames = [
   ErrorFrame,
   PongFrame
 ]
+
+/**
+ * The last event of a streamed send (`POST …/messages/stream`), after the reply's frames: how the
+ * reply ended, or null when nobody answers (a conversation without an assistant). Not a `/ws` frame.
+ */
+export const StreamDoneEvent = Type.Object(
+  {
+    type: Type.Literal('done'),
+    outcome: Type.Union([Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Null()])
+  },
+  { additionalProperties: false, description: 'The end of a streamed send.' }
+)
 
 /** Close codes of `/ws`. */
 export const CloseCodes = {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, example } from './common.js'
 
 export const JsonSchemaObject = Type.Object(
   {
@@ -35,29 +35,38 @@ export const Tool = Type.Object(
 
 export const ToolPage = PageOf(Tool, 'ToolPage')
 
-export const CreateToolRequest = Type.Object(
+export const CreateToolRequest = example(
+  Type.Object(
+    {
+      name: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z][A-Za-z0-9_-]*$',
+        description: 'Letters, digits, `_` and `-`; unique among all tools.'
+      }),
+      description: Type.String({ minLength: 1, maxLength: 2000 }),
+      category: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'custom' })),
+      parameters: Type.Record(Type.String(), Type.Any(), {
+        description:
+          'A JSON Schema of an object (`{"type":"object","properties":{...},"required":[...]}`), or the short form `{"query":{"type":"string","required":true}}`, which is converted.'
+      }),
+      url: Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        format: 'uri',
+        description: 'http(s) URL. GET and DELETE get the arguments as query parameters, the others as a JSON body.'
+      }),
+      method: Type.Optional(ref(HttpMethod))
+    },
+    { $id: 'CreateToolRequest', additionalProperties: false }
+  ),
   {
-    name: Type.String({
-      minLength: 1,
-      maxLength: 64,
-      pattern: '^[A-Za-z][A-Za-z0-9_-]*$',
-      description: 'Letters, digits, `_` and `-`; unique among all tools.'
-    }),
-    description: Type.String({ minLength: 1, maxLength: 2000 }),
-    category: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'custom' })),
-    parameters: Type.Record(Type.String(), Type.Any(), {
-      description:
-        'A JSON Schema of an object (`{"type":"object","properties":{...},"required":[...]}`), or the short form `{"query":{"type":"string","required":true}}`, which is converted.'
-    }),
-    url: Type.String({
-      minLength: 1,
-      maxLength: 2000,
-      format: 'uri',
-      description: 'http(s) URL. GET and DELETE get the arguments as query parameters, the others as a JSON body.'
-    }),
-    method: Type.Optional(ref(HttpMethod))
-  },
-  { $id: 'CreateToolRequest', additionalProperties: false }
+    name: 'weather',
+    description: 'The current weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string', description: 'A city name' } }, required: ['city'] },
+    url: 'https://example.com/weather',
+    method: 'GET'
+  }
 )
 
 export const ListToolsQuery = Type.Composite([

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, StringEnum, Uuid, example } from './common.js'
 import { Email, Password } from './auth.js'
 
 export const User = Type.Object(
@@ -17,25 +17,31 @@ export const User = Type.Object(
 
 export const UserPage = PageOf(User, 'UserPage')
 
-export const UpdateMeRequest = Type.Object(
-  {
-    full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
-    email: Type.Optional(Email),
-    password: Type.Optional(Password),
-    current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Required to change the password.' }))
-  },
-  { $id: 'UpdateMeRequest', additionalProperties: false }
+export const UpdateMeRequest = example(
+  Type.Object(
+    {
+      full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+      email: Type.Optional(Email),
+      password: Type.Optional(Password),
+      current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Required to change the password.' }))
+    },
+    { $id: 'UpdateMeRequest', additionalProperties: false }
+  ),
+  { full_name: 'Ada King' }
 )
 
-export const AdminUpdateUserRequest = Type.Object(
-  {
-    full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
-    email: Type.Optional(Email),
-    password: Type.Optional(Password),
-    role: Type.Optional(StringEnum(['admin', 'user'])),
-    is_active: Type.Optional(Type.Boolean())
-  },
-  { $id: 'AdminUpdateUserRequest', additionalProperties: false }
+export const AdminUpdateUserRequest = example(
+  Type.Object(
+    {
+      full_name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+      email: Type.Optional(Email),
+      password: Type.Optional(Password),
+      role: Type.Optional(StringEnum(['admin', 'user'])),
+      is_active: Type.Optional(Type.Boolean())
+    },
+    { $id: 'AdminUpdateUserRequest', additionalProperties: false }
+  ),
+  { full_name: 'Grace Hopper', role: 'user', is_active: true }
 )
 
 export const ListUsersQuery = Type.Composite([

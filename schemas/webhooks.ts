@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
-import { WEBHOOK_EVENTS } from '../src/domain/webhooks.js'
+import { TEST_EVENT, WEBHOOK_EVENTS } from '../src/domain/webhooks.js'
 
 export const WebhookEventName = StringEnum(WEBHOOK_EVENTS, { $id: 'WebhookEventName', description: 'An event a webhook can subscribe to.' })
 
@@ -47,26 +47,69 @@ export const CreatedWebhook = Type.Object(
 
 export const WebhookPage = PageOf(Webhook, 'WebhookPage')
 
-export const CreateWebhookRequest = Type.Object(
-  {
-    url: WebhookUrl,
-    events: Events,
-    secret: Type.Optional(Secret),
-    description: Type.Optional(Description),
-    is_active: Type.Optional(Type.Boolean({ default: true }))
-  },
-  { $id: 'CreateWebhookRequest', additionalProperties: false }
+export const CreateWebhookRequest = example(
+  Type.Object(
+    {
+      url: WebhookUrl,
+      events: Events,
+      secret: Type.Optional(Secret),
+      description: Type.Optional(Description),
+      is_active: Type.Optional(Type.Boolean({ default: true }))
+    },
+    { $id: 'CreateWebhookRequest', additionalProperties: false }
+  ),
+  { url: 'https://example.com/hooks/assistant', events: ['conversation.created', 'message.received'], description: 'Our CRM' }
 )
 
-export const UpdateWebhookRequest = Type.Object(
+export const UpdateWebhookRequest = example(
+  Type.Object(
+    {
+      url: Type.Optional(WebhookUrl),
+      events: Type.Optional(Events),
+      secret: Type.Optional(Secret),
+      description: Type.Optional(Description),
+      is_active: Type.Optional(Type.Boolean({ description: 'true re-enables a webhook disabled after failures.' }))
+    },
+    { $id: 'UpdateWebhookRequest', additionalProperties: false }
+  ),
+  { events: ['message.received'], description: 'Our CRM, messages only' }
+)
+
+const NullableId = Type.Union([Uuid, Type.Null()])
+
+/** What a delivery POSTs to a webhook's URL. */
+export const WebhookPayload = Type.Object(
   {
-    url: Type.Optional(WebhookUrl),
-    events: Type.Optional(Events),
-    secret: Type.Optional(Secret),
-    description: Type.Optional(Description),
-    is_active: Type.Optional(Type.Boolean({ description: 'true re-enables a webhook disabled after failures.' }))
+    event: StringEnum([...WEBHOOK_EVENTS, TEST_EVENT], { description: 'The event, or `webhook.test` for a test delivery.' }),
+    timestamp: Timestamp,
+    // Typed loosely: what `data` holds depends on the event.
+    data: Type.Unsafe<Record<string, unknown>>(
+      Type.Object(
+        {
+          user_id: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'The user the event is about, or who caused it.' })),
+          conversation_id: Type.Optional(Uuid),
+          assistant_id: Type.Optional(NullableId),
+          workspace_id: Type.Optional(NullableId),
+          message_id: Type.Optional(Uuid),
+          webhook_id: Type.Optional(Uuid),
+          seq: Type.Optional(Type.Integer({ minimum: 1, description: "The message's seq in its conversation." })),
+          status: Type.Optional(Type.String({ description: 'The assistant status of `assistant.status_changed`.' })),
+          user: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'The user, as `GET /api/v1/users/{user_id}` shows it.' })),
+          conversation: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'The conversation, without its messages.' })),
+          message: Type.Optional(
+            Type.Union([Type.String(), Type.Object({}, { additionalProperties: true })], {
+              description: 'The message received (an object, as `GET …/messages/{message_id}` shows it), or the text of a test delivery.'
+            })
+          )
+        },
+        {
+          additionalProperties: true,
+          description: 'What the event is about: the ids of what it concerns, and the object itself where there is one.'
+        }
+      )
+    )
   },
-  { $id: 'UpdateWebhookRequest', additionalProperties: false }
+  { $id: 'WebhookPayload', additionalProperties: false }
 )
 
 export const WebhookDelivery = Type.Object(
@@ -84,7 +127,7 @@ export const WebhookDelivery = Type.Object(
     delivered_at: Type.Union([Timestamp, Type.Null()]),
     created_at: Timestamp,
     updated_at: Timestamp,
-    payload: Type.Unknown({ description: 'The body delivered: `{ event, timestamp, data }`.' })
+    payload: ref(WebhookPayload, 'The body delivered.')
   },
   { $id: 'WebhookDelivery', additionalProperties: false }
 )

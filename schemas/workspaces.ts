@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { PageOf, PageQuery, ref, StringEnum, Timestamp, Uuid } from './common.js'
+import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 export const WorkspaceStatus = StringEnum(['new', 'active', 'archived'], {
   $id: 'WorkspaceStatus',
@@ -43,18 +43,24 @@ export const Workspace = Type.Object(
 
 export const WorkspacePage = PageOf(Workspace, 'WorkspacePage')
 
-export const CreateWorkspaceRequest = Type.Object(
-  { name: WorkspaceName, path: Type.Optional(Type.Union([WorkspacePath, Type.Null()])) },
-  { $id: 'CreateWorkspaceRequest', additionalProperties: false }
+export const CreateWorkspaceRequest = example(
+  Type.Object(
+    { name: WorkspaceName, path: Type.Optional(Type.Union([WorkspacePath, Type.Null()])) },
+    { $id: 'CreateWorkspaceRequest', additionalProperties: false }
+  ),
+  { name: 'Research' }
 )
 
-export const UpdateWorkspaceRequest = Type.Object(
-  {
-    name: Type.Optional(WorkspaceName),
-    status: Type.Optional(ref(WorkspaceStatus)),
-    path: Type.Optional(Type.Union([WorkspacePath, Type.Null()], { description: 'A new path, or null to clear it.' }))
-  },
-  { $id: 'UpdateWorkspaceRequest', additionalProperties: false }
+export const UpdateWorkspaceRequest = example(
+  Type.Object(
+    {
+      name: Type.Optional(WorkspaceName),
+      status: Type.Optional(ref(WorkspaceStatus)),
+      path: Type.Optional(Type.Union([WorkspacePath, Type.Null()], { description: 'A new path, or null to clear it.' }))
+    },
+    { $id: 'UpdateWorkspaceRequest', additionalProperties: false }
+  ),
+  { name: 'Research team', status: 'active' }
 )
 
 export const ListWorkspacesQuery = Type.Composite([
@@ -77,22 +83,25 @@ export const WorkspaceMember = Type.Object(
 
 export const WorkspaceMemberPage = PageOf(WorkspaceMember, 'WorkspaceMemberPage')
 
-export const AddWorkspaceMemberRequest = Type.Object(
-  {
-    user_id: Type.Optional(Uuid),
-    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'The email of a registered user.' })),
-    role: ref(AssignableWorkspaceRole)
-  },
-  {
-    $id: 'AddWorkspaceMemberRequest',
-    additionalProperties: false,
-    description: 'Give exactly one of `user_id` or `email`.'
-  }
+export const AddWorkspaceMemberRequest = example(
+  Type.Object(
+    {
+      user_id: Type.Optional(Uuid),
+      email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'The email of a registered user.' })),
+      role: ref(AssignableWorkspaceRole)
+    },
+    {
+      $id: 'AddWorkspaceMemberRequest',
+      additionalProperties: false,
+      description: 'Give exactly one of `user_id` or `email`.'
+    }
+  ),
+  { email: 'grace@example.com', role: 'member' }
 )
 
-export const UpdateWorkspaceMemberRequest = Type.Object(
-  { role: ref(AssignableWorkspaceRole) },
-  { $id: 'UpdateWorkspaceMemberRequest', additionalProperties: false }
+export const UpdateWorkspaceMemberRequest = example(
+  Type.Object({ role: ref(AssignableWorkspaceRole) }, { $id: 'UpdateWorkspaceMemberRequest', additionalProperties: false }),
+  { role: 'viewer' }
 )
 
 export const WorkspaceMemberParams = Type.Object({ workspace_id: Uuid, user_id: Uuid })
@@ -110,6 +119,8 @@ export const WorkspaceAgent = Type.Object(
 
 export const WorkspaceAgentPage = PageOf(WorkspaceAgent, 'WorkspaceAgentPage')
 
-export const AttachWorkspaceAgentRequest = Type.Object({ assistant_id: Uuid }, { $id: 'AttachWorkspaceAgentRequest', additionalProperties: false })
+export const AttachWorkspaceAgentRequest = example(Type.Object({ assistant_id: Uuid }, { $id: 'AttachWorkspaceAgentRequest', additionalProperties: false }), {
+  assistant_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d'
+})
 
 export const WorkspaceAgentParams = Type.Object({ workspace_id: Uuid, assistant_id: Uuid })

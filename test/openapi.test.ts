@@ -78,3 +78,21 @@ t.test('docs are served', async (t) => {
   t.equal(page.statusCode, 200)
   t.match(page.headers['content-type'], /text\/html/)
 })
+
+t.test('every document names its server and describes every operation', async (t) => {
+  const app = await build(t)
+  for (const surface of app.surfaces.list()) {
+    const doc = app.surfaces.document(surface.name) as { servers?: { url: string }[]; paths: Record<string, Record<string, { description?: string }>> }
+    t.same(
+      doc.servers?.map((s) => s.url),
+      ['/'],
+      `${surface.name}: relative to where it is served`
+    )
+    const undescribed = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => !op.description)
+        .map(([method]) => `${method.toUpperCase()} ${path}`)
+    )
+    t.same(undescribed, [], `${surface.name}: every operation has a description`)
+  }
+})

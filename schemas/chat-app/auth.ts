@@ -1,21 +1,28 @@
 import { Type } from '@sinclair/typebox'
+import { example } from '../common.js'
 import { Uuid } from './common.js'
 
-export const ChatAppRegisterRequest = Type.Object(
-  {
-    email: Type.String({ format: 'email', maxLength: 254, examples: ['user@example.com'] }),
-    password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' }),
-    name: Type.String({ minLength: 1, maxLength: 200, examples: ['John Doe'] })
-  },
-  { $id: 'ChatAppRegisterRequest' }
+export const ChatAppRegisterRequest = example(
+  Type.Object(
+    {
+      email: Type.String({ format: 'email', maxLength: 254, examples: ['user@example.com'] }),
+      password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' }),
+      name: Type.String({ minLength: 1, maxLength: 200, examples: ['John Doe'] })
+    },
+    { $id: 'ChatAppRegisterRequest' }
+  ),
+  { email: 'john@example.com', password: 'violet harbor 71 lantern', name: 'John Doe' }
 )
 
-export const ChatAppLoginRequest = Type.Object(
-  {
-    email: Type.String({ minLength: 1, maxLength: 254 }),
-    password: Type.String({ minLength: 1, maxLength: 256 })
-  },
-  { $id: 'ChatAppLoginRequest' }
+export const ChatAppLoginRequest = example(
+  Type.Object(
+    {
+      email: Type.String({ minLength: 1, maxLength: 254 }),
+      password: Type.String({ minLength: 1, maxLength: 256 })
+    },
+    { $id: 'ChatAppLoginRequest' }
+  ),
+  { email: 'john@example.com', password: 'violet harbor 71 lantern' }
 )
 
 export const ChatAppLoginResponse = Type.Object(

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { ref } from '../common.js'
+import { ref, example } from '../common.js'
 import { Id, Timestamp, Uuid } from './common.js'
 
 export const ChatAppConversation = Type.Object(
@@ -16,15 +16,18 @@ export const ChatAppConversation = Type.Object(
 
 export const ChatAppConversations = Type.Array(ref(ChatAppConversation), { $id: 'ChatAppConversations' })
 
-export const ChatAppCreateConversationRequest = Type.Object(
-  {
-    is_ai: Type.Optional(Type.Boolean({ default: false, description: 'true: a conversation with the assistant; false: between people.' })),
-    participant_ids: Type.Optional(
-      Type.Array(Id, { maxItems: 100, description: 'The other people (needed when `is_ai` is false, unless `participant_id` is given).' })
-    ),
-    participant_id: Type.Optional({ ...Id, description: 'One other person, for a conversation between two.' })
-  },
-  { $id: 'ChatAppCreateConversationRequest' }
+export const ChatAppCreateConversationRequest = example(
+  Type.Object(
+    {
+      is_ai: Type.Optional(Type.Boolean({ default: false, description: 'true: a conversation with the assistant; false: between people.' })),
+      participant_ids: Type.Optional(
+        Type.Array(Id, { maxItems: 100, description: 'The other people (needed when `is_ai` is false, unless `participant_id` is given).' })
+      ),
+      participant_id: Type.Optional({ ...Id, description: 'One other person, for a conversation between two.' })
+    },
+    { $id: 'ChatAppCreateConversationRequest' }
+  ),
+  { is_ai: true }
 )
 
 export const ChatAppConversationEntry = Type.Object(

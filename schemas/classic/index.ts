@@ -1,5 +1,5 @@
 import { type TSchema, type TString, Type } from '@sinclair/typebox'
-import { Timestamp } from '../common.js'
+import { Timestamp, example } from '../common.js'
 
 /**
  * The classic surface's schemas: flat paths, `{"msg": ...}` answers. Request bodies accept fields
@@ -14,21 +14,27 @@ export const ClassicError = Type.Object({ msg: Type.String({ description: 'What 
 /** An answer that is only a message. */
 export const Msg = Type.Object({ msg: Type.String() }, { $id: 'Msg' })
 
-export const Credentials = Type.Object(
-  {
-    email: Type.String({ minLength: 1, maxLength: 254, format: 'email', examples: ['user@example.com'] }),
-    password: Type.String({ minLength: 1, maxLength: 256 })
-  },
-  { $id: 'Credentials' }
+export const Credentials = example(
+  Type.Object(
+    {
+      email: Type.String({ minLength: 1, maxLength: 254, format: 'email', examples: ['user@example.com'] }),
+      password: Type.String({ minLength: 1, maxLength: 256 })
+    },
+    { $id: 'Credentials' }
+  ),
+  { email: 'user@example.com', password: 'violet harbor 71 lantern' }
 )
 
 /** Registration takes the same passwords the other sign-ins do: at least 8 characters. */
-export const RegisterRequest = Type.Object(
-  {
-    email: Type.String({ minLength: 1, maxLength: 254, format: 'email', examples: ['user@example.com'] }),
-    password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' })
-  },
-  { $id: 'RegisterRequest' }
+export const RegisterRequest = example(
+  Type.Object(
+    {
+      email: Type.String({ minLength: 1, maxLength: 254, format: 'email', examples: ['user@example.com'] }),
+      password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' })
+    },
+    { $id: 'RegisterRequest' }
+  ),
+  { email: 'user@example.com', password: 'violet harbor 71 lantern' }
 )
 
 export const Registered = Type.Object(
@@ -56,9 +62,12 @@ export const User = Type.Object(
 
 export const UserEnvelope = Type.Object({ user: Type.Ref('User') }, { $id: 'UserEnvelope', additionalProperties: false })
 
-export const UpdateUserRequest = Type.Object(
-  { email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, format: 'email', description: 'The new email address.' })) },
-  { $id: 'UpdateUserRequest' }
+export const UpdateUserRequest = example(
+  Type.Object(
+    { email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, format: 'email', description: 'The new email address.' })) },
+    { $id: 'UpdateUserRequest' }
+  ),
+  { email: 'user@example.com' }
 )
 
 export const ChatIdQuery = Type.Object({ chat_id: Id })
@@ -136,9 +145,9 @@ export const ChatCreated = Type.Object(
 
 export const ChatList = Type.Object({ chats: Type.Array(Type.Ref('Chat')) }, { $id: 'ChatList', additionalProperties: false })
 
-export const CreateWorkspaceRequest = Type.Object(
-  { name: Type.Optional(Type.String({ maxLength: 100, description: 'Defaults to "Untitled Workspace".' })) },
-  { $id: 'CreateWorkspaceRequest' }
+export const CreateWorkspaceRequest = example(
+  Type.Object({ name: Type.Optional(Type.String({ maxLength: 100, description: 'Defaults to "Untitled Workspace".' })) }, { $id: 'CreateWorkspaceRequest' }),
+  { name: 'My Workspace' }
 )
 
 export const WorkspaceCreated = Type.Object(
@@ -150,9 +159,11 @@ export const WorkspaceEnvelope = Type.Object({ workspace: Type.Ref('Workspace') 
 
 export const WorkspaceList = Type.Object({ workspaces: Type.Array(Type.Ref('Workspace')) }, { $id: 'WorkspaceList', additionalProperties: false })
 
-export const AgentRequest = Type.Object({ agent_id: Id }, { $id: 'AgentRequest' })
+export const AgentRequest = example(Type.Object({ agent_id: Id }, { $id: 'AgentRequest' }), { agent_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d' })
 
-export const RenameRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { $id: 'RenameRequest' })
+export const RenameRequest = example(Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { $id: 'RenameRequest' }), {
+  name: 'Renamed Workspace'
+})
 
 export const AgentDownloadQuery = Type.Object({
   query: Type.Optional(Type.String({ description: 'The name of the package.' })),

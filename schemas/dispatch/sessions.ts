@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { ref, StringEnum } from '../common.js'
+import { ref, StringEnum, example } from '../common.js'
 import { AuthKey, Limit, NullableTimestamp, Offset, Pagination, Timestamp } from './common.js'
 
 export const SessionType = StringEnum(['pty', 'claude'] as const, {
@@ -30,15 +30,18 @@ export const Session = Type.Object(
   { $id: 'Session', additionalProperties: false }
 )
 
-export const CreateSessionRequest = Type.Object(
-  {
-    type: ref(SessionType),
-    workspacePath: Type.String({ description: 'The path of an existing workspace.' }),
-    cols: Type.Optional(Size('columns', 80)),
-    rows: Type.Optional(Size('rows', 24)),
-    authKey: Type.Optional(AuthKey)
-  },
-  { $id: 'CreateSessionRequest', additionalProperties: false }
+export const CreateSessionRequest = example(
+  Type.Object(
+    {
+      type: ref(SessionType),
+      workspacePath: Type.String({ description: 'The path of an existing workspace.' }),
+      cols: Type.Optional(Size('columns', 80)),
+      rows: Type.Optional(Size('rows', 24)),
+      authKey: Type.Optional(AuthKey)
+    },
+    { $id: 'CreateSessionRequest', additionalProperties: false }
+  ),
+  { type: 'pty', workspacePath: '/workspace/new-project', cols: 80, rows: 24 }
 )
 
 export const ListSessionsQuery = Type.Object(
@@ -57,4 +60,4 @@ export const SessionList = Type.Object({ sessions: Type.Array(ref(Session)), pag
 
 export const SessionIdParams = Type.Object({ id: Type.String({ minLength: 1, description: 'The session id.' }) })
 
-export const StopSessionRequest = Type.Object({ authKey: Type.Optional(AuthKey) }, { $id: 'StopSessionRequest', additionalProperties: false })
+export const StopSessionRequest = example(Type.Object({ authKey: Type.Optional(AuthKey) }, { $id: 'StopSessionRequest', additionalProperties: false }), {})

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { ref, StringEnum } from '../common.js'
+import { ref, StringEnum, example } from '../common.js'
 import { AuthKey, Limit, NullableTimestamp, Offset, Pagination, Timestamp } from './common.js'
 import { SessionStatus, SessionType } from './sessions.js'
 
@@ -65,18 +65,24 @@ export const ListWorkspacesQuery = Type.Object(
   { additionalProperties: false }
 )
 
-export const CreateWorkspaceRequest = Type.Object(
-  {
-    path: Type.String({ description: 'Absolute, under the workspace root, no `..`.', examples: ['/workspace/new-project'] }),
-    name: Name,
-    authKey: Type.Optional(AuthKey)
-  },
-  { $id: 'CreateDispatchWorkspaceRequest', additionalProperties: false }
+export const CreateWorkspaceRequest = example(
+  Type.Object(
+    {
+      path: Type.String({ description: 'Absolute, under the workspace root, no `..`.', examples: ['/workspace/new-project'] }),
+      name: Name,
+      authKey: Type.Optional(AuthKey)
+    },
+    { $id: 'CreateDispatchWorkspaceRequest', additionalProperties: false }
+  ),
+  { path: '/workspace/new-project', name: 'New project' }
 )
 
-export const UpdateWorkspaceRequest = Type.Object(
-  { name: Type.Optional(Name), status: Type.Optional(ref(WorkspaceStatus)), authKey: Type.Optional(AuthKey) },
-  { $id: 'UpdateDispatchWorkspaceRequest', additionalProperties: false }
+export const UpdateWorkspaceRequest = example(
+  Type.Object(
+    { name: Type.Optional(Name), status: Type.Optional(ref(WorkspaceStatus)), authKey: Type.Optional(AuthKey) },
+    { $id: 'UpdateDispatchWorkspaceRequest', additionalProperties: false }
+  ),
+  { name: 'New project', status: 'active' }
 )
 
 export const WorkspaceUpdated = Type.Object(

@@ -5,7 +5,7 @@ import { conversationEventsAfter, type EventReplay } from './conversation-events
 import { canSeeAssistant, type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { Attachment, ConversationView, MessageView } from './events.js'
+import type { Attachment, ConversationView, MessageView, ToolCallRecord } from './events.js'
 
 export type { Attachment }
 import { IdempotencyService, requestHash } from './idempotency.js'
@@ -114,7 +114,7 @@ export function messageView(m: MessageRow): MessageView {
     content: m.content,
     attachments: (m.attachments ?? []) as Attachment[],
     status: m.status,
-    tool_call: m.toolCall ?? null,
+    tool_call: (m.toolCall as ToolCallRecord | null) ?? null,
     client_msg_id: m.clientMsgId,
     created_at: m.createdAt,
     updated_at: m.updatedAt,
@@ -378,7 +378,7 @@ export class ConversationService {
    */
   appendMessage(
     conversationId: string,
-    input: { role: 'assistant' | 'system' | 'tool'; content: string; status?: MessageRow['status']; tool_call?: unknown }
+    input: { role: 'assistant' | 'system' | 'tool'; content: string; status?: MessageRow['status']; tool_call?: ToolCallRecord }
   ): MessageView {
     return this.uow.run((w) => {
       const c = w.tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
@@ -397,7 +397,7 @@ export class ConversationService {
    * Changes a message that is not a person's (an assistant reply finishing its stream). Publishes
    * `message.completed` when the status becomes final, else `message.updated`.
    */
-  finishMessage(messageId: string, patch: { content?: string; status: MessageRow['status']; tool_call?: unknown }): MessageView {
+  finishMessage(messageId: string, patch: { content?: string; status: MessageRow['status']; tool_call?: ToolCallRecord }): MessageView {
     return this.uow.run((w) => {
       const { tx } = w
       const m = tx.select().from(messages).where(eq(messages.id, messageId)).get()

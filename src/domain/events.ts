@@ -21,6 +21,9 @@ export interface Attachment {
   size?: number
 }
 
+/** What a `tool` message records: the call the assistant made, or the call's result (whose text is the content). */
+export type ToolCallRecord = { kind: 'call'; id: string; name: string; arguments: string } | { kind: 'result'; id: string; name: string; is_error: boolean }
+
 /** A message as the domain hands it out and events carry it; each surface presents it in its own shape. */
 export interface MessageView {
   id: string
@@ -31,7 +34,7 @@ export interface MessageView {
   content: string
   attachments: Attachment[]
   status: 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled'
-  tool_call: unknown | null
+  tool_call: ToolCallRecord | null
   client_msg_id: string | null
   created_at: string
   updated_at: string

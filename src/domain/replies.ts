@@ -7,7 +7,7 @@ import type { AiService } from './ai.js'
 import { modelErrorToDomain } from './ai.js'
 import type { ConversationService } from './conversations.js'
 import { DomainError, isDomainError } from './errors.js'
-import type { EventSubscriptions, MessageView } from './events.js'
+import type { EventSubscriptions, MessageView, ToolCallRecord } from './events.js'
 import type { Principal } from './principal.js'
 
 /** How many stored messages a reply sees as its context. */
@@ -20,7 +20,6 @@ export interface ReplyObserver {
 }
 
 /** The tool data stored on a `tool` message. */
-export type StoredToolCall = { kind: 'call'; id: string; name: string; arguments: string } | { kind: 'result'; id: string; name: string; is_error: boolean }
 
 interface Streaming {
   message: MessageView
@@ -183,11 +182,11 @@ export class ReplyService {
       onToolCall: (call) => {
         // Text streamed before a tool call is a message of its own; the answer after it is another.
         close('completed')
-        const data: StoredToolCall = { kind: 'call', id: call.id, name: call.name, arguments: call.arguments }
+        const data: ToolCallRecord = { kind: 'call', id: call.id, name: call.name, arguments: call.arguments }
         conversations.appendMessage(conversationId, { role: 'tool', content: `${call.name}(${call.arguments})`, tool_call: data })
       },
       onToolResult: (result) => {
-        const data: StoredToolCall = { kind: 'result', id: result.callId, name: result.name, is_error: result.isError }
+        const data: ToolCallRecord = { kind: 'result', id: result.callId, name: result.name, is_error: result.isError }
         conversations.appendMessage(conversationId, { role: 'tool', content: result.content, tool_call: data })
       }
     }
@@ -232,7 +231,7 @@ export function toChatMessages(stored: MessageView[]): ChatMessage[] {
   for (const m of stored) {
     if (m.status === 'failed' || m.status === 'cancelled' || m.status === 'streaming' || m.status === 'pending') continue
     if (m.role === 'tool') {
-      const data = m.tool_call as StoredToolCall | null
+      const data = m.tool_call
       if (data?.kind === 'call') {
         const last = out[out.length - 1]
         const call = { id: data.id, name: data.name, arguments: data.arguments }

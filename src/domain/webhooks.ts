@@ -63,7 +63,7 @@ export interface WebhookDeliveryView {
   delivered_at: string | null
   created_at: string
   updated_at: string
-  payload: unknown
+  payload: WebhookPayload
 }
 
 export interface CreateWebhookInput {
@@ -110,7 +110,7 @@ export function deliveryView(d: DeliveryRow): WebhookDeliveryView {
     delivered_at: d.deliveredAt,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
-    payload: d.payload
+    payload: d.payload as WebhookPayload
   }
 }
 

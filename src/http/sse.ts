@@ -11,6 +11,8 @@ export function wantsEventStream(request: FastifyRequest, bodyFlag?: boolean): b
 export interface SseStream {
   /** One event: `event: <name>` and its data as JSON. */
   send(event: string, data: unknown, id?: string | number): void
+  /** A comment line, which clients ignore: keeps idle connections (and proxies) from timing out. */
+  comment(text: string): void
   /** Anything thrown, as an `error` event in the error body of the request's surface. */
   sendError(error: unknown): void
   close(): void
@@ -20,16 +22,17 @@ export interface SseStream {
 }
 
 /**
- * Takes over the response and opens an event stream. Headers Fastify's hooks already set (request
- * id, CORS, security headers) are kept. A client that disconnects aborts `signal`.
+ * Takes over the response and opens an event stream (200 unless told otherwise). Headers Fastify's
+ * hooks already set (request id, rate limit, CORS, security headers) are kept. A client that
+ * disconnects aborts `signal`.
  */
-export function openEventStream(request: FastifyRequest, reply: FastifyReply): SseStream {
+export function openEventStream(request: FastifyRequest, reply: FastifyReply, status = 200): SseStream {
   const controller = new AbortController()
   reply.hijack()
   const res = reply.raw
   const headers: Record<string, string | number | string[]> = {}
   for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string | number | string[]
-  res.writeHead(200, {
+  res.writeHead(status, {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
@@ -50,6 +53,9 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): S
   return {
     send(event, data, id) {
       write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    },
+    comment(text) {
+      write(`: ${text}\n\n`)
     },
     sendError(error) {
       const surface = request.server.surfaces.forPath(request.url)

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { DomainError } from '../domain/errors.js'
 import { requireAdmin } from '../domain/principal.js'
 import type { Failure } from './errors.js'
+import { documentResponseHeaders, type HeaderFacts, sendLocation } from './response-headers.js'
 
 /** Who may call a route: `required` (the default), `optional` (a credential is used when sent) or `none`. */
 export type AuthMode = 'required' | 'optional' | 'none'
@@ -22,6 +23,16 @@ declare module 'fastify' {
      * read or validated, so a caller without it gets 403 whatever they send.
      */
     role?: Role
+    /**
+     * How a POST honours `Idempotency-Key`: `stored` (its first answer is kept and replayed),
+     * `domain` (the service does it in the creating transaction). Any other POST refuses the header.
+     */
+    idempotency?: 'stored' | 'domain'
+    /**
+     * The path of what a route answering 201 created, from the body it answers with (and the
+     * request, for path parameters): sent as `Location`. Every route that documents a 201 needs one.
+     */
+    location?: (created: never, request: FastifyRequest) => string
   }
 }
 
@@ -161,9 +172,9 @@ function securityRequirements(strategy: AuthStrategy): Record<string, string[]>[
   return Object.keys(securitySchemesOf(strategy)).map((scheme) => ({ [scheme]: [] }))
 }
 
-function hooksOf(value: RouteOptions['onRequest']): onRequestHookHandler[] {
+function hooksOf<H>(value: H | H[] | undefined): H[] {
   if (!value) return []
-  return (Array.isArray(value) ? value : [value]) as onRequestHookHandler[]
+  return Array.isArray(value) ? value : [value]
 }
 
 /**
@@ -177,10 +188,10 @@ function hooksOf(value: RouteOptions['onRequest']): onRequestHookHandler[] {
  * an anonymous, failed or unauthorized caller is counted, and refused before its body is parsed
  * or validated.
  */
-function applyRouteConventions(surface: Surface, route: RouteOptions): void {
+function applyRouteConventions(surface: Surface, route: RouteOptions, facts: Map<string, HeaderFacts>): void {
   route.config ??= {}
   route.schema ??= {}
-  const config = route.config as { auth?: AuthMode; rateLimitClass?: RateLimitClass; role?: Role }
+  const config = route.config as { auth?: AuthMode; rateLimitClass?: RateLimitClass; role?: Role; idempotency?: string; location?: unknown }
   const mode: AuthMode = surface.auth ? (config.auth ?? 'required') : 'none'
   config.auth = mode
   if (config.role && mode !== 'required') throw new Error(`${route.url}: a route that needs a role needs auth: 'required'`)
@@ -189,9 +200,15 @@ function applyRouteConventions(surface: Surface, route: RouteOptions): void {
     const strategy = surface.auth
     const hooks: onRequestHookHandler[] = [async (request) => strategy.authenticate(request, mode)]
     if (config.role === 'admin') hooks.push(async (request) => requireAdmin(request.principal))
-    route.onRequest = [...hooksOf(route.onRequest), ...hooks]
+    route.onRequest = [...hooksOf<onRequestHookHandler>(route.onRequest as onRequestHookHandler | onRequestHookHandler[] | undefined), ...hooks]
   }
+  if (config.location) route.preSerialization = [...hooksOf(route.preSerialization), sendLocation]
   if (schema.hide) return
+  if (schema.response?.[201] && !config.location) throw new Error(`${route.url}: a route answering 201 declares config.location, the path of what it made`)
+  const operationId = schema.operationId
+  if (typeof operationId === 'string') {
+    facts.set(operationId, { rateLimited: (config.rateLimitClass ?? 'api') !== 'none', idempotent: config.idempotency !== undefined })
+  }
   const requirements = surface.auth ? securityRequirements(surface.auth) : []
   schema.security = mode === 'required' ? requirements : mode === 'optional' ? [{}, ...requirements] : []
   schema.response ??= {}
@@ -207,6 +224,27 @@ function applyRouteConventions(surface: Surface, route: RouteOptions): void {
   if ((config.rateLimitClass ?? 'api') !== 'none') add(429)
 }
 
+interface DocumentWithBodies {
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> } }>>
+  components?: { schemas?: Record<string, { examples?: unknown[] }> }
+}
+
+/**
+ * A JSON request body's example is its schema's (`example()` in `schemas/`): set on the media
+ * type, where Swagger UI takes the body "Try it out" sends and generators take their samples.
+ */
+function documentBodyExamples<T extends DocumentWithBodies>(document: T): T {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const media = operation?.requestBody?.content?.['application/json']
+      const name = media?.schema?.$ref?.replace('#/components/schemas/', '')
+      const examples = name ? document.components?.schemas?.[name]?.examples : undefined
+      if (media && examples?.length && media.example === undefined) media.example = examples[0]
+    }
+  }
+  return document
+}
+
 /**
  * The plugin that serves a surface in its own encapsulated context: its schemas, its own
  * @fastify/swagger (so its document holds only its routes and components), the route conventions,
@@ -217,21 +255,27 @@ export function surfacePlugin(surface: Surface, registry: SurfaceRegistry) {
     for (const schema of surface.schemas) app.addSchema(schema)
     const { openapi } = surface
     const securitySchemes = { ...(surface.auth ? securitySchemesOf(surface.auth) : {}), ...openapi.components?.securitySchemes }
+    const facts = new Map<string, HeaderFacts>()
     await app.register(swagger, {
       decorator: 'surfaceDocument',
       openapi: {
         ...openapi,
         info: { ...openapi.info, version: app.config.version },
-        // Under BASE_PATH, clients reach every path through the prefix.
-        ...(app.config.basePath && !openapi.servers ? { servers: [{ url: app.config.basePath }] } : {}),
+        // Relative to where the document is served, so "Try it out" calls the server it came from,
+        // whatever its host name; under BASE_PATH, every path is reached through the prefix.
+        servers: openapi.servers ?? [{ url: app.config.basePath || '/', description: 'The server this document is served by' }],
         components: { ...openapi.components, ...(Object.keys(securitySchemes).length ? { securitySchemes } : {}) }
       },
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
+      },
+      transformObject: (document) => {
+        const openapiObject = (document as { openapiObject: Record<string, never> }).openapiObject
+        return documentResponseHeaders(documentBodyExamples(openapiObject), (operationId) => facts.get(operationId))
       }
     } as FastifyDynamicSwaggerOptions)
     registry.setDocument(surface.name, () => (app as unknown as { surfaceDocument(): unknown }).surfaceDocument())
-    app.addHook('onRoute', (route) => applyRouteConventions(surface, route))
+    app.addHook('onRoute', (route) => applyRouteConventions(surface, route, facts))
     await surface.routes(app)
   }
 }

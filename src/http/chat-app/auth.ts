@@ -14,7 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/register',
     {
-      config: { auth: 'none', rateLimitClass: 'auth' },
+      config: { auth: 'none', rateLimitClass: 'auth', location: (user: { user_id: string }) => `/api/users/${user.user_id}` },
       schema: {
         operationId: 'register',
         tags,

@@ -52,6 +52,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { location: (c: { conversation_id: string }) => `/api/conversations/${c.conversation_id}` },
       schema: {
         operationId: 'createConversation',
         tags,

@@ -32,6 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getUser',
         tags,
         summary: "A user's profile",
+        description: "A user's public profile. An unknown id, well-formed or not, is a 404.",
         params: UserIdParams,
         response: { 200: ref(ChatAppUserProfile, 'The profile'), ...errors(401, 404) }
       }

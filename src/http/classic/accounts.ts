@@ -56,6 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getUser',
         tags: ['user'],
         summary: "The signed-in user's settings",
+        description: 'The signed-in user\'s account, as `{"user": {...}}`.',
         response: { 200: ref(UserEnvelope, 'The user'), ...errors(404) }
       }
     },
@@ -85,7 +86,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/ping',
     {
       config: { auth: 'none', rateLimitClass: 'none' },
-      schema: { operationId: 'ping', tags: ['utility'], summary: 'Check that the service answers', response: { 200: ref(Msg, '`{"msg": "pong"}`') } }
+      schema: {
+        operationId: 'ping',
+        tags: ['utility'],
+        summary: 'Check that the service answers',
+        description: 'Answers `{"msg": "pong"}`. Needs no credential and is never rate limited.',
+        response: { 200: ref(Msg, '`{"msg": "pong"}`') }
+      }
     },
     async () => ({ msg: 'pong' })
   )

@@ -14,6 +14,7 @@ const routes: FastifyPluginAsyncTypebox<{ terminals: TerminalManager }> = async 
   app.post(
     '/',
     {
+      config: { location: (session: { id: string }) => `/api/sessions/${encodeURIComponent(session.id)}` },
       schema: {
         operationId: 'createSession',
         tags,
@@ -57,6 +58,7 @@ const routes: FastifyPluginAsyncTypebox<{ terminals: TerminalManager }> = async 
         operationId: 'getSession',
         tags,
         summary: 'Get a session',
+        description: 'One session by id: its type, status, workspace, terminal size and, for a shell, its process.',
         params: SessionIdParams,
         querystring: AuthKeyQuery,
         response: { 200: ref(Session, 'The session'), ...dispatchErrors(404) }

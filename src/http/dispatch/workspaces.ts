@@ -41,6 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { location: (w: { id: string }) => `/api/workspaces/${encodeURIComponent(w.id)}` },
       schema: {
         operationId: 'createWorkspace',
         tags,
@@ -62,6 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getWorkspace',
         tags,
         summary: 'Get a workspace with its session statistics and active sessions',
+        description: 'The workspace whose path is `workspaceId` (URL-encoded), with its session counts and the sessions active in it.',
         params: WorkspaceIdParams,
         querystring: AuthKeyQuery,
         response: { 200: ref(WorkspaceDetail, 'The workspace'), ...dispatchErrors(404) }
@@ -77,6 +79,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateWorkspace',
         tags,
         summary: "Change a workspace's name or status",
+        description: 'Renames the workspace, or moves it to another status (`new`, `active`, `archived`); its path stays.',
         params: WorkspaceIdParams,
         querystring: AuthKeyQuery,
         body: ref(UpdateWorkspaceRequest),

@@ -12,6 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { location: (key: { id: string }) => `/api/v1/api-keys/${key.id}` },
       schema: {
         operationId: 'createApiKey',
         tags,
@@ -31,6 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listApiKeys',
         tags,
         summary: "List the caller's live API keys",
+        description: "The caller's keys that are not revoked, by name and prefix: the key itself is shown only once, when made.",
         querystring: PageQuery,
         response: { 200: ref(ApiKeyPage, 'A page of keys'), ...errors(401, 422) }
       }
@@ -45,6 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'revokeApiKey',
         tags,
         summary: 'Revoke an API key',
+        description: "The key stops working at once, and WebSockets opened with it are closed. Another user's key is a 404.",
         params: ApiKeyIdParams,
         response: { 204: { ...NoContent, description: 'The key was revoked' }, ...errors(401, 404, 422) }
       }

@@ -35,7 +35,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { idempotency: 'stored' },
+      config: { idempotency: 'stored', location: (assistant: { id: string }) => `/api/v1/assistants/${assistant.id}` },
       schema: {
         operationId: 'createAssistant',
         tags,

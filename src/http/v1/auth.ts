@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/register',
     {
-      config: { auth: 'none', rateLimitClass: 'auth' },
+      config: { auth: 'none', rateLimitClass: 'auth', location: (user: { id: string }) => `/api/v1/users/${user.id}` },
       schema: {
         operationId: 'register',
         tags,
@@ -117,6 +117,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getAuthenticatedUser',
         tags,
         summary: 'The signed-in user',
+        description: "The account the request's credential (an access token, an API key or the sign-in cookie) belongs to; the same as `GET /api/v1/users/me`.",
         response: { 200: ref(User, 'The signed-in user'), ...errors(401) }
       }
     },

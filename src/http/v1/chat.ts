@@ -45,6 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listChats',
         tags,
         summary: "Paginated list of the user's chats",
+        description: 'The chats the caller takes part in, a page at a time: conversations with a model, with their files.',
         querystring: ChatListQuery,
         response: { 200: ref(ChatPage, 'A page of chats'), ...errors(401, 422) }
       }
@@ -55,11 +56,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { idempotency: 'stored' },
+      config: { idempotency: 'stored', location: (chat: { chat_id: string }) => `/api/v1/chat/${chat.chat_id}` },
       schema: {
         operationId: 'createChat',
         tags,
         summary: 'Create a chat',
+        description:
+          'A chat with a model, named by `model_id` and `model_api_source` (see `GET /api/v1/model`). It is a conversation like any other: send messages to it with `POST /api/v1/conversations/{conversation_id}/messages`.',
         body: ref(CreateChatRequest),
         response: { 201: ref(Chat, 'The new chat'), ...errors(400, 401, 422) }
       }
@@ -74,6 +77,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getChat',
         tags,
         summary: 'Get a chat',
+        description: 'One chat the caller takes part in, with its files; anyone else gets 404.',
         params: ChatIdParams,
         response: { 200: ref(Chat, 'The chat'), ...errors(401, 404, 422) }
       }
@@ -88,6 +92,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteChat',
         tags,
         summary: 'Delete a chat and its messages',
+        description: 'Deletes the chat with its messages and files. Its creator may (or the owner or an admin of its workspace).',
         params: ChatIdParams,
         response: { 204: { ...NoContent, description: 'Deleted' }, ...errors(401, 403, 404, 422) }
       }
@@ -101,6 +106,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:chat_id/upload',
     {
+      // One file's own path; several files' list.
+      config: {
+        location: (stored: { id: string }[], request) => {
+          const list = `/api/v1/chat/${(request.params as { chat_id: string }).chat_id}/files`
+          return stored.length === 1 ? `${list}/${stored[0]!.id}` : list
+        }
+      },
       validatorCompiler: () => () => true,
       schema: {
         operationId: 'uploadChatFiles',
@@ -131,6 +143,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listChatFiles',
         tags,
         summary: 'List the files of a chat',
+        description: 'The files uploaded to the chat, for those who take part in it.',
         params: ChatIdParams,
         querystring: ChatListQuery,
         response: { 200: ref(FilePage, 'A page of files, newest first'), ...errors(401, 404, 422) }
@@ -182,6 +195,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listChatMessages',
         tags,
         summary: 'Messages of a chat, oldest first',
+        description: "The chat's messages, oldest first, a page at a time.",
         params: ChatIdParams,
         querystring: ChatListQuery,
         response: { 200: ref(ChatMessagePage, 'A page of messages'), ...errors(401, 404, 422) }

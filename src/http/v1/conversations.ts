@@ -15,11 +15,11 @@ import {
   MessageHistory,
   MessageIdParams,
   ReadState,
-  SendMessageHeaders,
   SendMessageRequest,
   UpdateConversationRequest
 } from '../../../schemas/conversations.js'
 import { principalOf } from '../auth.js'
+import { wantsEventStream } from '../sse.js'
 import { v1Page } from './presenters.js'
 import { streamReply } from './sse.js'
 
@@ -32,7 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { idempotency: 'domain' },
+      config: { idempotency: 'domain', location: (c: { id: string }) => `/api/v1/conversations/${c.id}` },
       schema: {
         operationId: 'createConversation',
         tags,
@@ -74,6 +74,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getConversation',
         tags,
         summary: 'Get a conversation with its latest messages',
+        description:
+          'The conversation with its participants and its latest 50 messages, oldest first, for its participants and the members of its workspace; anyone else gets 404.',
         params: ConversationIdParams,
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(401, 404, 422) }
       }
@@ -88,6 +90,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateConversation',
         tags,
         summary: 'Rename a conversation',
+        description: 'Sets the title, or clears it with null. Its participants may, and the members of its workspace but viewers (403).',
         params: ConversationIdParams,
         body: ref(UpdateConversationRequest),
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(400, 401, 403, 404, 422) }
@@ -114,31 +117,60 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     }
   )
 
+  const messageLocation = (m: { id: string; conversation_id: string }) => `/api/v1/conversations/${m.conversation_id}/messages/${m.id}`
+  const sendRules =
+    'The message takes the next `seq` of the conversation. A retry with the same `client_msg_id` or `Idempotency-Key` makes ' +
+    'one message and answers as the first time did.'
+
   app.post(
     '/:conversation_id/messages',
     {
-      config: { idempotency: 'domain' },
+      config: { idempotency: 'domain', location: messageLocation },
       schema: {
         operationId: 'sendMessage',
         tags: messageTags,
         summary: 'Send a message',
         description:
-          'The message takes the next `seq` of the conversation. A retry with the same `client_msg_id` or ' +
-          '`Idempotency-Key` makes one message and answers as the first time did. In a conversation with an ' +
-          'assistant, the assistant answers in the background (see `/ws`). With `Accept: text/event-stream` the ' +
-          'answer is a stream of Server-Sent Events instead: `message.created` (this message), then the reply as ' +
-          '`assistant_status`, `message.delta`, `message.created` (tool calls and results), `message.completed` or ' +
-          '`error`, and last `done`; each `data` is the JSON of the WebSocket frame of the same name.',
+          `${sendRules} In a conversation with an assistant, the assistant answers in the background: follow it on \`/ws\`, ` +
+          'or send with `sendMessageStream` (`POST …/messages/stream`) to read the reply as it streams. (A request with ' +
+          '`Accept: text/event-stream` is answered as `sendMessageStream` answers.)',
         params: ConversationIdParams,
-        headers: SendMessageHeaders,
+        headers: IdempotencyHeaders,
+        body: ref(SendMessageRequest),
+        response: { 201: ref(Message, 'The message'), ...errors(400, 401, 403, 404, 409, 422) }
+      }
+    },
+    async (request, reply) => {
+      const p = principalOf(request)
+      const send = () => conversations.send(p, request.params.conversation_id, request.body, request.headers['idempotency-key'])
+      if (wantsEventStream(request)) return streamReply(app, request, reply, p, request.params.conversation_id, send)
+      const result = send()
+      if (!result.created) reply.header('idempotent-replayed', 'true')
+      return reply.code(201).send(result.message)
+    }
+  )
+
+  app.post(
+    '/:conversation_id/messages/stream',
+    {
+      config: { idempotency: 'domain', location: messageLocation },
+      schema: {
+        operationId: 'sendMessageStream',
+        tags: messageTags,
+        summary: "Send a message and stream the assistant's reply",
+        description:
+          `${sendRules} The answer is a stream of Server-Sent Events, each \`data\` the JSON of the \`/ws\` frame of the same ` +
+          'name: `message.created` (this message), then the reply as `assistant_status`, `message.delta`, `message.created` ' +
+          '(tool calls and their results), `message.completed` or `error`, and last `done` (`{"type": "done", "outcome": ' +
+          '"completed" | "failed" | "cancelled" | null}`; null when nobody answers). A send that fails answers in JSON with its ' +
+          'error status, before any event.',
+        params: ConversationIdParams,
+        headers: IdempotencyHeaders,
         body: ref(SendMessageRequest),
         response: {
           201: {
-            description: 'The message (JSON), or the reply as it streams (SSE)',
-            content: {
-              'application/json': { schema: ref(Message) },
-              'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events' } }
-            }
+            description: 'The message was sent; its events and the reply follow as they happen',
+            content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events, as described above.' } } }
           },
           ...errors(400, 401, 403, 404, 409, 422)
         }
@@ -146,11 +178,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const p = principalOf(request)
-      const send = () => conversations.send(p, request.params.conversation_id, request.body, request.headers['idempotency-key'])
-      if (/\btext\/event-stream\b/.test(request.headers.accept ?? '')) return streamReply(app, request, reply, p, request.params.conversation_id, send)
-      const result = send()
-      if (!result.created) reply.header('idempotent-replayed', 'true')
-      return reply.code(201).send(result.message)
+      return streamReply(app, request, reply, p, request.params.conversation_id, () =>
+        conversations.send(p, request.params.conversation_id, request.body, request.headers['idempotency-key'])
+      )
     }
   )
 
@@ -193,6 +223,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getMessage',
         tags: messageTags,
         summary: 'Get one message',
+        description: 'One message of a conversation the caller sees; a deleted message is a tombstone (empty `content`, `deleted_at` set).',
         params: MessageIdParams,
         response: { 200: ref(Message, 'The message'), ...errors(401, 404, 422) }
       }
@@ -207,6 +238,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'editMessage',
         tags: messageTags,
         summary: "Edit one's own message",
+        description:
+          "Replaces the content of a message the caller sent, sets `edited_at` and sends `message.updated`. Someone else's message is a 403 `NOT_MESSAGE_AUTHOR`; a deleted one a 404.",
         params: MessageIdParams,
         body: ref(EditMessageRequest),
         response: { 200: ref(Message, 'The edited message'), ...errors(400, 401, 403, 404, 422) }

@@ -65,6 +65,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/upload',
     {
+      config: { location: (file: { id: string }) => `/api/v1/files/${file.id}` },
       // The body is a stream read by the handler; its schema documents it.
       validatorCompiler: () => () => true,
       schema: {

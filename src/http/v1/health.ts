@@ -11,7 +11,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       config: { auth: 'none', rateLimitClass: 'none' },
-      schema: { operationId: 'getHealth', tags, summary: 'Basic health check', response: { 200: ref(Health, 'The service is up') } }
+      schema: {
+        operationId: 'getHealth',
+        tags,
+        summary: 'Basic health check',
+        description:
+          'Answers while the process serves requests, and checks nothing else (see `GET /api/v1/health/detailed`). Needs no credential and is never rate limited.',
+        response: { 200: ref(Health, 'The service is up') }
+      }
     },
     async () => ({ status: 'ok' as const, timestamp: new Date().toISOString() })
   )
@@ -24,6 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getDetailedHealth',
         tags,
         summary: 'Health of each component, uptime and version',
+        description: 'Each component (the database first) with its status; 503 when one of them fails. Needs no credential and is never rate limited.',
         response: { 200: ref(DetailedHealth, 'Every component is healthy'), 503: ref(DetailedHealth, 'A component is failing') }
       }
     },

@@ -4,16 +4,6 @@ import { DomainError } from '../../domain/errors.js'
 import { IdempotencyService, requestHash } from '../../domain/idempotency.js'
 import { principalOf } from '../auth.js'
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /**
-     * How a POST honours `Idempotency-Key`: `stored` (its first answer is kept and replayed),
-     * `domain` (the service does it in the creating transaction). Any other POST refuses the header.
-     */
-    idempotency?: 'stored' | 'domain'
-  }
-}
-
 const HEADER = 'idempotency-key'
 const kScope = Symbol('idempotencyScope')
 

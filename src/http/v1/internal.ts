@@ -14,6 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getInternalHealth',
         tags: ['health'],
         summary: 'Health check for monitoring',
+        description: 'For monitors and orchestrators: 200 while the database answers, 503 when it does not. Needs no credential and is never rate limited.',
         response: { 200: ref(InternalHealth, 'Healthy'), 503: ref(InternalHealth, 'Unhealthy') }
       }
     },

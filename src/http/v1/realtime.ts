@@ -12,6 +12,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/ws/ticket',
     {
+      // Where the ticket is used: it opens /ws once.
+      config: { location: (t: { ticket: string }) => `/ws?ticket=${encodeURIComponent(t.ticket)}` },
       schema: {
         operationId: 'createWebSocketTicket',
         tags: ['realtime'],

@@ -1,13 +1,18 @@
+import type { Static } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { StreamDoneEvent } from '../../../schemas/frames.js'
 import type { SendResult } from '../../domain/conversations.js'
 import { type DomainEvent, reaches } from '../../domain/events.js'
 import type { Principal } from '../../domain/principal.js'
 import { eventFrame } from '../../realtime/frames.js'
+import { locationOf } from '../response-headers.js'
+import { openEventStream } from '../sse.js'
 
 /**
- * `POST …/messages` with `Accept: text/event-stream`: sends the message, then streams the
- * assistant's reply to it as Server-Sent Events carrying the same frames as `/ws`. A failure to
- * send is an ordinary JSON error; once the stream has begun, a failed reply is an `error` event.
+ * `POST …/messages/stream` (and `POST …/messages` with `Accept: text/event-stream`): sends the
+ * message, then streams the assistant's reply to it as Server-Sent Events carrying the same frames
+ * as `/ws`. A failure to send is an ordinary JSON error; once the stream has begun, a failed reply
+ * is an `error` event.
  */
 export async function streamReply(
   app: FastifyInstance,
@@ -33,41 +38,33 @@ export async function streamReply(
     throw err
   }
 
-  reply.hijack()
-  const raw = reply.raw
-  raw.writeHead(201, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': request.id,
-    ...(result.created ? {} : { 'idempotent-replayed': 'true' })
-  })
-  let open = true
-  const emit = (name: string, data: unknown, id?: number) => {
-    if (!open) return
-    raw.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
-  }
-  emit('message.created', { type: 'message.created', conversation_id: conversationId, seq: result.message.seq, message: result.message }, result.message.seq)
+  if (!result.created) reply.header('idempotent-replayed', 'true')
+  const location = locationOf(request, result.message)
+  if (location) reply.header('location', location)
+  const stream = openEventStream(request, reply, 201)
+  stream.send(
+    'message.created',
+    { type: 'message.created', conversation_id: conversationId, seq: result.message.seq, message: result.message },
+    result.message.seq
+  )
 
   const pending = app.services.replies.replyTo(result.message.id)
   const forward = (e: DomainEvent) => {
     if (e.type === 'message.created' && e.message.id === result.message.id) return
     const frame = eventFrame(e, (id) => app.services.conversations.lastSeq(id))
-    if (frame) emit(frame.type, frame, 'seq' in frame && frame.type.startsWith('message.') ? (frame.seq as number) : undefined)
+    if (frame) stream.send(frame.type, frame, 'seq' in frame && frame.type.startsWith('message.') ? (frame.seq as number) : undefined)
   }
-  const heartbeat = setInterval(() => open && raw.write(': keep-alive\n\n'), 15_000)
-  const finish = () => {
-    open = false
+  const heartbeat = setInterval(() => stream.comment('keep-alive'), 15_000)
+  // The client going away ends the stream, not the reply: others may be watching it.
+  stream.signal.addEventListener('abort', () => {
     clearInterval(heartbeat)
     unsubscribe()
-  }
-  // The client going away ends the stream, not the reply: others may be watching it.
-  raw.on('close', finish)
+  })
   write = forward
   for (const e of queued.splice(0)) forward(e)
-  const outcome = pending ? await pending : null
-  emit('done', { type: 'done', outcome })
-  finish()
-  raw.end()
+  const done: Static<typeof StreamDoneEvent> = { type: 'done', outcome: pending ? await pending : null }
+  stream.send('done', done)
+  clearInterval(heartbeat)
+  unsubscribe()
+  stream.close()
 }

@@ -28,7 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { role: 'admin', idempotency: 'stored' },
+      config: { role: 'admin', idempotency: 'stored', location: (tool: { id: string }) => `/api/v1/tools/${tool.id}` },
       schema: {
         operationId: 'createTool',
         tags,
@@ -50,6 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getTool',
         tags,
         summary: 'Get a tool',
+        description: 'A built-in or custom tool by id, with the JSON Schema of its arguments.',
         params: ToolIdParams,
         response: { 200: ref(Tool, 'The tool'), ...errors(401, 404, 422) }
       }

@@ -16,6 +16,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getCurrentUser',
         tags,
         summary: 'Get the current user profile',
+        description: "The caller's own account: email, name, role and whether it is active.",
         response: { 200: ref(User, 'The current user'), ...errors(401) }
       }
     },
@@ -45,6 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listUsers',
         tags,
         summary: 'List users (admin only)',
+        description: 'Every account, a page at a time; `role` keeps one role, `q` the accounts whose email or name contains it. Others than admins get 403.',
         querystring: ListUsersQuery,
         response: { 200: ref(UserPage, 'A page of users'), ...errors(401, 403, 422) }
       }
@@ -59,6 +61,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getUser',
         tags,
         summary: 'Get a user (admin, or the user themself)',
+        description: "One account by id: a user may read their own, an admin anyone's; anyone else gets 403 `ADMIN_REQUIRED`.",
         params: UserIdParams,
         response: { 200: ref(User, 'The user'), ...errors(401, 403, 404, 422) }
       }
@@ -91,6 +94,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteUser',
         tags,
         summary: 'Delete a user (admin only)',
+        description:
+          'Deletes the account with its sessions, API keys and files, and the conversations that were theirs alone; conversations others took part in stay, their messages kept without a sender. The last active admin cannot be deleted (409).',
         params: UserIdParams,
         response: { 204: { ...NoContent, description: 'The user was deleted' }, ...errors(401, 403, 404, 409, 422) }
       }

@@ -23,6 +23,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
+      config: { location: (hook: { id: string }) => `/api/v1/webhooks/${hook.id}` },
       schema: {
         operationId: 'createWebhook',
         tags,
@@ -45,6 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listWebhooks',
         tags,
         summary: "List the caller's webhooks",
+        description: "The caller's webhooks, a page at a time. Secrets are shown only when a webhook is made.",
         querystring: PageQuery,
         response: { 200: ref(WebhookPage, 'A page of webhooks'), ...errors(401, 422) }
       }
@@ -59,6 +61,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getWebhook',
         tags,
         summary: 'Get a webhook',
+        description: "One of the caller's webhooks, with its failures in a row and whether it is active; another user's is a 404.",
         params: WebhookIdParams,
         response: { 200: ref(Webhook, 'The webhook'), ...errors(401, 404, 422) }
       }
@@ -89,6 +92,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteWebhook',
         tags,
         summary: 'Delete a webhook and its delivery log',
+        description: 'Deletes the webhook and its delivery log: nothing more is delivered to it.',
         params: WebhookIdParams,
         response: { 204: { ...NoContent, description: 'The webhook was deleted' }, ...errors(401, 404, 422) }
       }
@@ -106,6 +110,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listWebhookDeliveries',
         tags,
         summary: 'The delivery log of a webhook, newest first',
+        description:
+          'Every delivery of the webhook, newest first (`status` keeps one state): the body sent, the attempts, and the status, error and duration of the last one.',
         params: WebhookIdParams,
         querystring: ListDeliveriesQuery,
         response: { 200: ref(WebhookDeliveryPage, 'A page of deliveries'), ...errors(401, 404, 422) }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { errors, NoContent, PageQuery, ref } from '../../../schemas/common.js'
 import {
   AddWorkspaceMemberRequest,
@@ -21,6 +22,7 @@ import { principalOf } from '../auth.js'
 import { v1Page } from './presenters.js'
 
 const tags = ['workspaces']
+const workspaceIdOf = (request: FastifyRequest) => (request.params as { workspace_id: string }).workspace_id
 const access = 'Only members see a workspace: anyone else gets 404 `WORKSPACE_NOT_FOUND`.'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,7 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      config: { idempotency: 'stored' },
+      config: { idempotency: 'stored', location: (w: { id: string }) => `/api/v1/workspaces/${w.id}` },
       schema: {
         operationId: 'createWorkspace',
         tags,
@@ -129,7 +131,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:workspace_id/members',
     {
-      config: { idempotency: 'stored' },
+      config: {
+        idempotency: 'stored',
+        location: (m: { user_id: string }, request) => `/api/v1/workspaces/${workspaceIdOf(request)}/members/${m.user_id}`
+      },
       schema: {
         operationId: 'addWorkspaceMember',
         tags,
@@ -198,7 +203,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:workspace_id/agents',
     {
-      config: { idempotency: 'stored' },
+      config: {
+        idempotency: 'stored',
+        location: (a: { assistant_id: string }, request) => `/api/v1/workspaces/${workspaceIdOf(request)}/agents/${a.assistant_id}`
+      },
       schema: {
         operationId: 'attachWorkspaceAgent',
         tags,
