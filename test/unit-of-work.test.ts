@@ -8,7 +8,7 @@ import type { DomainEvent, Outbox } from '../src/domain/events.js'
 import { type BlobStore, FileService, noBlobStore } from '../src/domain/files.js'
 import { createServices } from '../src/domain/index.js'
 import type { Principal } from '../src/domain/principal.js'
-import { userView } from '../src/domain/users.js'
+import { userRecord } from '../src/domain/users.js'
 import { WorkspaceService } from '../src/domain/workspaces.js'
 import { UnitOfWork, type Work } from '../src/domain/unit-of-work.js'
 import { WebhookOutbox } from '../src/domain/webhooks.js'
@@ -47,7 +47,7 @@ function setup(t: Teardown) {
   /** Renames the user in the unit's transaction and emits `user.updated`. */
   const rename = (tx: Work['tx'], fullName: string): DomainEvent => {
     const row = tx.update(users).set({ fullName }).where(eq(users.id, user.id)).returning().get()
-    return { type: 'user.updated', userId: row.id, user: userView(row) }
+    return { type: 'user.updated', userId: row.id, user: userRecord(row) }
   }
   const fullName = () => db.select().from(users).where(eq(users.id, user.id)).get()?.fullName
   const deliveries = () => db.select().from(webhookDeliveries).all()
@@ -139,7 +139,7 @@ t.test('a nested run joins the outer unit: one transaction, rolled back together
 t.test('publishNow goes through the outbox; a unit is synchronous and closed once its callback returns', async (t) => {
   const { db, uow, user, seen, rename, fullName, deliveries } = setup(t)
   const row = db.select().from(users).where(eq(users.id, user.id)).get()!
-  uow.publishNow({ type: 'user.updated', userId: user.id, user: userView(row) })
+  uow.publishNow({ type: 'user.updated', userId: user.id, user: userRecord(row) })
   t.equal(seen.length, 1)
   t.equal(deliveries().length, 1, 'a webhook event published without a write still gets its outbox row')
 

@@ -10,7 +10,7 @@ import type { UnitOfWork } from './unit-of-work.js'
 
 const KEY_PREFIX = 'ak_'
 
-export interface ApiKeyView {
+export interface ApiKeyRecord {
   id: string
   name: string
   prefix: string
@@ -18,14 +18,14 @@ export interface ApiKeyView {
   last_used_at: string | null
 }
 
-export interface CreatedApiKey extends ApiKeyView {
+export interface CreatedApiKey extends ApiKeyRecord {
   /** The key itself: shown once, at creation. */
   key: string
 }
 
 type ApiKeyRow = typeof apiKeys.$inferSelect
 
-function view(k: ApiKeyRow): ApiKeyView {
+function view(k: ApiKeyRow): ApiKeyRecord {
   return { id: k.id, name: k.name, prefix: k.prefix, created_at: k.createdAt, last_used_at: k.lastUsedAt }
 }
 
@@ -49,7 +49,7 @@ export class ApiKeyService {
     return { ...view(row), key }
   }
 
-  list(p: Principal, q: PageQuery): Page<ApiKeyView> {
+  list(p: Principal, q: PageQuery): Page<ApiKeyRecord> {
     const w = pageWindow(q)
     const where = and(eq(apiKeys.userId, p.userId), isNull(apiKeys.revokedAt))
     const rows = this.db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(w.size).offset(w.offset).all()

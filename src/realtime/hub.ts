@@ -6,7 +6,7 @@ import './formats.js'
 import { eventFrame } from './frames.js'
 import { ClientFrames, CloseCodes, type ErrorFrame, type MessageSendFrame, type ReadClientFrame, type SubscribeFrame } from '../../schemas/frames.js'
 import type { StoredConversationEvent } from '../domain/conversation-events.js'
-import type { DomainEvent, EventBus, MessageView } from '../domain/events.js'
+import type { DomainEvent, EventBus, MessageRecord } from '../domain/events.js'
 import { isDomainError } from '../domain/errors.js'
 import type { Services } from '../domain/index.js'
 import type { Principal } from '../domain/principal.js'
@@ -394,7 +394,7 @@ export class Hub {
   }
 
   /** Sends a stored message; a reply still streaming carries what it has streamed so far. */
-  private sendMessageFrame(conn: Connection, m: MessageView): void {
+  private sendMessageFrame(conn: Connection, m: MessageRecord): void {
     this.send(conn, { type: 'message.created', conversation_id: m.conversation_id, seq: m.seq, message: this.streamedSoFar(m) })
   }
 
@@ -406,7 +406,7 @@ export class Hub {
     if (frame) this.send(conn, frame)
   }
 
-  private streamedSoFar(m: MessageView): MessageView {
+  private streamedSoFar(m: MessageRecord): MessageRecord {
     if (m.status !== 'streaming' || !this.opts.partialReply) return m
     const partial = this.opts.partialReply(m.id)
     return partial ? { ...m, content: partial.content } : m

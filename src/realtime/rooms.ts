@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Namespace, Server, Socket } from 'socket.io'
 import { type MessageChunkEvent, RoomClientEvents, type RoomCreatedEvent, type RoomErrorEvent, type RoomJoinedEvent } from '../../schemas/rooms.js'
-import type { DomainEvent, MessageView } from '../domain/events.js'
+import type { DomainEvent, MessageRecord } from '../domain/events.js'
 import { isDomainError, type Principal, type Services } from '../domain/index.js'
 import './formats.js'
 import { authenticateHandshake } from './socketio.js'
@@ -126,7 +126,7 @@ function* audienceSockets(nsp: Namespace, roomId: string, audience: string[]): G
 }
 
 /** Whether a message is one a room shows: a person's, or an assistant's reply once it is final. */
-function shown(m: MessageView): boolean {
+function shown(m: MessageRecord): boolean {
   if (m.role === 'user') return true
   return m.role === 'assistant' && (m.status === 'completed' || m.status === 'failed' || m.status === 'cancelled')
 }
