@@ -13,6 +13,7 @@ import { WorkspaceService } from '../src/domain/workspaces.js'
 import { UnitOfWork, type Work } from '../src/domain/unit-of-work.js'
 import { WebhookOutbox } from '../src/domain/webhooks.js'
 import { InProcessEventBus } from '../src/realtime/bus.js'
+import { v1RecordPresenters } from '../src/http/v1/presenters.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -30,7 +31,7 @@ function setup(t: Teardown) {
   const events = new InProcessEventBus((err) => {
     throw err
   })
-  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox() })
+  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox(v1RecordPresenters) })
   const now = nowIso()
   const user = db
     .insert(users)
@@ -164,7 +165,7 @@ t.test('a listener or after-commit work that throws does not fail the committed 
   const heard: string[] = []
   events.subscribe((e) => heard.push(e.type))
   const logged: unknown[] = []
-  const uow = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox(), log: { error: (obj) => logged.push(obj) } })
+  const uow = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox(v1RecordPresenters), log: { error: (obj) => logged.push(obj) } })
   const readEvent: DomainEvent = { type: 'conversation.read', conversationId: newId(), userId: newId(), lastReadSeq: 1, audience: [] }
   const ran: string[] = []
   const result = uow.run((w) => {
@@ -181,7 +182,7 @@ t.test('a listener or after-commit work that throws does not fail the committed 
   t.same(ran, ['next'], 'the work after a failed step still runs')
   t.match(logged, [{ err: { message: 'after-commit' } }], 'and the failure is logged')
 
-  const unlogged = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox() })
+  const unlogged = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox(v1RecordPresenters) })
   const late: string[] = []
   t.throws(
     () =>
@@ -215,7 +216,7 @@ function services(t: Teardown) {
   events.subscribe((e) => heard.push({ type: e.type, inTransaction: sqlite.inTransaction }))
   const recorded: string[] = []
   const control: { failOn?: DomainEvent['type'] } = {}
-  const real = new WebhookOutbox()
+  const real = new WebhookOutbox(v1RecordPresenters)
   const outbox: Outbox = {
     record(tx, e) {
       if (e.type === control.failOn) throw new Error(`outbox refuses ${e.type}`)
@@ -318,7 +319,7 @@ t.test('a service called inside a running unit joins it', async (t) => {
   const heard: { type: string; inTransaction: boolean }[] = []
   events.subscribe((e) => heard.push({ type: e.type, inTransaction: sqlite.inTransaction }))
   // The services share the unit of work the test runs its own units in (createServices keeps its own).
-  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox() })
+  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox(v1RecordPresenters) })
   const fileService = new FileService(db, uow, noBlobStore)
   const convs = new ConversationService(db, uow, new WorkspaceService(db, uow, fileService), fileService)
   const now = nowIso()

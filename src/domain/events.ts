@@ -86,6 +86,17 @@ export interface DispatchSessionRecord {
 }
 
 /**
+ * How a surface shows the records that events carry, for what sends events outside a request:
+ * the WebSocket hub's frames and the webhook payloads. The surface whose wire format they speak
+ * gives its presenters when the app is built; the domain itself has no wire shape.
+ */
+export interface RecordPresenters {
+  message(m: MessageRecord): unknown
+  conversation(c: ConversationRecord): unknown
+  user(u: UserRecord): unknown
+}
+
+/**
  * Domain events. Services emit them in a unit of work (unit-of-work.ts), which records them in the
  * outbox in the same transaction and publishes them to the bus after the commit; the WebSocket
  * hub, webhooks and metrics listen. Services never call a listener, nor the bus, directly.

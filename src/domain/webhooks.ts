@@ -5,7 +5,7 @@ import { conversations, users, webhookDeliveries, webhooks } from '../db/schema.
 import { AddressNotAllowedError, assertPublicAddress } from '../net/address-guard.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { DomainEvent, Outbox } from './events.js'
+import type { DomainEvent, Outbox, RecordPresenters } from './events.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 
@@ -310,11 +310,14 @@ function uniqueEvents(events: WebhookEvent[]): WebhookEvent[] {
  * The outbox (see `Outbox` in events.ts): inside the transaction that makes a domain event, writes
  * one pending delivery per active webhook that subscribed to it and whose owner may know of it.
  * User events go to the user's own webhooks (and a new account to every admin's too);
- * conversation events to the webhooks of the users in the event's audience.
+ * conversation events to the webhooks of the users in the event's audience. The records in a
+ * payload are shown by `present`: the presenters of the surface whose webhooks these are.
  */
 export class WebhookOutbox implements Outbox {
+  constructor(private readonly present: RecordPresenters) {}
+
   record(tx: Tx, event: DomainEvent): void {
-    const mapped = toWebhookEvent(tx, event)
+    const mapped = toWebhookEvent(tx, event, this.present)
     if (!mapped) return
     const { name, data, owners, admins } = mapped
     const ownerFilter = admins ? inArray(webhooks.ownerId, tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin'))) : undefined
@@ -354,18 +357,24 @@ interface Mapped {
   admins?: boolean
 }
 
-function toWebhookEvent(tx: Tx, event: DomainEvent): Mapped | undefined {
+function toWebhookEvent(tx: Tx, event: DomainEvent, present: RecordPresenters): Mapped | undefined {
   switch (event.type) {
     case 'user.created':
-      return { name: 'user.created', data: { user_id: event.userId, user: event.user }, owners: [event.userId], admins: true }
+      return { name: 'user.created', data: { user_id: event.userId, user: present.user(event.user) }, owners: [event.userId], admins: true }
     case 'user.updated':
-      return { name: 'user.updated', data: { user_id: event.userId, user: event.user }, owners: [event.userId] }
+      return { name: 'user.updated', data: { user_id: event.userId, user: present.user(event.user) }, owners: [event.userId] }
     case 'conversation.created':
     case 'conversation.updated': {
       const c = event.conversation
       return {
         name: event.type,
-        data: { conversation_id: c.id, assistant_id: c.assistant_id, user_id: event.actorId, workspace_id: c.workspace_id, conversation: c },
+        data: {
+          conversation_id: c.id,
+          assistant_id: c.assistant_id,
+          user_id: event.actorId,
+          workspace_id: c.workspace_id,
+          conversation: present.conversation(c)
+        },
         owners: event.audience
       }
     }
@@ -379,7 +388,7 @@ function toWebhookEvent(tx: Tx, event: DomainEvent): Mapped | undefined {
           user_id: event.message.sender_id,
           message_id: event.message.id,
           seq: event.seq,
-          message: event.message
+          message: present.message(event.message)
         },
         owners: event.audience
       }

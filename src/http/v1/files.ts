@@ -7,6 +7,7 @@ import type { FileDownload, IncomingFile } from '../../domain/files.js'
 import { principalOf } from '../auth.js'
 import { attachmentDisposition } from '../content-disposition.js'
 import { discardRestOfBody } from '../connections.js'
+import { presentFile } from './presenters.js'
 
 const tags = ['files']
 
@@ -69,7 +70,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { file, drain } = await singleFilePart(request)
       try {
-        return reply.code(201).send(await files.upload(principalOf(request), file))
+        return reply.code(201).send(presentFile(await files.upload(principalOf(request), file)))
       } catch (err) {
         drain()
         return discardAfterRefusal(request, reply, err)

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SendResult } from '../../domain/conversations.js'
 import { type DomainEvent, reaches } from '../../domain/events.js'
 import type { Principal } from '../../domain/principal.js'
-import { eventFrame } from '../../realtime/frames.js'
+import { eventFrame, presentFrame } from '../../realtime/frames.js'
+import { presentMessage, v1RecordPresenters } from './presenters.js'
 
 /**
  * `POST …/messages` with `Accept: text/event-stream`: sends the message, then streams the
@@ -48,13 +49,18 @@ export async function streamReply(
     if (!open) return
     raw.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
   }
-  emit('message.created', { type: 'message.created', conversation_id: conversationId, seq: result.message.seq, message: result.message }, result.message.seq)
+  emit(
+    'message.created',
+    { type: 'message.created', conversation_id: conversationId, seq: result.message.seq, message: presentMessage(result.message) },
+    result.message.seq
+  )
 
   const pending = app.services.replies.replyTo(result.message.id)
   const forward = (e: DomainEvent) => {
     if (e.type === 'message.created' && e.message.id === result.message.id) return
     const frame = eventFrame(e, (id) => app.services.conversations.lastSeq(id))
-    if (frame) emit(frame.type, frame, 'seq' in frame && frame.type.startsWith('message.') ? (frame.seq as number) : undefined)
+    if (frame)
+      emit(frame.type, presentFrame(frame, v1RecordPresenters), 'seq' in frame && frame.type.startsWith('message.') ? (frame.seq as number) : undefined)
   }
   const heartbeat = setInterval(() => open && raw.write(': keep-alive\n\n'), 15_000)
   const finish = () => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { AdminUpdateUserRequest, ListUsersQuery, UpdateMeRequest, User, UserIdParams, UserPage } from '../../../schemas/users.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentUser, v1Page } from './presenters.js'
 
 const tags = ['users']
 
@@ -19,7 +19,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The current user'), ...errors(401) }
       }
     },
-    async (request) => users.me(principalOf(request))
+    async (request) => presentUser(users.me(principalOf(request)))
   )
 
   app.put(
@@ -34,7 +34,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The user'), ...errors(400, 401, 409, 422) }
       }
     },
-    async (request) => users.updateMe(principalOf(request), request.body)
+    async (request) => presentUser(await users.updateMe(principalOf(request), request.body))
   )
 
   app.get(
@@ -49,7 +49,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(UserPage, 'A page of users'), ...errors(401, 403, 422) }
       }
     },
-    async (request) => v1Page(users.list(principalOf(request), request.query))
+    async (request) => v1Page(users.list(principalOf(request), request.query), presentUser)
   )
 
   app.get(
@@ -63,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The user'), ...errors(401, 403, 404, 422) }
       }
     },
-    async (request) => users.get(principalOf(request), request.params.user_id)
+    async (request) => presentUser(users.get(principalOf(request), request.params.user_id))
   )
 
   app.put(
@@ -80,7 +80,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The user'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) => users.adminUpdate(principalOf(request), request.params.user_id, request.body)
+    async (request) => presentUser(await users.adminUpdate(principalOf(request), request.params.user_id, request.body))
   )
 
   app.delete(

@@ -18,7 +18,7 @@ import {
   WorkspacePage
 } from '../../../schemas/workspaces.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentWorkspace, presentWorkspaceAgent, presentWorkspaceMember, v1Page } from './presenters.js'
 
 const tags = ['workspaces']
 const access = 'Only members see a workspace: anyone else gets 404 `WORKSPACE_NOT_FOUND`.'
@@ -41,7 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Workspace, 'The new workspace'), ...errors(400, 401, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(workspaces.create(principalOf(request), request.body))
+    async (request, reply) => reply.code(201).send(presentWorkspace(workspaces.create(principalOf(request), request.body)))
   )
 
   app.get(
@@ -56,7 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspacePage, 'A page of workspaces'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(workspaces.list(principalOf(request), request.query))
+    async (request) => v1Page(workspaces.list(principalOf(request), request.query), presentWorkspace)
   )
 
   app.get(
@@ -71,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Workspace, 'The workspace'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => workspaces.get(principalOf(request), request.params.workspace_id)
+    async (request) => presentWorkspace(workspaces.get(principalOf(request), request.params.workspace_id))
   )
 
   app.put(
@@ -87,7 +87,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Workspace, 'The workspace'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) => workspaces.update(principalOf(request), request.params.workspace_id, request.body)
+    async (request) => presentWorkspace(workspaces.update(principalOf(request), request.params.workspace_id, request.body))
   )
 
   app.delete(
@@ -123,7 +123,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceMemberPage, 'A page of members'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => v1Page(workspaces.listMembers(principalOf(request), request.params.workspace_id, request.query))
+    async (request) => v1Page(workspaces.listMembers(principalOf(request), request.params.workspace_id, request.query), presentWorkspaceMember)
   )
 
   app.post(
@@ -142,7 +142,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(WorkspaceMember, 'The new member'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(workspaces.addMember(principalOf(request), request.params.workspace_id, request.body))
+    async (request, reply) =>
+      reply.code(201).send(presentWorkspaceMember(workspaces.addMember(principalOf(request), request.params.workspace_id, request.body)))
   )
 
   app.put(
@@ -158,7 +159,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceMember, 'The member'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) => workspaces.updateMember(principalOf(request), request.params.workspace_id, request.params.user_id, request.body.role)
+    async (request) =>
+      presentWorkspaceMember(workspaces.updateMember(principalOf(request), request.params.workspace_id, request.params.user_id, request.body.role))
   )
 
   app.delete(
@@ -192,7 +194,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceAgentPage, 'A page of attached assistants'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => v1Page(workspaces.listAgents(principalOf(request), request.params.workspace_id, request.query))
+    async (request) => v1Page(workspaces.listAgents(principalOf(request), request.params.workspace_id, request.query), presentWorkspaceAgent)
   )
 
   app.post(
@@ -217,7 +219,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { agent, created } = workspaces.attachAgent(principalOf(request), request.params.workspace_id, request.body.assistant_id)
-      return reply.code(created ? 201 : 200).send(agent)
+      return reply.code(created ? 201 : 200).send(presentWorkspaceAgent(agent))
     }
   )
 
