@@ -19,6 +19,7 @@ import type { Config } from './config.js'
 import { openDatabase, type Database_ } from './db/index.js'
 import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
+import { WebhookOutbox } from './domain/webhooks.js'
 import type { LoginThrottleOptions } from './domain/login-throttle.js'
 import authPlugin from './http/auth.js'
 import browserPolicy, { corsOrigin, docsContentSecurityPolicy, ROUTED_METHODS } from './http/browser.js'
@@ -34,6 +35,7 @@ import { chatApp } from './http/chat-app/index.js'
 import { classic } from './http/classic/index.js'
 import { dispatch } from './http/dispatch/index.js'
 import { v1 } from './http/v1/index.js'
+import { v1RecordPresenters } from './http/v1/presenters.js'
 import { InProcessEventBus } from './realtime/bus.js'
 import { Hub, type HubOptions } from './realtime/hub.js'
 import { attachAssistantRooms } from './realtime/rooms.js'
@@ -175,8 +177,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         // Files live under DATA_DIR; an in-process app without one (tests) gets a temporary store.
         const blobs = new DiskBlobStore(config.dataDir ? join(config.dataDir, 'files') : join(tmpdir(), `assistant-backend-files-${randomUUID()}`))
         if (!config.dataDir) instance.addHook('onClose', async () => blobs.destroy())
+        // The hub's frames and the webhook payloads are v1's: they show records with v1's presenters.
         const services = createServices({
           db: database.db,
+          outbox: new WebhookOutbox(v1RecordPresenters),
           blobs,
           events,
           version: config.version,
@@ -200,6 +204,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         const hub = new Hub({
           services,
           events,
+          present: v1RecordPresenters,
           log: instance.log,
           maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
           maxSocketsPerUser: config.wsMaxSocketsPerUser,
@@ -248,7 +253,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // The default namespace and the assistant rooms (`/assistant/realtime`). Pages of BASE_URL and
   // CORS_ORIGINS (and the service's own) may connect with the browser sign-in cookie.
   const cookieOrigins = [...(config.baseUrl ? [new URL(config.baseUrl).origin] : []), ...config.corsOrigins.filter((o) => o !== '*')]
-  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log, { cookieOrigins })
+  const stopRooms = attachAssistantRooms(socketIo.io, app.services, app.log, { cookieOrigins, present: v1RecordPresenters })
   // A socket of any namespace whose credentials are revoked is disconnected at once.
   const stopRevocations = disconnectRevoked(socketIo.io, app.services.events)
   app.addHook('onClose', async () => {

@@ -8,11 +8,12 @@ import type { DomainEvent, Outbox } from '../src/domain/events.js'
 import { type BlobStore, FileService, noBlobStore } from '../src/domain/files.js'
 import { createServices } from '../src/domain/index.js'
 import type { Principal } from '../src/domain/principal.js'
-import { userView } from '../src/domain/users.js'
+import { userRecord } from '../src/domain/users.js'
 import { WorkspaceService } from '../src/domain/workspaces.js'
 import { UnitOfWork, type Work } from '../src/domain/unit-of-work.js'
 import { WebhookOutbox } from '../src/domain/webhooks.js'
 import { InProcessEventBus } from '../src/realtime/bus.js'
+import { v1RecordPresenters } from '../src/http/v1/presenters.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -30,7 +31,7 @@ function setup(t: Teardown) {
   const events = new InProcessEventBus((err) => {
     throw err
   })
-  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox() })
+  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox(v1RecordPresenters) })
   const now = nowIso()
   const user = db
     .insert(users)
@@ -47,7 +48,7 @@ function setup(t: Teardown) {
   /** Renames the user in the unit's transaction and emits `user.updated`. */
   const rename = (tx: Work['tx'], fullName: string): DomainEvent => {
     const row = tx.update(users).set({ fullName }).where(eq(users.id, user.id)).returning().get()
-    return { type: 'user.updated', userId: row.id, user: userView(row) }
+    return { type: 'user.updated', userId: row.id, user: userRecord(row) }
   }
   const fullName = () => db.select().from(users).where(eq(users.id, user.id)).get()?.fullName
   const deliveries = () => db.select().from(webhookDeliveries).all()
@@ -139,7 +140,7 @@ t.test('a nested run joins the outer unit: one transaction, rolled back together
 t.test('publishNow goes through the outbox; a unit is synchronous and closed once its callback returns', async (t) => {
   const { db, uow, user, seen, rename, fullName, deliveries } = setup(t)
   const row = db.select().from(users).where(eq(users.id, user.id)).get()!
-  uow.publishNow({ type: 'user.updated', userId: user.id, user: userView(row) })
+  uow.publishNow({ type: 'user.updated', userId: user.id, user: userRecord(row) })
   t.equal(seen.length, 1)
   t.equal(deliveries().length, 1, 'a webhook event published without a write still gets its outbox row')
 
@@ -164,7 +165,7 @@ t.test('a listener or after-commit work that throws does not fail the committed 
   const heard: string[] = []
   events.subscribe((e) => heard.push(e.type))
   const logged: unknown[] = []
-  const uow = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox(), log: { error: (obj) => logged.push(obj) } })
+  const uow = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox(v1RecordPresenters), log: { error: (obj) => logged.push(obj) } })
   const readEvent: DomainEvent = { type: 'conversation.read', conversationId: newId(), userId: newId(), lastReadSeq: 1, audience: [] }
   const ran: string[] = []
   const result = uow.run((w) => {
@@ -181,7 +182,7 @@ t.test('a listener or after-commit work that throws does not fail the committed 
   t.same(ran, ['next'], 'the work after a failed step still runs')
   t.match(logged, [{ err: { message: 'after-commit' } }], 'and the failure is logged')
 
-  const unlogged = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox() })
+  const unlogged = new UnitOfWork({ db: database.db, events, outbox: new WebhookOutbox(v1RecordPresenters) })
   const late: string[] = []
   t.throws(
     () =>
@@ -215,7 +216,7 @@ function services(t: Teardown) {
   events.subscribe((e) => heard.push({ type: e.type, inTransaction: sqlite.inTransaction }))
   const recorded: string[] = []
   const control: { failOn?: DomainEvent['type'] } = {}
-  const real = new WebhookOutbox()
+  const real = new WebhookOutbox(v1RecordPresenters)
   const outbox: Outbox = {
     record(tx, e) {
       if (e.type === control.failOn) throw new Error(`outbox refuses ${e.type}`)
@@ -318,7 +319,7 @@ t.test('a service called inside a running unit joins it', async (t) => {
   const heard: { type: string; inTransaction: boolean }[] = []
   events.subscribe((e) => heard.push({ type: e.type, inTransaction: sqlite.inTransaction }))
   // The services share the unit of work the test runs its own units in (createServices keeps its own).
-  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox() })
+  const uow = new UnitOfWork({ db, events, outbox: new WebhookOutbox(v1RecordPresenters) })
   const fileService = new FileService(db, uow, noBlobStore)
   const convs = new ConversationService(db, uow, new WorkspaceService(db, uow, fileService), fileService)
   const now = nowIso()

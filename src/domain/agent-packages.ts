@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm'
 import semver from 'semver'
 import type { Db } from '../db/index.js'
 import { agentPackages, assistants } from '../db/schema.js'
-import { assistantView, type AssistantService, type AssistantView } from './assistants.js'
+import { assistantRecord, type AssistantService, type AssistantRecord } from './assistants.js'
 import { nowIso } from './clock.js'
 import { DomainError, isDomainError } from './errors.js'
 
@@ -25,7 +25,7 @@ export type AgentManifest = Static<typeof AgentManifest>
 export interface InstalledAgent {
   name: string
   version: string
-  assistant: AssistantView
+  assistant: AssistantRecord
   /** false when that name and version was installed before. */
   created: boolean
 }
@@ -68,7 +68,7 @@ export class AgentPackageService {
     const manifest = await this.manifest(name, chosen)
     const installed = this.installed(name, chosen)
     if (installed) return { name, version: chosen, assistant: installed, created: false }
-    let assistant: AssistantView
+    let assistant: AssistantRecord
     try {
       assistant = this.assistants.createShared({
         name: manifest.name,
@@ -86,14 +86,14 @@ export class AgentPackageService {
     return { name, version: chosen, assistant, created: true }
   }
 
-  private installed(name: string, version: string): AssistantView | undefined {
+  private installed(name: string, version: string): AssistantRecord | undefined {
     const row = this.db
       .select({ a: assistants })
       .from(agentPackages)
       .innerJoin(assistants, eq(assistants.id, agentPackages.assistantId))
       .where(and(eq(agentPackages.name, name), eq(agentPackages.version, version)))
       .get()
-    return row && assistantView(row.a, null)
+    return row && assistantRecord(row.a, null)
   }
 
   private async manifest(name: string, version: string): Promise<AgentManifest> {

@@ -54,7 +54,7 @@ export interface ChatInput {
   max_tokens?: number
 }
 
-export interface ChatCompletionView {
+export interface ChatCompletionRecord {
   id: string
   object: 'chat.completion'
   created: number
@@ -73,7 +73,7 @@ export interface RunInput {
   media?: IncomingMedia[]
 }
 
-export interface RunView {
+export interface RunRecord {
   id: string
   assistant_id: string
   model: string
@@ -125,7 +125,7 @@ export interface AssistantReplyPlan {
   tools: ReturnType<ToolService['runnables']>
 }
 
-function usageView(u: ReplyResult['usage']) {
+function usageRecord(u: ReplyResult['usage']) {
   return { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens }
 }
 
@@ -196,7 +196,7 @@ export class AiService {
   }
 
   /** A chat completion, streamed to `sink` as it comes when one is given. Throws a DomainError when the model fails. */
-  async chat(_p: Principal, input: ChatInput, sink?: ReplySink, signal?: AbortSignal): Promise<ChatCompletionView> {
+  async chat(_p: Principal, input: ChatInput, sink?: ReplySink, signal?: AbortSignal): Promise<ChatCompletionRecord> {
     const resolved = this.resolveModel(input.model)
     const result = await generateReply({
       provider: resolved.provider,
@@ -216,7 +216,7 @@ export class AiService {
       created: Math.floor(Date.now() / 1000),
       model: resolved.id,
       choices: [{ index: 0, message: { role: 'assistant', content: result.content }, finish_reason: (result.finishReason as FinishReason) ?? 'stop' }],
-      usage: usageView(result.usage)
+      usage: usageRecord(result.usage)
     }
   }
 
@@ -226,7 +226,7 @@ export class AiService {
    * the assistant, a model without eyes, no transcription engine) is refused before any model or
    * engine is called.
    */
-  async run(p: Principal, input: RunInput, signal?: AbortSignal): Promise<RunView> {
+  async run(p: Principal, input: RunInput, signal?: AbortSignal): Promise<RunRecord> {
     const media = await checkRunMedia(input.media ?? [])
     if (!input.input && media.length === 0) {
       throw new DomainError('VALIDATION_ERROR', 'Give `input`, or audio, images or video to run on', [
@@ -279,7 +279,7 @@ export class AiService {
       })),
       steps: result.steps,
       finish_reason: (result.finishReason as FinishReason) ?? 'stop',
-      usage: usageView(result.usage),
+      usage: usageRecord(result.usage),
       ...(transcript !== undefined ? { transcript } : {}),
       created_at: nowIso()
     }
@@ -319,7 +319,7 @@ export class AiService {
    * Runs the assistant and speaks its answer: in the format asked for when the engine makes it,
    * else in the one it makes. No engine is SPEECH_NOT_CONFIGURED, found before the model is run.
    */
-  async runAudio(p: Principal, input: RunAudioInput, signal?: AbortSignal): Promise<{ run: RunView; audio: Buffer; format: AudioFormat }> {
+  async runAudio(p: Principal, input: RunAudioInput, signal?: AbortSignal): Promise<{ run: RunRecord; audio: Buffer; format: AudioFormat }> {
     const { speech } = this.options
     if (!speech) {
       throw new DomainError(

@@ -10,7 +10,7 @@ import type { UnitOfWork } from './unit-of-work.js'
 
 const KEY_PREFIX = 'ak_'
 
-export interface ApiKeyView {
+export interface ApiKeyRecord {
   id: string
   name: string
   prefix: string
@@ -18,14 +18,14 @@ export interface ApiKeyView {
   last_used_at: string | null
 }
 
-export interface CreatedApiKey extends ApiKeyView {
+export interface CreatedApiKeyRecord extends ApiKeyRecord {
   /** The key itself: shown once, at creation. */
   key: string
 }
 
 type ApiKeyRow = typeof apiKeys.$inferSelect
 
-function view(k: ApiKeyRow): ApiKeyView {
+function apiKeyRecord(k: ApiKeyRow): ApiKeyRecord {
   return { id: k.id, name: k.name, prefix: k.prefix, created_at: k.createdAt, last_used_at: k.lastUsedAt }
 }
 
@@ -39,22 +39,22 @@ export class ApiKeyService {
     return credential.startsWith(KEY_PREFIX)
   }
 
-  create(p: Principal, name: string): CreatedApiKey {
+  create(p: Principal, name: string): CreatedApiKeyRecord {
     const key = randomToken(KEY_PREFIX)
     const row = this.db
       .insert(apiKeys)
       .values({ id: newId(), userId: p.userId, name, prefix: key.slice(0, 10), keyHash: sha256(key), createdAt: nowIso() })
       .returning()
       .get()
-    return { ...view(row), key }
+    return { ...apiKeyRecord(row), key }
   }
 
-  list(p: Principal, q: PageQuery): Page<ApiKeyView> {
+  list(p: Principal, q: PageQuery): Page<ApiKeyRecord> {
     const w = pageWindow(q)
     const where = and(eq(apiKeys.userId, p.userId), isNull(apiKeys.revokedAt))
     const rows = this.db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(w.size).offset(w.offset).all()
     const total = this.db.select({ n: count() }).from(apiKeys).where(where).get()!.n
-    return toPage(rows.map(view), total, w)
+    return toPage(rows.map(apiKeyRecord), total, w)
   }
 
   /** Revokes one of the caller's keys; its open sockets are closed (`api_key.revoked`). */

@@ -14,7 +14,7 @@ export type AssistantStatus = AssistantRow['status']
 export type AssistantVisibility = AssistantRow['visibility']
 
 /** An assistant as the caller may see it: its system prompt and tools only for its owner and admins. */
-export interface AssistantView {
+export interface AssistantRecord {
   id: string
   name: string
   description: string | null
@@ -32,7 +32,7 @@ export interface AssistantView {
 }
 
 /** An assistant as `viewer` may see it (nobody signed in: without its prompt and tools). */
-export function assistantView(a: AssistantRow, viewer: Principal | null): AssistantView {
+export function assistantRecord(a: AssistantRow, viewer: Principal | null): AssistantRecord {
   return {
     id: a.id,
     name: a.name,
@@ -113,11 +113,11 @@ export class AssistantService {
     }
   }
 
-  get(p: Principal, id: string): AssistantView {
-    return assistantView(this.requireVisible(p, id), p)
+  get(p: Principal, id: string): AssistantRecord {
+    return assistantRecord(this.requireVisible(p, id), p)
   }
 
-  list(p: Principal, q: ListAssistantsQuery): Page<AssistantView> {
+  list(p: Principal, q: ListAssistantsQuery): Page<AssistantRecord> {
     const w = pageWindow(q)
     const sort = parseSort(q.sort, SORTABLE, { field: 'created_at', direction: 'asc' })
     const filters: SQL[] = []
@@ -138,22 +138,22 @@ export class AssistantService {
       .all()
     const total = this.db.select({ n: count() }).from(assistants).where(where).get()!.n
     return toPage(
-      rows.map((a) => assistantView(a, p)),
+      rows.map((a) => assistantRecord(a, p)),
       total,
       w
     )
   }
 
-  create(p: Principal, input: AssistantInput & { name: string }): AssistantView {
+  create(p: Principal, input: AssistantInput & { name: string }): AssistantRecord {
     return this.insert(p.userId, input, p)
   }
 
   /** An assistant nobody owns (installed from a package): active and public, so every user sees and attaches it. */
-  createShared(input: AssistantInput & { name: string }): AssistantView {
+  createShared(input: AssistantInput & { name: string }): AssistantRecord {
     return this.insert(null, { ...input, status: 'active', visibility: 'public' }, null)
   }
 
-  private insert(ownerId: string | null, input: AssistantInput & { name: string }, viewer: Principal | null): AssistantView {
+  private insert(ownerId: string | null, input: AssistantInput & { name: string }, viewer: Principal | null): AssistantRecord {
     this.checkModel(input.model)
     if (input.tools) this.tools.assertExist(input.tools)
     const now = nowIso()
@@ -177,10 +177,10 @@ export class AssistantService {
       })
       .returning()
       .get()
-    return assistantView(row, viewer)
+    return assistantRecord(row, viewer)
   }
 
-  update(p: Principal, id: string, input: AssistantInput): AssistantView {
+  update(p: Principal, id: string, input: AssistantInput): AssistantRecord {
     const a = this.requireOwned(p, id)
     this.checkModel(input.model)
     if (input.tools) this.tools.assertExist(input.tools)
@@ -195,14 +195,14 @@ export class AssistantService {
     if (input.status !== undefined) patch.status = input.status
     if (input.visibility !== undefined) patch.visibility = input.visibility
     if (input.category !== undefined) patch.category = input.category
-    if (Object.keys(patch).length === 0) return assistantView(a, p)
+    if (Object.keys(patch).length === 0) return assistantRecord(a, p)
     const row = this.db
       .update(assistants)
       .set({ ...patch, updatedAt: nowIso() })
       .where(eq(assistants.id, a.id))
       .returning()
       .get()
-    return assistantView(row, p)
+    return assistantRecord(row, p)
   }
 
   /**

@@ -8,7 +8,7 @@ import { LoginThrottle } from './login-throttle.js'
 import { assertStrongPassword, burnVerification, hashPassword, verifyPassword } from './passwords.js'
 import { SYSTEM_OWNER_ID } from './system-owner.js'
 import type { Principal } from './principal.js'
-import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
+import { normalizeEmail, type UserRow, type UserService, userRecord, type UserRecord } from './users.js'
 import type { ApiKeyService } from './api-keys.js'
 import type { UnitOfWork } from './unit-of-work.js'
 
@@ -69,7 +69,7 @@ export class AuthService {
   }
 
   /** Creates an account. The first account registered is an admin. */
-  async register(input: RegisterInput): Promise<UserView> {
+  async register(input: RegisterInput): Promise<UserRecord> {
     const emailNormalized = normalizeEmail(input.email)
     assertStrongPassword(input.password, 'body.password', [input.email, input.full_name])
     // Hashed before looking the email up, so a taken email answers no faster than a new one.
@@ -98,7 +98,7 @@ export class AuthService {
         })
         .returning()
         .get()
-      const user = userView(row)
+      const user = userRecord(row)
       w.emit({ type: 'user.created', userId: row.id, user })
       return user
     })

@@ -5,7 +5,7 @@ import type { AuthService, TokenPair } from './auth.js'
 import { isoIn, newId, nowIso } from './clock.js'
 import { randomToken, sha256 } from './crypto.js'
 import { DomainError } from './errors.js'
-import { normalizeEmail, type UserRow, type UserService, userView, type UserView } from './users.js'
+import { normalizeEmail, type UserRow, type UserService, userRecord, type UserRecord } from './users.js'
 import type { UnitOfWork } from './unit-of-work.js'
 
 /** How long a browser has to come back from the provider to the callback. */
@@ -86,7 +86,7 @@ export class BrowserSignInService {
    * one is linked to the account with the same (verified) email, or a new account is made. The
    * email must be given, verified by the provider, and allowed by `ALLOWED_EMAILS`.
    */
-  signIn(identity: ProviderIdentity): UserView {
+  signIn(identity: ProviderIdentity): UserRecord {
     const email = identity.email?.trim()
     if (!email) throw new DomainError('EMAIL_NOT_VERIFIED', `${identity.provider} did not share an email address; allow access to it and try again`)
     if (identity.emailVerified !== true) {
@@ -126,7 +126,7 @@ export class BrowserSignInService {
           })
           .returning()
           .get()
-        w.emit({ type: 'user.created', userId: row.id, user: userView(row) })
+        w.emit({ type: 'user.created', userId: row.id, user: userRecord(row) })
       }
       tx.insert(oauthIdentities)
         .values({ provider: identity.provider, subject: identity.subject, userId: row.id, email, createdAt: now, lastUsedAt: now })
@@ -134,7 +134,7 @@ export class BrowserSignInService {
       return row
     })
     if (!user.isActive) throw new DomainError('ACCOUNT_DISABLED', 'This account is disabled')
-    return userView(user)
+    return userRecord(user)
   }
 
   /** A one-time token the front end exchanges for a session of this user. */
@@ -152,7 +152,7 @@ export class BrowserSignInService {
   }
 
   /** Spends a sign-in token (once, before it expires) for a new session of its user. */
-  redeemSignInToken(token: string): { user: UserView; tokens: TokenPair } {
+  redeemSignInToken(token: string): { user: UserRecord; tokens: TokenPair } {
     const now = nowIso()
     const row = this.db
       .update(signInTokens)
@@ -162,6 +162,6 @@ export class BrowserSignInService {
       .get()
     if (!row || row.expiresAt <= now) throw new DomainError('INVALID_TOKEN', 'Invalid, used or expired sign-in token; sign in again')
     const tokens = this.auth.startSession(row.userId)
-    return { user: userView(this.users.require(row.userId)), tokens }
+    return { user: userRecord(this.users.require(row.userId)), tokens }
   }
 }

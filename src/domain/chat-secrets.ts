@@ -8,7 +8,7 @@ import { isoIn, nowIso } from './clock.js'
 import type { ConversationService } from './conversations.js'
 import { randomToken, sha256 } from './crypto.js'
 import { DomainError, isDomainError } from './errors.js'
-import type { MessageView } from './events.js'
+import type { MessageRecord } from './events.js'
 import type { Principal } from './principal.js'
 
 /** `connection`: joins a chat's real-time stream. `message`: posts messages in it. */
@@ -69,7 +69,7 @@ export class ChatSecretService {
   }
 
   /** Posts a message in a chat with a message secret issued for that chat. */
-  send(chatId: string, messageSecret: unknown, content: string): MessageView {
+  send(chatId: string, messageSecret: unknown, content: string): MessageRecord {
     const grant = this.redeem('message', messageSecret, 'write', chatId)
     return this.conversations.send(grant.principal, grant.chatId, { content }).message
   }

@@ -4,10 +4,10 @@ import { conversationParticipants, conversations, messages, workspaces } from '.
 import { type AccessOptions, type ConversationAccess, type ConversationRow, workspaceRole } from './access.js'
 import type { ConversationDetail, ConversationService, MessageRow } from './conversations.js'
 import { DomainError, isDomainError } from './errors.js'
-import type { FileDownload, FileService, FileView, IncomingFile } from './files.js'
+import type { FileDownload, FileService, FileRecord, IncomingFile } from './files.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
-import type { WorkspaceService, WorkspaceView } from './workspaces.js'
+import type { WorkspaceService, CallerWorkspaceRecord } from './workspaces.js'
 
 /** What a caller wants to do with a chat: see it, post in it, or delete it. */
 export type ChatNeed = 'read' | 'write' | 'manage'
@@ -15,7 +15,7 @@ export type ChatNeed = 'read' | 'write' | 'manage'
 /** A chat: a conversation with a model, with the files uploaded to it. */
 export interface ChatRecord {
   conversation: ConversationRow
-  files: FileView[]
+  files: FileRecord[]
 }
 
 /**
@@ -70,7 +70,7 @@ export class ChatService {
    * WORKSPACE_NOT_FOUND otherwise, or, with `disclose`, WORKSPACE_CONTRIBUTOR_REQUIRED when the
    * workspace exists.
    */
-  createInWorkspace(p: Principal, workspaceId: string, options: AccessOptions = {}): { chat: ConversationDetail; workspace: WorkspaceView } {
+  createInWorkspace(p: Principal, workspaceId: string, options: AccessOptions = {}): { chat: ConversationDetail; workspace: CallerWorkspaceRecord } {
     const exists = this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, workspaceId)).get()
     const role = exists ? workspaceRole(this.db, workspaceId, p.userId) : undefined
     if (!exists || (!role && !options.disclose)) throw new DomainError('WORKSPACE_NOT_FOUND', 'Workspace not found')
@@ -136,11 +136,11 @@ export class ChatService {
     return toPage(rows, total, w)
   }
 
-  upload(p: Principal, chatId: string, parts: AsyncIterable<IncomingFile>): Promise<FileView[]> {
+  upload(p: Principal, chatId: string, parts: AsyncIterable<IncomingFile>): Promise<FileRecord[]> {
     return this.files.uploadToConversation(p, chatId, parts)
   }
 
-  listFiles(p: Principal, chatId: string, q: PageQuery): Page<FileView> {
+  listFiles(p: Principal, chatId: string, q: PageQuery): Page<FileRecord> {
     return this.files.listForConversation(p, chatId, q)
   }
 
@@ -152,7 +152,7 @@ export class ChatService {
     this.files.deleteFromConversation(p, chatId, fileId)
   }
 
-  private filesOf(p: Principal, chatId: string): FileView[] {
+  private filesOf(p: Principal, chatId: string): FileRecord[] {
     return this.files.listForConversation(p, chatId, { page: 1, size: 100 }).items
   }
 }

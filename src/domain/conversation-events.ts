@@ -2,7 +2,7 @@ import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm'
 import type { Tx } from '../db/index.js'
 import { conversationEvents, conversations } from '../db/schema.js'
 import { nowIso } from './clock.js'
-import type { DomainEvent, MessageView } from './events.js'
+import type { DomainEvent, MessageRecord } from './events.js'
 
 /** The domain events that take a place in their conversation's event sequence. */
 export type SequencedEvent = Extract<DomainEvent, { eventSeq?: number }>
@@ -34,7 +34,7 @@ function conversationIdOf(e: SequencedEvent): string {
   return e.type === 'conversation.created' || e.type === 'conversation.updated' ? e.conversation.id : e.conversationId
 }
 
-function messageOf(e: SequencedEvent): MessageView | undefined {
+function messageOf(e: SequencedEvent): MessageRecord | undefined {
   switch (e.type) {
     case 'message.created':
     case 'message.updated':

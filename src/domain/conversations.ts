@@ -5,7 +5,7 @@ import { conversationEventsAfter, type EventReplay } from './conversation-events
 import { canSeeAssistant, type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { Attachment, ConversationView, MessageView, ToolCallRecord } from './events.js'
+import type { Attachment, ConversationRecord, MessageRecord, ToolCallRecord } from './events.js'
 
 export type { Attachment }
 import { IdempotencyService, requestHash } from './idempotency.js'
@@ -18,13 +18,13 @@ import type { UnitOfWork, Work } from './unit-of-work.js'
 
 export type MessageRow = typeof messages.$inferSelect
 
-export interface ParticipantView {
+export interface ParticipantRecord {
   user_id: string
   last_read_seq: number
   joined_at: string
 }
 
-export interface ConversationSummary extends ConversationView {
+export interface ConversationSummary extends ConversationRecord {
   last_message_at: string | null
   unread_count: number
   /** The model of a chat. */
@@ -33,8 +33,8 @@ export interface ConversationSummary extends ConversationView {
 }
 
 export interface ConversationDetail extends ConversationSummary {
-  participants: ParticipantView[]
-  messages: MessageView[]
+  participants: ParticipantRecord[]
+  messages: MessageRecord[]
 }
 
 export interface CreateConversationInput {
@@ -51,15 +51,15 @@ export interface CreateConversationInput {
 }
 
 /** A conversation with the people who take part in it. */
-export interface ConversationWithParticipants extends ConversationView {
+export interface ConversationWithParticipants extends ConversationRecord {
   last_message_at: string | null
   participant_ids: string[]
 }
 
 /** A conversation and all its messages, oldest first. */
 export interface Transcript {
-  conversation: ConversationView
-  messages: MessageView[]
+  conversation: ConversationRecord
+  messages: MessageRecord[]
 }
 
 export interface ListConversationsQuery extends PageQuery {
@@ -81,14 +81,14 @@ export interface HistoryQuery {
 }
 
 export interface History {
-  items: MessageView[]
+  items: MessageRecord[]
   has_more: boolean
   /** The seq of the newest message of the conversation. */
   last_seq: number
 }
 
 export interface SendResult {
-  message: MessageView
+  message: MessageRecord
   /** false when an idempotent retry returned the first answer. */
   created: boolean
 }
@@ -104,7 +104,7 @@ const SORT_COLUMNS = {
   title: conversations.title
 }
 
-export function messageView(m: MessageRow): MessageView {
+export function messageRecord(m: MessageRow): MessageRecord {
   return {
     id: m.id,
     conversation_id: m.conversationId,
@@ -123,7 +123,7 @@ export function messageView(m: MessageRow): MessageView {
   }
 }
 
-export function conversationView(c: ConversationRow): ConversationView {
+export function conversationRecord(c: ConversationRow): ConversationRecord {
   return {
     id: c.id,
     title: c.title,
@@ -233,7 +233,7 @@ export class ConversationService {
         tx.insert(conversationParticipants).values({ conversationId: row.id, userId, joinedAt: now }).run()
       }
       const audience = this.audience(tx, row)
-      w.emit({ type: 'conversation.created', conversation: conversationView(row), actorId: p.userId, audience })
+      w.emit({ type: 'conversation.created', conversation: conversationRecord(row), actorId: p.userId, audience })
       if (input.initial_message) this.insertMessage(w, row, p.userId, { content: input.initial_message }, audience)
       if (row.workspaceId) this.touchWorkspace(tx, row.workspaceId, now)
       if (idempotencyKey) {
@@ -292,14 +292,14 @@ export class ConversationService {
         .all()
       for (const m of all) members.set(m.conversationId, [...(members.get(m.conversationId) ?? []), m.userId])
     }
-    return rows.map((c) => ({ ...conversationView(c), last_message_at: c.lastMessageAt, participant_ids: members.get(c.id) ?? [] }))
+    return rows.map((c) => ({ ...conversationRecord(c), last_message_at: c.lastMessageAt, participant_ids: members.get(c.id) ?? [] }))
   }
 
   /** A conversation the caller may see, with every message, oldest first. */
   transcript(p: Principal, conversationId: string): Transcript {
     const { conversation } = this.access(p.userId, conversationId)
     const rows = this.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.seq)).all()
-    return { conversation: conversationView(conversation), messages: rows.map(messageView) }
+    return { conversation: conversationRecord(conversation), messages: rows.map(messageRecord) }
   }
 
   get(p: Principal, conversationId: string): ConversationDetail {
@@ -314,7 +314,7 @@ export class ConversationService {
       if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not change it')
       if (input.title === undefined) return
       const row = tx.update(conversations).set({ title: input.title, updatedAt: nowIso() }).where(eq(conversations.id, conversationId)).returning().get()
-      w.emit({ type: 'conversation.updated', conversation: conversationView(row), actorId: p.userId, audience: this.audience(tx, row) })
+      w.emit({ type: 'conversation.updated', conversation: conversationRecord(row), actorId: p.userId, audience: this.audience(tx, row) })
     })
     return this.detail(this.db, conversationId, p.userId)
   }
@@ -349,7 +349,7 @@ export class ConversationService {
       if (!acc.canWrite) throw new DomainError('FORBIDDEN', 'You may read this conversation but not post in it')
       if (idempotencyKey) {
         const stored = this.idempotency.lookup(tx, p.userId, scope, idempotencyKey, hash)
-        if (stored) return { message: stored.body as MessageView, created: false }
+        if (stored) return { message: stored.body as MessageRecord, created: false }
       }
       if (input.client_msg_id) {
         const prior = tx
@@ -357,7 +357,7 @@ export class ConversationService {
           .from(messages)
           .where(and(eq(messages.conversationId, conversationId), eq(messages.senderId, p.userId), eq(messages.clientMsgId, input.client_msg_id)))
           .get()
-        if (prior) return { message: messageView(prior), created: false }
+        if (prior) return { message: messageRecord(prior), created: false }
       }
       if (!acc.participant) {
         // A workspace member who posts joins the conversation.
@@ -379,7 +379,7 @@ export class ConversationService {
   appendMessage(
     conversationId: string,
     input: { role: 'assistant' | 'system' | 'tool'; content: string; status?: MessageRow['status']; tool_call?: ToolCallRecord }
-  ): MessageView {
+  ): MessageRecord {
     return this.uow.run((w) => {
       const c = w.tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()
       if (!c) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
@@ -397,7 +397,7 @@ export class ConversationService {
    * Changes a message that is not a person's (an assistant reply finishing its stream). Publishes
    * `message.completed` when the status becomes final, else `message.updated`.
    */
-  finishMessage(messageId: string, patch: { content?: string; status: MessageRow['status']; tool_call?: ToolCallRecord }): MessageView {
+  finishMessage(messageId: string, patch: { content?: string; status: MessageRow['status']; tool_call?: ToolCallRecord }): MessageRecord {
     return this.uow.run((w) => {
       const { tx } = w
       const m = tx.select().from(messages).where(eq(messages.id, messageId)).get()
@@ -415,7 +415,7 @@ export class ConversationService {
         .returning()
         .get()
       const type = patch.status === 'streaming' || patch.status === 'pending' ? 'message.updated' : 'message.completed'
-      const message = messageView(row)
+      const message = messageRecord(row)
       w.emit({ type, conversationId: c.id, seq: row.seq, message, audience: this.audience(tx, c) })
       return message
     })
@@ -430,7 +430,7 @@ export class ConversationService {
   }
 
   /** Publishes a chunk of a reply being streamed (live only: the message's content is stored when it completes). */
-  publishDelta(message: MessageView, index: number, delta: string, audience: string[]): void {
+  publishDelta(message: MessageRecord, index: number, delta: string, audience: string[]): void {
     this.uow.publishNow({ type: 'message.delta', conversationId: message.conversation_id, messageId: message.id, seq: message.seq, index, delta, audience })
   }
 
@@ -458,7 +458,7 @@ export class ConversationService {
   }
 
   /** The conversation's stored messages, oldest first, for a model's context (the newest `limit`). */
-  contextOf(conversationId: string, limit: number): MessageView[] {
+  contextOf(conversationId: string, limit: number): MessageRecord[] {
     return this.db
       .select()
       .from(messages)
@@ -467,7 +467,7 @@ export class ConversationService {
       .limit(limit)
       .all()
       .reverse()
-      .map(messageView)
+      .map(messageRecord)
   }
 
   history(p: Principal, conversationId: string, q: HistoryQuery): History {
@@ -493,7 +493,7 @@ export class ConversationService {
     const page = rows.slice(0, limit)
     if (!forward) page.reverse()
     const lastSeq = this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, c.id)).get()?.s ?? c.lastSeq
-    return { items: page.map(messageView), has_more, last_seq: lastSeq }
+    return { items: page.map(messageRecord), has_more, last_seq: lastSeq }
   }
 
   /**
@@ -509,12 +509,12 @@ export class ConversationService {
     return this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversationId)).get()?.s ?? 0
   }
 
-  getMessage(p: Principal, conversationId: string, messageId: string): MessageView {
+  getMessage(p: Principal, conversationId: string, messageId: string): MessageRecord {
     this.access(p.userId, conversationId)
-    return messageView(this.requireMessage(conversationId, messageId))
+    return messageRecord(this.requireMessage(conversationId, messageId))
   }
 
-  editMessage(p: Principal, conversationId: string, messageId: string, input: { content: string }): MessageView {
+  editMessage(p: Principal, conversationId: string, messageId: string, input: { content: string }): MessageRecord {
     return this.uow.run((w) => {
       const { tx } = w
       const acc = conversationAccess(tx, conversationId, p.userId)
@@ -523,7 +523,7 @@ export class ConversationService {
       if (m.deletedAt) throw new DomainError('MESSAGE_NOT_FOUND', 'Message was deleted')
       const now = nowIso()
       const row = tx.update(messages).set({ content: input.content, editedAt: now, updatedAt: now }).where(eq(messages.id, m.id)).returning().get()
-      const message = messageView(row)
+      const message = messageRecord(row)
       w.emit({ type: 'message.updated', conversationId, seq: row.seq, message, audience: this.audience(tx, acc.conversation) })
       return message
     })
@@ -540,7 +540,7 @@ export class ConversationService {
       const now = nowIso()
       this.files.unlinkMessage(tx, m.id)
       const row = tx.update(messages).set({ content: '', attachments: [], deletedAt: now, updatedAt: now }).where(eq(messages.id, m.id)).returning().get()
-      w.emit({ type: 'message.deleted', conversationId, seq: row.seq, message: messageView(row), audience: this.audience(tx, acc.conversation) })
+      w.emit({ type: 'message.deleted', conversationId, seq: row.seq, message: messageRecord(row), audience: this.audience(tx, acc.conversation) })
     })
   }
 
@@ -596,7 +596,7 @@ export class ConversationService {
 
   private summary(c: ConversationRow, unread: number): ConversationSummary {
     return {
-      ...conversationView(c),
+      ...conversationRecord(c),
       last_message_at: c.lastMessageAt,
       unread_count: unread,
       model_id: c.modelId,
@@ -622,7 +622,7 @@ export class ConversationService {
       .limit(LATEST_MESSAGES_IN_DETAIL)
       .all()
       .reverse()
-      .map(messageView)
+      .map(messageRecord)
     const unread = this.unreadCounts(userId, [conversationId]).get(conversationId) ?? 0
     return { ...this.summary(c, unread), participants, messages: latest }
   }
@@ -655,7 +655,7 @@ export class ConversationService {
       toolCall?: unknown
     },
     audience: string[]
-  ): MessageView {
+  ): MessageRecord {
     const { tx } = w
     const now = nowIso()
     const { lastSeq: seq } = tx
@@ -690,7 +690,7 @@ export class ConversationService {
         .run()
     }
     if (c.workspaceId) this.touchWorkspace(tx, c.workspaceId, now)
-    const message = messageView(row)
+    const message = messageRecord(row)
     w.emit({ type: 'message.created', conversationId: c.id, seq, message, audience })
     return message
   }

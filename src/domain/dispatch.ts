@@ -7,16 +7,16 @@ import type { AssistantService } from './assistants.js'
 import type { ConversationService } from './conversations.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { DispatchSessionData } from './events.js'
+import type { DispatchSessionRecord } from './events.js'
 import type { Principal } from './principal.js'
 import { ensureSystemOwner, SYSTEM_OWNER_ID } from './system-owner.js'
 import type { UnitOfWork, Work } from './unit-of-work.js'
 import { checkDispatchPath } from './workspace-paths.js'
 import type { WorkspaceService, WorkspaceStatus } from './workspaces.js'
 
-export type { DispatchSessionData }
-export type DispatchSessionType = DispatchSessionData['type']
-export type DispatchSessionStatus = DispatchSessionData['status']
+export type { DispatchSessionRecord }
+export type DispatchSessionType = DispatchSessionRecord['type']
+export type DispatchSessionStatus = DispatchSessionRecord['status']
 
 export const SESSION_TYPES: readonly DispatchSessionType[] = ['pty', 'claude']
 export const SESSION_STATUSES: readonly DispatchSessionStatus[] = ['starting', 'running', 'stopped', 'error']
@@ -43,7 +43,7 @@ export interface DispatchWorkspace {
 
 export interface DispatchWorkspaceDetail extends DispatchWorkspace {
   /** Its sessions that are starting or running, oldest first. */
-  activeSessions: DispatchSessionData[]
+  activeSessions: DispatchSessionRecord[]
 }
 
 /** A slice of a list, by offset. */
@@ -227,7 +227,7 @@ export class DispatchService {
    * Records a new session as `starting`, if its workspace exists and fewer than the cap of
    * sessions are active; the workspace becomes active. The caller then starts its process.
    */
-  beginSession(input: BeginSessionInput): DispatchSessionData {
+  beginSession(input: BeginSessionInput): DispatchSessionRecord {
     const path = this.checkPath(input.workspacePath)
     return this.uow.run((w) => {
       const { tx } = w
@@ -260,7 +260,7 @@ export class DispatchService {
   }
 
   /** A starting session's process is up. Nothing changes if it was stopped meanwhile. */
-  markRunning(id: string, started: { pid?: number; conversationId?: string }): DispatchSessionData {
+  markRunning(id: string, started: { pid?: number; conversationId?: string }): DispatchSessionRecord {
     return this.uow.run((w) => {
       const res = w.tx
         .update(dispatchSessions)
@@ -275,7 +275,7 @@ export class DispatchService {
    * Ends an active session: `stopped` (stopped, or its process exited) or `error` (it could not
    * start or failed). An ended session stays as it was; the call is idempotent.
    */
-  markEnded(id: string, end: { status: 'stopped' | 'error'; exitCode?: number | null; error?: string }): DispatchSessionData {
+  markEnded(id: string, end: { status: 'stopped' | 'error'; exitCode?: number | null; error?: string }): DispatchSessionRecord {
     return this.uow.run((w) => {
       const { tx } = w
       const now = nowIso()
@@ -292,7 +292,7 @@ export class DispatchService {
   }
 
   /** Records activity in a session (input, output) at `at`; its workspace's last activity follows. */
-  recordActivity(id: string, at: string): DispatchSessionData {
+  recordActivity(id: string, at: string): DispatchSessionRecord {
     return this.uow.run((w) => {
       const { tx } = w
       const res = tx.update(dispatchSessions).set({ lastActivityAt: at }).where(eq(dispatchSessions.id, id)).run()
@@ -303,7 +303,7 @@ export class DispatchService {
   }
 
   /** Records a session's new terminal size. */
-  resize(id: string, cols: number, rows: number): DispatchSessionData {
+  resize(id: string, cols: number, rows: number): DispatchSessionRecord {
     return this.uow.run((w) => {
       const res = w.tx.update(dispatchSessions).set({ cols, rows }).where(eq(dispatchSessions.id, id)).run()
       if (!res.changes) throw sessionNotFound(id)
@@ -311,12 +311,12 @@ export class DispatchService {
     })
   }
 
-  getSession(id: string): DispatchSessionData {
+  getSession(id: string): DispatchSessionRecord {
     return this.requireSession(this.db, id)
   }
 
   /** Sessions, newest first, optionally of one workspace, status or type. */
-  listSessions(q: SliceQuery & { workspacePath?: string; status?: DispatchSessionStatus; type?: DispatchSessionType }): Slice<DispatchSessionData> {
+  listSessions(q: SliceQuery & { workspacePath?: string; status?: DispatchSessionStatus; type?: DispatchSessionType }): Slice<DispatchSessionRecord> {
     const { limit, offset } = window(q)
     const conditions: (SQL | undefined)[] = [this.underRoot()]
     if (q.workspacePath !== undefined) conditions.push(eq(dispatchSessions.workspaceId, this.requireAt(this.db, q.workspacePath).id))
@@ -409,7 +409,7 @@ export class DispatchService {
     return row
   }
 
-  private requireSession(tx: Tx, id: string): DispatchSessionData {
+  private requireSession(tx: Tx, id: string): DispatchSessionRecord {
     const row = tx
       .select(sessionColumns)
       .from(dispatchSessions)
@@ -420,7 +420,7 @@ export class DispatchService {
     return row
   }
 
-  private emitSession(w: Work, type: 'dispatch_session.created' | 'dispatch_session.updated' | 'dispatch_session.ended', id: string): DispatchSessionData {
+  private emitSession(w: Work, type: 'dispatch_session.created' | 'dispatch_session.updated' | 'dispatch_session.ended', id: string): DispatchSessionRecord {
     const session = this.requireSession(w.tx, id)
     w.emit({ type, session, audience: this.workspaceService.memberIds(w.tx, session.workspace_id) })
     return session

@@ -1,7 +1,7 @@
 import type { Tx } from '../db/index.js'
 
-/** A user as the API shows it and events carry it: never with a hash. */
-export interface UserView {
+/** A user as the domain hands it out and events carry it: never with a hash. */
+export interface UserRecord {
   id: string
   email: string
   full_name: string | null
@@ -25,7 +25,7 @@ export interface Attachment {
 export type ToolCallRecord = { kind: 'call'; id: string; name: string; arguments: string } | { kind: 'result'; id: string; name: string; is_error: boolean }
 
 /** A message as the domain hands it out and events carry it; each surface presents it in its own shape. */
-export interface MessageView {
+export interface MessageRecord {
   id: string
   conversation_id: string
   seq: number
@@ -43,7 +43,7 @@ export interface MessageView {
 }
 
 /** A conversation as events carry it. */
-export interface ConversationView {
+export interface ConversationRecord {
   id: string
   title: string | null
   assistant_id: string | null
@@ -56,7 +56,7 @@ export interface ConversationView {
 }
 
 /** A workspace as events carry it (without the caller's role). */
-export interface WorkspaceData {
+export interface WorkspaceRecord {
   id: string
   name: string
   path: string | null
@@ -71,7 +71,7 @@ export interface WorkspaceData {
 }
 
 /** A dispatch session as events carry it. */
-export interface DispatchSessionData {
+export interface DispatchSessionRecord {
   id: string
   workspace_id: string
   workspace_path: string
@@ -89,14 +89,25 @@ export interface DispatchSessionData {
 }
 
 /**
+ * How a surface shows the records that events carry, for what sends events outside a request:
+ * the WebSocket hub's frames and the webhook payloads. The surface whose wire format they speak
+ * gives its presenters when the app is built; the domain itself has no wire shape.
+ */
+export interface RecordPresenters {
+  message(m: MessageRecord): unknown
+  conversation(c: ConversationRecord): unknown
+  user(u: UserRecord): unknown
+}
+
+/**
  * Domain events. Services emit them in a unit of work (unit-of-work.ts), which records them in the
  * outbox in the same transaction and publishes them to the bus after the commit; the WebSocket
  * hub, webhooks and metrics listen. Services never call a listener, nor the bus, directly.
  * `audience` is the set of users allowed to see a conversation event at the time it happened.
  */
 export type DomainEvent =
-  | { type: 'user.created'; userId: string; user: UserView }
-  | { type: 'user.updated'; userId: string; user: UserView }
+  | { type: 'user.created'; userId: string; user: UserRecord }
+  | { type: 'user.updated'; userId: string; user: UserRecord }
   /**
    * Credentials taken away (see revocation.ts for who they revoke). Connections that outlive a
    * request (`/ws`, Socket.IO) close the sockets of the principals they revoke.
@@ -117,16 +128,16 @@ export type DomainEvent =
    * sequence: the unit of work sets it when it records them (conversation-events.ts), so emitters
    * leave it out and every listener sees it. A deletion and a streamed chunk have none.
    */
-  | { type: 'conversation.created'; conversation: ConversationView; actorId: string; audience: string[]; eventSeq?: number }
-  | { type: 'conversation.updated'; conversation: ConversationView; actorId: string | null; audience: string[]; eventSeq?: number }
+  | { type: 'conversation.created'; conversation: ConversationRecord; actorId: string; audience: string[]; eventSeq?: number }
+  | { type: 'conversation.updated'; conversation: ConversationRecord; actorId: string | null; audience: string[]; eventSeq?: number }
   | { type: 'conversation.deleted'; conversationId: string; actorId: string; audience: string[] }
-  | { type: 'message.created'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
-  | { type: 'message.updated'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
-  | { type: 'message.deleted'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
+  | { type: 'message.created'; conversationId: string; seq: number; message: MessageRecord; audience: string[]; eventSeq?: number }
+  | { type: 'message.updated'; conversationId: string; seq: number; message: MessageRecord; audience: string[]; eventSeq?: number }
+  | { type: 'message.deleted'; conversationId: string; seq: number; message: MessageRecord; audience: string[]; eventSeq?: number }
   | { type: 'conversation.read'; conversationId: string; userId: string; lastReadSeq: number; audience: string[]; eventSeq?: number }
   /** Streaming of an assistant's reply : chunks of a message not yet completed. */
   | { type: 'message.delta'; conversationId: string; messageId: string; seq: number; index: number; delta: string; audience: string[] }
-  | { type: 'message.completed'; conversationId: string; seq: number; message: MessageView; audience: string[]; eventSeq?: number }
+  | { type: 'message.completed'; conversationId: string; seq: number; message: MessageRecord; audience: string[]; eventSeq?: number }
   /** An assistant's reply failed: the reason, for the people watching (its message is `failed`). */
   | { type: 'assistant.error'; conversationId: string; messageId: string | null; code: string; message: string; audience: string[]; eventSeq?: number }
   | {
@@ -138,8 +149,8 @@ export type DomainEvent =
       eventSeq?: number
     }
   /** Workspaces. `audience` is the workspace's members (for a removal, including the one removed). */
-  | { type: 'workspace.created'; workspace: WorkspaceData; actorId: string; audience: string[] }
-  | { type: 'workspace.updated'; workspace: WorkspaceData; actorId: string; audience: string[] }
+  | { type: 'workspace.created'; workspace: WorkspaceRecord; actorId: string; audience: string[] }
+  | { type: 'workspace.updated'; workspace: WorkspaceRecord; actorId: string; audience: string[] }
   | { type: 'workspace.deleted'; workspaceId: string; actorId: string; audience: string[] }
   | {
       type: 'workspace.member_changed'
@@ -151,9 +162,9 @@ export type DomainEvent =
       audience: string[]
     }
   /** Dispatch sessions. `audience` is the workspace's members. */
-  | { type: 'dispatch_session.created'; session: DispatchSessionData; audience: string[] }
-  | { type: 'dispatch_session.updated'; session: DispatchSessionData; audience: string[] }
-  | { type: 'dispatch_session.ended'; session: DispatchSessionData; audience: string[] }
+  | { type: 'dispatch_session.created'; session: DispatchSessionRecord; audience: string[] }
+  | { type: 'dispatch_session.updated'; session: DispatchSessionRecord; audience: string[] }
+  | { type: 'dispatch_session.ended'; session: DispatchSessionRecord; audience: string[] }
 
 export type DomainEventType = DomainEvent['type']
 

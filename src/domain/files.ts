@@ -90,7 +90,7 @@ export interface IncomingFile {
 }
 
 /** A stored file: its metadata, its kind and the chat it was uploaded to. */
-export interface FileView {
+export interface FileRecord {
   fileid: string
   filename: string
   uploaded_at: string
@@ -102,14 +102,14 @@ export interface FileView {
 }
 
 export interface FileDownload {
-  file: FileView
+  file: FileRecord
   /** The SHA-256 of the bytes (hex): the file's content address, and so a strong validator of it. */
   sha256: string
   /** Opens the bytes; a caller that answers without them (a `304`) opens nothing. */
   open(): Readable
 }
 
-/** An attachment of a message (`attachments` of MessageView). */
+/** An attachment of a message (`attachments` of MessageRecord). */
 export interface FileAttachment {
   type: 'file'
   file_id: string
@@ -125,7 +125,7 @@ export interface ConversationAccess {
 
 type FileRow = typeof files.$inferSelect
 
-function fileView(f: FileRow): FileView {
+function fileRecord(f: FileRow): FileRecord {
   return {
     fileid: f.id,
     filename: f.filename,
@@ -208,7 +208,7 @@ export class FileService {
   ) {}
 
   /** Stores one file for the caller (`POST /api/v1/files/upload`). */
-  async upload(p: Principal, file: IncomingFile, conversationId: string | null = null): Promise<FileView> {
+  async upload(p: Principal, file: IncomingFile, conversationId: string | null = null): Promise<FileRecord> {
     const filename = cleanFilename(file.filename)
     const ext = extname(filename).slice(1).toLowerCase()
     const type = FILE_TYPES[ext]
@@ -245,20 +245,20 @@ export class FileService {
         .values({ id: newId(), ownerId: p.userId, conversationId, filename, contentType: type.mime, kind: type.kind, size, sha256, createdAt: nowIso() })
         .returning()
         .get()
-      return fileView(row)
+      return fileRecord(row)
     } catch (err) {
       await writer.abort()
       throw err
     }
   }
 
-  get(p: Principal, fileId: string): FileView {
-    return fileView(this.requireReadable(p, fileId))
+  get(p: Principal, fileId: string): FileRecord {
+    return fileRecord(this.requireReadable(p, fileId))
   }
 
   download(p: Principal, fileId: string): FileDownload {
     const row = this.requireReadable(p, fileId)
-    return { file: fileView(row), sha256: row.sha256, open: () => this.blobs.open(row.sha256) }
+    return { file: fileRecord(row), sha256: row.sha256, open: () => this.blobs.open(row.sha256) }
   }
 
   /** Deletes one's own file; idempotent (an unknown id, or another's file, changes nothing). */
@@ -278,9 +278,9 @@ export class FileService {
   // --- Chat files (/api/v1/chat/{chat_id}/upload, /files, /files/{file_id}) ---
 
   /** Stores several files in a conversation; if one is refused none is kept. */
-  async uploadToConversation(p: Principal, conversationId: string, parts: AsyncIterable<IncomingFile>): Promise<FileView[]> {
+  async uploadToConversation(p: Principal, conversationId: string, parts: AsyncIterable<IncomingFile>): Promise<FileRecord[]> {
     this.requireConversation(p, conversationId)
-    const stored: FileView[] = []
+    const stored: FileRecord[] = []
     try {
       for await (const part of parts) stored.push(await this.upload(p, part, conversationId))
     } catch (err) {
@@ -290,13 +290,13 @@ export class FileService {
     return stored
   }
 
-  listForConversation(p: Principal, conversationId: string, q: PageQuery): Page<FileView> {
+  listForConversation(p: Principal, conversationId: string, q: PageQuery): Page<FileRecord> {
     this.requireConversation(p, conversationId)
     const w = pageWindow(q)
     const where = eq(files.conversationId, conversationId)
     const rows = this.db.select().from(files).where(where).orderBy(desc(files.createdAt), desc(files.id)).limit(w.size).offset(w.offset).all()
     const total = this.db.select({ n: count() }).from(files).where(where).get()!.n
-    return toPage(rows.map(fileView), total, w)
+    return toPage(rows.map(fileRecord), total, w)
   }
 
   downloadFromConversation(p: Principal, conversationId: string, fileId: string): FileDownload {
@@ -307,7 +307,7 @@ export class FileService {
       .where(and(eq(files.id, fileId), eq(files.conversationId, conversationId)))
       .get()
     if (!row) throw new DomainError('FILE_NOT_FOUND', 'File not found')
-    return { file: fileView(row), sha256: row.sha256, open: () => this.blobs.open(row.sha256) }
+    return { file: fileRecord(row), sha256: row.sha256, open: () => this.blobs.open(row.sha256) }
   }
 
   /**
@@ -396,11 +396,11 @@ export class FileService {
    * Files to give a model: each must be readable by the caller (else FILE_NOT_FOUND). Text kinds
    * (TXT, CSV, JSON, XML) come with their first `maxBytes` as text; others by name, type and size.
    */
-  async readForModel(p: Principal, fileIds: string[], maxBytes = 64 * 1024): Promise<(FileView & { text?: string })[]> {
-    const out: (FileView & { text?: string })[] = []
+  async readForModel(p: Principal, fileIds: string[], maxBytes = 64 * 1024): Promise<(FileRecord & { text?: string })[]> {
+    const out: (FileRecord & { text?: string })[] = []
     for (const id of fileIds) {
       const row = this.requireReadable(p, id)
-      const view = fileView(row)
+      const view = fileRecord(row)
       const textual = row.contentType.startsWith('text/') || row.kind === 'data'
       if (!textual) {
         out.push(view)

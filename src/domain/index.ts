@@ -23,14 +23,18 @@ import type { EventBus, EventSubscriptions, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
 import { UnitOfWork } from './unit-of-work.js'
 import { type PasswordHashing, setPasswordHashing } from './passwords.js'
-import { WebhookOutbox, WebhookService } from './webhooks.js'
+import { WebhookService } from './webhooks.js'
 
 export interface ServiceDeps {
   db: Db
   events: EventBus
   signer: TokenSigner
   version: string
-  outbox?: Outbox
+  /**
+   * Where the durable side effects of events are written in their transaction: a WebhookOutbox
+   * with the presenters of the surface whose webhook payloads it writes.
+   */
+  outbox: Outbox
   /** Where file bytes are kept (a DiskBlobStore under DATA_DIR in the app). */
   blobs?: BlobStore
   /** Model providers; the offline model only when omitted. */
@@ -56,7 +60,7 @@ export interface ServiceDeps {
 /** The domain core every surface sits on. */
 export function createServices(deps: ServiceDeps) {
   if (deps.passwordHashing) setPasswordHashing(deps.passwordHashing)
-  const outbox = deps.outbox ?? new WebhookOutbox()
+  const outbox = deps.outbox
   // Every write that makes a domain event, and every event, goes through this one unit of work.
   const uow = new UnitOfWork({ db: deps.db, events: deps.events, outbox, log: deps.log })
   const files = new FileService(deps.db, uow, deps.blobs ?? noBlobStore, {

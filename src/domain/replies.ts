@@ -7,7 +7,7 @@ import type { AiService } from './ai.js'
 import { modelErrorToDomain } from './ai.js'
 import type { ConversationService } from './conversations.js'
 import { DomainError, isDomainError } from './errors.js'
-import type { EventSubscriptions, MessageView, ToolCallRecord } from './events.js'
+import type { EventSubscriptions, MessageRecord, ToolCallRecord } from './events.js'
 import type { Principal } from './principal.js'
 
 /** How many stored messages a reply sees as its context. */
@@ -22,7 +22,7 @@ export interface ReplyObserver {
 /** The tool data stored on a `tool` message. */
 
 interface Streaming {
-  message: MessageView
+  message: MessageRecord
   content: string
   nextIndex: number
 }
@@ -103,7 +103,7 @@ export class ReplyService {
     return n
   }
 
-  private schedule(conversationId: string, userMessage: MessageView): void {
+  private schedule(conversationId: string, userMessage: MessageRecord): void {
     if (this.stopped) return
     const conversation = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get()
     if (!conversation?.assistantId) return
@@ -127,7 +127,7 @@ export class ReplyService {
     this.tails.set(conversationId, job.done)
   }
 
-  private async run(job: Job, assistantId: string, userMessage: MessageView): Promise<ReplyOutcome> {
+  private async run(job: Job, assistantId: string, userMessage: MessageRecord): Promise<ReplyOutcome> {
     const started = performance.now()
     const { conversations } = this
     const { conversationId } = job
@@ -161,7 +161,7 @@ export class ReplyService {
       index = 0
       return s
     }
-    const close = (status: 'completed' | 'failed' | 'cancelled'): MessageView | undefined => {
+    const close = (status: 'completed' | 'failed' | 'cancelled'): MessageRecord | undefined => {
       const s = job.streaming
       if (!s) return undefined
       job.streaming = undefined
@@ -226,7 +226,7 @@ export class ReplyService {
 }
 
 /** Stored messages as a model's context: tool calls and results rebuilt into the model's turns. */
-export function toChatMessages(stored: MessageView[]): ChatMessage[] {
+export function toChatMessages(stored: MessageRecord[]): ChatMessage[] {
   const out: ChatMessage[] = []
   for (const m of stored) {
     if (m.status === 'failed' || m.status === 'cancelled' || m.status === 'streaming' || m.status === 'pending') continue

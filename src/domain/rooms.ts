@@ -1,6 +1,6 @@
 import type { ConversationService } from './conversations.js'
 import { DomainError } from './errors.js'
-import type { MessageView } from './events.js'
+import type { MessageRecord } from './events.js'
 import type { Principal } from './principal.js'
 
 /** A room: a conversation with an assistant, as real-time clients gather around it. */
@@ -45,7 +45,7 @@ export class RoomService {
   }
 
   /** Posts a person's message in the room; the assistant's reply follows as events. */
-  send(p: Principal, roomId: string, content: string): MessageView {
+  send(p: Principal, roomId: string, content: string): MessageRecord {
     this.open(p, roomId)
     return this.conversations.send(p, roomId, { content }).message
   }

@@ -13,7 +13,7 @@ import { isAdmin, type Principal, requireAdmin } from './principal.js'
 type ToolRow = typeof tools.$inferSelect
 type HttpMethod = ToolRow['method']
 
-export interface ToolView extends ToolDefinition {
+export interface ToolRecord extends ToolDefinition {
   url?: string
   method?: HttpMethod
   created_at: string | null
@@ -109,7 +109,7 @@ export class ToolService {
     return this.db.select().from(tools).orderBy(asc(tools.createdAt), asc(tools.id)).all()
   }
 
-  private view(r: ToolRow, p: Principal): ToolView {
+  private view(r: ToolRow, p: Principal): ToolRecord {
     return {
       id: r.id,
       name: r.name,
@@ -123,8 +123,8 @@ export class ToolService {
     }
   }
 
-  private all(p: Principal): ToolView[] {
-    const builtins: ToolView[] = BUILTIN_TOOLS.map((t) => ({
+  private all(p: Principal): ToolRecord[] {
+    const builtins: ToolRecord[] = BUILTIN_TOOLS.map((t) => ({
       id: t.id,
       name: t.name,
       description: t.description,
@@ -137,26 +137,26 @@ export class ToolService {
     return [...builtins, ...this.rows().map((r) => this.view(r, p))]
   }
 
-  list(p: Principal, q: ListToolsQuery): Page<ToolView> {
+  list(p: Principal, q: ListToolsQuery): Page<ToolRecord> {
     const w = pageWindow(q)
     let items = this.all(p)
     if (q.category) items = items.filter((t) => t.category === q.category)
     if (q.kind) items = items.filter((t) => t.kind === q.kind)
     if (q.sort) {
       const sort = parseSort(q.sort, SORTABLE, { field: 'name', direction: 'asc' })
-      const key = (t: ToolView) => (sort.field === 'created_at' ? (t.created_at ?? '') : t[sort.field].toLowerCase())
+      const key = (t: ToolRecord) => (sort.field === 'created_at' ? (t.created_at ?? '') : t[sort.field].toLowerCase())
       items = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (sort.direction === 'asc' ? 1 : -1))
     }
     return toPage(items.slice(w.offset, w.offset + w.size), items.length, w)
   }
 
-  get(p: Principal, id: string): ToolView {
+  get(p: Principal, id: string): ToolRecord {
     const found = this.all(p).find((t) => t.id === id)
     if (!found) throw new DomainError('TOOL_NOT_FOUND', 'Tool not found')
     return found
   }
 
-  create(p: Principal, input: CreateToolInput): ToolView {
+  create(p: Principal, input: CreateToolInput): ToolRecord {
     requireAdmin(p)
     const parameters = normalizeParameters(input.parameters)
     try {

@@ -6,7 +6,7 @@ import { DomainError } from './errors.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js'
 import { isAdmin, type Principal, requireAdmin } from './principal.js'
-import type { UserView } from './events.js'
+import type { UserRecord } from './events.js'
 import { releaseConversations } from './access.js'
 import { revokeUserSessions } from './revocation.js'
 import type { FileService } from './files.js'
@@ -14,9 +14,9 @@ import type { UnitOfWork, Work } from './unit-of-work.js'
 
 export type UserRow = typeof users.$inferSelect
 
-export type { UserView }
+export type { UserRecord }
 
-export function userView(u: UserRow): UserView {
+export function userRecord(u: UserRow): UserRecord {
   return {
     id: u.id,
     email: u.email,
@@ -89,29 +89,29 @@ export class UserService {
     return u
   }
 
-  me(p: Principal): UserView {
-    return userView(this.require(p.userId))
+  me(p: Principal): UserRecord {
+    return userRecord(this.require(p.userId))
   }
 
-  get(p: Principal, userId: string): UserView {
+  get(p: Principal, userId: string): UserRecord {
     if (!isAdmin(p) && p.userId !== userId) throw new DomainError('ADMIN_REQUIRED', 'Admin privileges required')
-    return userView(this.require(userId))
+    return userRecord(this.require(userId))
   }
 
   /**
    * Everyone a signed-in user can start a conversation with: the active accounts, oldest first.
    * Any signed-in user may read it; it carries what a profile shows, never a password hash.
    */
-  directory(_p: Principal): UserView[] {
-    return this.db.select().from(users).where(eq(users.isActive, true)).orderBy(asc(users.createdAt), asc(users.id)).all().map(userView)
+  directory(_p: Principal): UserRecord[] {
+    return this.db.select().from(users).where(eq(users.isActive, true)).orderBy(asc(users.createdAt), asc(users.id)).all().map(userRecord)
   }
 
   /** Any user's profile, for any signed-in user (whom to talk to); USER_NOT_FOUND for an unknown id. */
-  profile(_p: Principal, userId: string): UserView {
-    return userView(this.require(userId))
+  profile(_p: Principal, userId: string): UserRecord {
+    return userRecord(this.require(userId))
   }
 
-  list(p: Principal, q: ListUsersQuery): Page<UserView> {
+  list(p: Principal, q: ListUsersQuery): Page<UserRecord> {
     requireAdmin(p)
     const w = pageWindow(q)
     const sort = parseSort(q.sort, SORTABLE, { field: 'created_at', direction: 'asc' })
@@ -125,14 +125,14 @@ export class UserService {
     const order = sort.direction === 'asc' ? asc(SORT_COLUMNS[sort.field]) : desc(SORT_COLUMNS[sort.field])
     const rows = this.db.select().from(users).where(where).orderBy(order, asc(users.id)).limit(w.size).offset(w.offset).all()
     const total = this.db.select({ n: count() }).from(users).where(where).get()!.n
-    return toPage(rows.map(userView), total, w)
+    return toPage(rows.map(userRecord), total, w)
   }
 
   /**
    * Updates the caller's profile. A new password needs the current one, must be strong, and ends
    * every other session of the user (the caller's own goes on).
    */
-  async updateMe(p: Principal, input: UpdateOwnProfile): Promise<UserView> {
+  async updateMe(p: Principal, input: UpdateOwnProfile): Promise<UserRecord> {
     const user = this.require(p.userId)
     const patch: Partial<UserRow> = {}
     if (input.password !== undefined) {
@@ -151,7 +151,7 @@ export class UserService {
     })
   }
 
-  async adminUpdate(p: Principal, userId: string, input: AdminUpdateUser): Promise<UserView> {
+  async adminUpdate(p: Principal, userId: string, input: AdminUpdateUser): Promise<UserRecord> {
     requireAdmin(p)
     const user = this.require(userId)
     const patch: Partial<UserRow> = {}
@@ -216,8 +216,8 @@ export class UserService {
   }
 
   /** Writes a patch and emits `user.updated`; `also` adds to the same unit of work. */
-  private apply(user: UserRow, patch: Partial<UserRow>, also?: (w: Work) => void): UserView {
-    if (Object.keys(patch).length === 0) return userView(user)
+  private apply(user: UserRow, patch: Partial<UserRow>, also?: (w: Work) => void): UserRecord {
+    if (Object.keys(patch).length === 0) return userRecord(user)
     return this.uow.run((w) => {
       also?.(w)
       const updated = w.tx
@@ -226,7 +226,7 @@ export class UserService {
         .where(eq(users.id, user.id))
         .returning()
         .get()
-      const view = userView(updated)
+      const view = userRecord(updated)
       w.emit({ type: 'user.updated', userId: updated.id, user: view })
       return view
     })

@@ -5,7 +5,7 @@ import { conversations, users, webhookDeliveries, webhooks } from '../db/schema.
 import { AddressNotAllowedError, assertPublicAddress } from '../net/address-guard.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { DomainEvent, Outbox } from './events.js'
+import type { DomainEvent, Outbox, RecordPresenters } from './events.js'
 import { type Page, type PageQuery, pageWindow, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 
@@ -32,7 +32,7 @@ export interface WebhookPayload {
 type WebhookRow = typeof webhooks.$inferSelect
 type DeliveryRow = typeof webhookDeliveries.$inferSelect
 
-export interface WebhookView {
+export interface WebhookRecord {
   id: string
   url: string
   events: WebhookEvent[]
@@ -45,11 +45,11 @@ export interface WebhookView {
   updated_at: string
 }
 
-export interface CreatedWebhookView extends WebhookView {
+export interface CreatedWebhookRecord extends WebhookRecord {
   secret: string
 }
 
-export interface WebhookDeliveryView {
+export interface WebhookDeliveryRecord {
   id: string
   webhook_id: string
   message_id: string
@@ -80,7 +80,7 @@ export interface ListDeliveriesQuery extends PageQuery {
   status?: 'pending' | 'succeeded' | 'failed'
 }
 
-function webhookView(w: WebhookRow): WebhookView {
+function webhookRecord(w: WebhookRow): WebhookRecord {
   return {
     id: w.id,
     url: w.url,
@@ -95,7 +95,7 @@ function webhookView(w: WebhookRow): WebhookView {
   }
 }
 
-export function deliveryView(d: DeliveryRow): WebhookDeliveryView {
+export function deliveryRecord(d: DeliveryRow): WebhookDeliveryRecord {
   return {
     id: d.id,
     webhook_id: d.webhookId,
@@ -155,7 +155,7 @@ export class WebhookService {
     return () => this.enqueueListeners.delete(listener)
   }
 
-  async create(p: Principal, input: CreateWebhookInput): Promise<CreatedWebhookView> {
+  async create(p: Principal, input: CreateWebhookInput): Promise<CreatedWebhookRecord> {
     await this.checkUrl(input.url)
     const now = nowIso()
     const secret = input.secret ?? generateSecret()
@@ -174,22 +174,22 @@ export class WebhookService {
       })
       .returning()
       .get()
-    return { ...webhookView(row), secret }
+    return { ...webhookRecord(row), secret }
   }
 
-  list(p: Principal, q: PageQuery): Page<WebhookView> {
+  list(p: Principal, q: PageQuery): Page<WebhookRecord> {
     const w = pageWindow(q)
     const where = eq(webhooks.ownerId, p.userId)
     const rows = this.db.select().from(webhooks).where(where).orderBy(desc(webhooks.createdAt), desc(webhooks.id)).limit(w.size).offset(w.offset).all()
     const total = this.db.select({ n: count() }).from(webhooks).where(where).get()!.n
-    return toPage(rows.map(webhookView), total, w)
+    return toPage(rows.map(webhookRecord), total, w)
   }
 
-  get(p: Principal, id: string): WebhookView {
-    return webhookView(this.require(p, id))
+  get(p: Principal, id: string): WebhookRecord {
+    return webhookRecord(this.require(p, id))
   }
 
-  async update(p: Principal, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
+  async update(p: Principal, id: string, input: UpdateWebhookInput): Promise<WebhookRecord> {
     const current = this.require(p, id)
     if (input.url !== undefined) await this.checkUrl(input.url)
     const patch: Partial<WebhookRow> = {}
@@ -201,7 +201,7 @@ export class WebhookService {
       patch.isActive = input.is_active
       if (input.is_active && !current.isActive) Object.assign(patch, { consecutiveFailures: 0, disabledAt: null, disabledReason: null })
     }
-    if (Object.keys(patch).length === 0) return webhookView(current)
+    if (Object.keys(patch).length === 0) return webhookRecord(current)
     const row = this.db
       .update(webhooks)
       .set({ ...patch, updatedAt: nowIso() })
@@ -210,7 +210,7 @@ export class WebhookService {
       .get()
     if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', 'Webhook not found')
     if (row.isActive && !current.isActive) this.notify()
-    return webhookView(row)
+    return webhookRecord(row)
   }
 
   delete(p: Principal, id: string): void {
@@ -221,7 +221,7 @@ export class WebhookService {
     if (res.changes === 0) throw new DomainError('WEBHOOK_NOT_FOUND', 'Webhook not found')
   }
 
-  deliveries(p: Principal, id: string, q: ListDeliveriesQuery): Page<WebhookDeliveryView> {
+  deliveries(p: Principal, id: string, q: ListDeliveriesQuery): Page<WebhookDeliveryRecord> {
     this.require(p, id)
     const w = pageWindow(q)
     const filters: SQL[] = [eq(webhookDeliveries.webhookId, id)]
@@ -236,11 +236,11 @@ export class WebhookService {
       .offset(w.offset)
       .all()
     const total = this.db.select({ n: count() }).from(webhookDeliveries).where(where).get()!.n
-    return toPage(rows.map(deliveryView), total, w)
+    return toPage(rows.map(deliveryRecord), total, w)
   }
 
   /** Sends a delivery again, as a new entry of the log with the same `webhook-id` and body. */
-  redeliver(p: Principal, id: string, deliveryId: string): WebhookDeliveryView {
+  redeliver(p: Principal, id: string, deliveryId: string): WebhookDeliveryRecord {
     const hook = this.requireActive(p, id)
     const original = this.db
       .select()
@@ -254,11 +254,11 @@ export class WebhookService {
       .returning()
       .get()
     this.notify()
-    return deliveryView(row)
+    return deliveryRecord(row)
   }
 
   /** Queues a `webhook.test` event for this webhook only. */
-  test(p: Principal, id: string): WebhookDeliveryView {
+  test(p: Principal, id: string): WebhookDeliveryRecord {
     const hook = this.requireActive(p, id)
     const payload: WebhookPayload = {
       event: TEST_EVENT,
@@ -267,7 +267,7 @@ export class WebhookService {
     }
     const row = this.db.insert(webhookDeliveries).values(deliveryRow(hook.id, payload)).returning().get()
     this.notify()
-    return deliveryView(row)
+    return deliveryRecord(row)
   }
 
   private notify(): void {
@@ -310,11 +310,14 @@ function uniqueEvents(events: WebhookEvent[]): WebhookEvent[] {
  * The outbox (see `Outbox` in events.ts): inside the transaction that makes a domain event, writes
  * one pending delivery per active webhook that subscribed to it and whose owner may know of it.
  * User events go to the user's own webhooks (and a new account to every admin's too);
- * conversation events to the webhooks of the users in the event's audience.
+ * conversation events to the webhooks of the users in the event's audience. The records in a
+ * payload are shown by `present`: the presenters of the surface whose webhooks these are.
  */
 export class WebhookOutbox implements Outbox {
+  constructor(private readonly present: RecordPresenters) {}
+
   record(tx: Tx, event: DomainEvent): void {
-    const mapped = toWebhookEvent(tx, event)
+    const mapped = toWebhookEvent(tx, event, this.present)
     if (!mapped) return
     const { name, data, owners, admins } = mapped
     const ownerFilter = admins ? inArray(webhooks.ownerId, tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin'))) : undefined
@@ -354,18 +357,24 @@ interface Mapped {
   admins?: boolean
 }
 
-function toWebhookEvent(tx: Tx, event: DomainEvent): Mapped | undefined {
+function toWebhookEvent(tx: Tx, event: DomainEvent, present: RecordPresenters): Mapped | undefined {
   switch (event.type) {
     case 'user.created':
-      return { name: 'user.created', data: { user_id: event.userId, user: event.user }, owners: [event.userId], admins: true }
+      return { name: 'user.created', data: { user_id: event.userId, user: present.user(event.user) }, owners: [event.userId], admins: true }
     case 'user.updated':
-      return { name: 'user.updated', data: { user_id: event.userId, user: event.user }, owners: [event.userId] }
+      return { name: 'user.updated', data: { user_id: event.userId, user: present.user(event.user) }, owners: [event.userId] }
     case 'conversation.created':
     case 'conversation.updated': {
       const c = event.conversation
       return {
         name: event.type,
-        data: { conversation_id: c.id, assistant_id: c.assistant_id, user_id: event.actorId, workspace_id: c.workspace_id, conversation: c },
+        data: {
+          conversation_id: c.id,
+          assistant_id: c.assistant_id,
+          user_id: event.actorId,
+          workspace_id: c.workspace_id,
+          conversation: present.conversation(c)
+        },
         owners: event.audience
       }
     }
@@ -379,7 +388,7 @@ function toWebhookEvent(tx: Tx, event: DomainEvent): Mapped | undefined {
           user_id: event.message.sender_id,
           message_id: event.message.id,
           seq: event.seq,
-          message: event.message
+          message: present.message(event.message)
         },
         owners: event.audience
       }

@@ -4,7 +4,7 @@ import type { Db, Tx } from '../db/index.js'
 import { assistants, conversations, dispatchSessions, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
-import type { WorkspaceData } from './events.js'
+import type { WorkspaceRecord } from './events.js'
 import { type Page, type PageQuery, pageWindow, parseSort, toPage } from './pagination.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail } from './users.js'
@@ -20,12 +20,12 @@ export type AssignableRole = Exclude<WorkspaceRole, 'owner'>
 
 export type WorkspaceRow = typeof workspaces.$inferSelect
 
-/** A workspace as the API shows it to one caller: with the caller's role in it. */
-export interface WorkspaceView extends WorkspaceData {
+/** A workspace as one caller sees it: with the caller's role in it. */
+export interface CallerWorkspaceRecord extends WorkspaceRecord {
   role: WorkspaceRole
 }
 
-export interface WorkspaceMemberView {
+export interface WorkspaceMemberRecord {
   user_id: string
   email: string
   full_name: string | null
@@ -33,7 +33,7 @@ export interface WorkspaceMemberView {
   joined_at: string
 }
 
-export interface WorkspaceAgentView {
+export interface WorkspaceAgentRecord {
   assistant_id: string
   name: string
   description: string | null
@@ -165,7 +165,7 @@ export class WorkspaceService {
   // ---- workspaces -------------------------------------------------------------------------
 
   /** Creates a workspace; the caller becomes its owner (and a member with role `owner`). */
-  create(p: Principal, input: CreateWorkspaceInput): WorkspaceView {
+  create(p: Principal, input: CreateWorkspaceInput): CallerWorkspaceRecord {
     const name = checkName(input.name)
     const path = input.path == null ? null : checkWorkspacePath(input.path)
     const now = nowIso()
@@ -183,7 +183,7 @@ export class WorkspaceService {
   }
 
   /** The workspaces the caller owns or is a member of. */
-  list(p: Principal, q: ListWorkspacesQuery): Page<WorkspaceView> {
+  list(p: Principal, q: ListWorkspacesQuery): Page<CallerWorkspaceRecord> {
     const w = pageWindow(q)
     const sort = parseSort(q.sort, SORTABLE, { field: 'created_at', direction: 'desc' })
     const joined = and(eq(workspaceMembers.workspaceId, workspaces.id), eq(workspaceMembers.userId, p.userId))
@@ -212,7 +212,7 @@ export class WorkspaceService {
   }
 
   /** Every workspace the caller owns or is a member of, oldest first (for APIs without pages). */
-  all(p: Principal): WorkspaceView[] {
+  all(p: Principal): CallerWorkspaceRecord[] {
     const rows = this.db
       .select({ w: workspaces, role: workspaceMembers.role })
       .from(workspaces)
@@ -226,13 +226,13 @@ export class WorkspaceService {
     return rows.map((r, i) => ({ ...data[i]!, role: r.role }))
   }
 
-  get(p: Principal, workspaceId: string, options: AccessOptions = {}): WorkspaceView {
+  get(p: Principal, workspaceId: string, options: AccessOptions = {}): CallerWorkspaceRecord {
     const role = this.requireRole(this.db, workspaceId, p.userId, 'read', options)
     return { ...this.data(this.db, workspaceId), role }
   }
 
   /** Changes name, status or path (owner or admin). An empty change returns the workspace as it is. */
-  update(p: Principal, workspaceId: string, input: UpdateWorkspaceInput, options: AccessOptions = {}): WorkspaceView {
+  update(p: Principal, workspaceId: string, input: UpdateWorkspaceInput, options: AccessOptions = {}): CallerWorkspaceRecord {
     const patch: Partial<WorkspaceRow> = {}
     if (input.name !== undefined) patch.name = checkName(input.name)
     if (input.status !== undefined) patch.status = input.status
@@ -290,7 +290,7 @@ export class WorkspaceService {
 
   // ---- members ----------------------------------------------------------------------------
 
-  listMembers(p: Principal, workspaceId: string, q: PageQuery): Page<WorkspaceMemberView> {
+  listMembers(p: Principal, workspaceId: string, q: PageQuery): Page<WorkspaceMemberRecord> {
     const w = pageWindow(q)
     const sort = parseSort(q.sort, MEMBER_SORTABLE, { field: 'joined_at', direction: 'asc' })
     this.requireRole(this.db, workspaceId, p.userId, 'read')
@@ -310,7 +310,7 @@ export class WorkspaceService {
   }
 
   /** Adds a user (by `user_id` or `email`) with a role other than owner (owner or admin). */
-  addMember(p: Principal, workspaceId: string, input: AddMemberInput): WorkspaceMemberView {
+  addMember(p: Principal, workspaceId: string, input: AddMemberInput): WorkspaceMemberRecord {
     if ((input.user_id === undefined) === (input.email === undefined)) {
       throw new DomainError('VALIDATION_ERROR', 'Give exactly one of user_id or email', [
         { field: 'body.user_id', message: 'give exactly one of user_id or email' }
@@ -337,7 +337,7 @@ export class WorkspaceService {
   }
 
   /** Changes a member's role (owner or admin). The owner's membership cannot be changed. */
-  updateMember(p: Principal, workspaceId: string, userId: string, role: AssignableRole): WorkspaceMemberView {
+  updateMember(p: Principal, workspaceId: string, userId: string, role: AssignableRole): WorkspaceMemberRecord {
     return this.uow.run((w) => {
       const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage')
@@ -375,7 +375,7 @@ export class WorkspaceService {
 
   // ---- agents -----------------------------------------------------------------------------
 
-  listAgents(p: Principal, workspaceId: string, q: PageQuery): Page<WorkspaceAgentView> {
+  listAgents(p: Principal, workspaceId: string, q: PageQuery): Page<WorkspaceAgentRecord> {
     const w = pageWindow(q)
     const sort = parseSort(q.sort, AGENT_SORTABLE, { field: 'attached_at', direction: 'asc' })
     this.requireRole(this.db, workspaceId, p.userId, 'read')
@@ -398,7 +398,7 @@ export class WorkspaceService {
    * Attaches an assistant (owner or admin). Idempotent: attaching one already attached changes
    * nothing and returns the existing link with `created: false`.
    */
-  attachAgent(p: Principal, workspaceId: string, assistantId: string, options: AccessOptions = {}): { agent: WorkspaceAgentView; created: boolean } {
+  attachAgent(p: Principal, workspaceId: string, assistantId: string, options: AccessOptions = {}): { agent: WorkspaceAgentRecord; created: boolean } {
     return this.uow.run((w) => {
       const { tx } = w
       this.requireRole(tx, workspaceId, p.userId, 'manage', options)
@@ -441,14 +441,14 @@ export class WorkspaceService {
   // ---- internals --------------------------------------------------------------------------
 
   /** A workspace's data (without a caller's role); the caller has checked access. */
-  data(tx: Tx, workspaceId: string): WorkspaceData {
+  data(tx: Tx, workspaceId: string): WorkspaceRecord {
     const row = tx.select().from(workspaces).where(eq(workspaces.id, workspaceId)).get()
     if (!row) throw notFound()
     return this.dataOf(tx, [row])[0]!
   }
 
   /** Data of many workspaces with their agents and member counts, in three queries. */
-  private dataOf(tx: Tx, rows: WorkspaceRow[]): WorkspaceData[] {
+  private dataOf(tx: Tx, rows: WorkspaceRow[]): WorkspaceRecord[] {
     if (rows.length === 0) return []
     const ids = rows.map((r) => r.id)
     const agents = new Map<string, string[]>()
@@ -512,7 +512,7 @@ export class WorkspaceService {
     }
   }
 
-  private member(tx: Tx, workspaceId: string, userId: string): WorkspaceMemberView | undefined {
+  private member(tx: Tx, workspaceId: string, userId: string): WorkspaceMemberRecord | undefined {
     return tx
       .select(this.memberColumns())
       .from(workspaceMembers)
@@ -531,7 +531,7 @@ export class WorkspaceService {
     }
   }
 
-  private agent(tx: Tx, workspaceId: string, assistantId: string): WorkspaceAgentView | undefined {
+  private agent(tx: Tx, workspaceId: string, assistantId: string): WorkspaceAgentRecord | undefined {
     return tx
       .select(this.agentColumns())
       .from(workspaceAgents)
@@ -541,7 +541,7 @@ export class WorkspaceService {
   }
 
   /** Emits `workspace.updated` in the unit; returns the workspace's data as the event carries it. */
-  private changed(w: Work, workspaceId: string, actorId: string): WorkspaceData {
+  private changed(w: Work, workspaceId: string, actorId: string): WorkspaceRecord {
     const workspace = this.data(w.tx, workspaceId)
     w.emit({ type: 'workspace.updated', workspace, actorId, audience: this.memberIds(w.tx, workspaceId) })
     return workspace

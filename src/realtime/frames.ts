@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../domain/events.js'
+import type { DomainEvent, MessageRecord, RecordPresenters } from '../domain/events.js'
 
 export type Frame = Record<string, unknown> & { type: string }
 
@@ -49,4 +49,17 @@ function baseFrame(e: DomainEvent, seqOf: (conversationId: string) => number): F
     default:
       return undefined
   }
+}
+
+/** The frames that carry a message record in `message`. */
+const MESSAGE_FRAMES = new Set(['message.created', 'message.updated', 'message.deleted', 'message.completed', 'message.ack'])
+
+/**
+ * A frame as it goes on the wire: the records it carries shown by the presenters of the surface
+ * whose frames these are. Frames are built with the domain's records, so a socket that speaks
+ * another surface's frames (a dialect) reads the records themselves.
+ */
+export function presentFrame(frame: Frame, present: RecordPresenters): Frame {
+  if (!MESSAGE_FRAMES.has(frame.type) || !frame.message || typeof frame.message !== 'object') return frame
+  return { ...frame, message: present.message(frame.message as MessageRecord) }
 }

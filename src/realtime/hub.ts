@@ -3,10 +3,10 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { WebSocket } from 'ws'
 import './formats.js'
-import { eventFrame } from './frames.js'
+import { eventFrame, presentFrame } from './frames.js'
 import { ClientFrames, CloseCodes, type ErrorFrame, type MessageSendFrame, type ReadClientFrame, type SubscribeFrame } from '../../schemas/frames.js'
 import type { StoredConversationEvent } from '../domain/conversation-events.js'
-import type { DomainEvent, EventBus, MessageView } from '../domain/events.js'
+import type { DomainEvent, EventBus, MessageRecord, RecordPresenters } from '../domain/events.js'
 import { isDomainError } from '../domain/errors.js'
 import type { Services } from '../domain/index.js'
 import type { Principal } from '../domain/principal.js'
@@ -31,6 +31,8 @@ export interface PartialReply {
 export interface HubOptions {
   services: Pick<Services, 'auth' | 'conversations'>
   events: EventBus
+  /** How the records in frames are shown to sockets that speak the hub's own (v1's) frames. */
+  present: RecordPresenters
   log?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void }
   /** How long an unauthenticated socket may wait for its `auth` frame. */
   authTimeoutMs?: number
@@ -53,7 +55,10 @@ export interface HubOptions {
   partialReply?: (messageId: string) => PartialReply | undefined
 }
 
-/** A frame as the hub builds it: v1's frames (`schemas/frames.ts`). */
+/**
+ * A frame as the hub builds it: v1's frames (`schemas/frames.ts`), carrying the domain's records;
+ * they are shown in v1's shapes (`present`) as they are sent to a socket without a dialect.
+ */
 export type HubFrame = Record<string, unknown> & { type: string }
 
 /**
@@ -186,7 +191,7 @@ export class Hub {
     clearInterval(this.heartbeat)
     this.unsubscribe()
     const notice: HubFrame = { type: 'system_notification', level: 'warning', message: 'The server is shutting down' }
-    const data = JSON.stringify(notice)
+    const data = this.wire(notice)
     for (const conn of this.connections) {
       this.deliver(conn, notice, data)
       conn.ws.close(CloseCodes.GOING_AWAY, 'server shutting down')
@@ -394,7 +399,7 @@ export class Hub {
   }
 
   /** Sends a stored message; a reply still streaming carries what it has streamed so far. */
-  private sendMessageFrame(conn: Connection, m: MessageView): void {
+  private sendMessageFrame(conn: Connection, m: MessageRecord): void {
     this.send(conn, { type: 'message.created', conversation_id: m.conversation_id, seq: m.seq, message: this.streamedSoFar(m) })
   }
 
@@ -406,7 +411,7 @@ export class Hub {
     if (frame) this.send(conn, frame)
   }
 
-  private streamedSoFar(m: MessageView): MessageView {
+  private streamedSoFar(m: MessageRecord): MessageRecord {
     if (m.status !== 'streaming' || !this.opts.partialReply) return m
     const partial = this.opts.partialReply(m.id)
     return partial ? { ...m, content: partial.content } : m
@@ -436,7 +441,7 @@ export class Hub {
     if (!set) return
     const seq = this.currentSeq(conversationId)
     const frame: HubFrame = { type: 'presence', conversation_id: conversationId, seq, user_id: userId, status }
-    const data = JSON.stringify(frame)
+    const data = this.wire(frame)
     const tally = { n: 0 }
     for (const c of set) if (c !== except) this.deliver(c, frame, data, tally)
     this.report('presence', tally)
@@ -454,7 +459,7 @@ export class Hub {
       user_id: userId,
       is_typing: f.is_typing ?? true
     }
-    const data = JSON.stringify(frame)
+    const data = this.wire(frame)
     const tally = { n: 0 }
     for (const c of this.byConversation.get(f.conversation_id) ?? []) {
       if (c.principal?.userId !== userId) this.deliver(c, frame, data, tally)
@@ -546,7 +551,7 @@ export class Hub {
     const { seq, eventSeq, notifyOthers = false, except = null } = opts
     const allowed = new Set(audience)
     const subscribers = this.byConversation.get(conversationId)
-    const data = JSON.stringify(frame)
+    const data = this.wire(frame)
     const tally = { n: 0 }
     if (subscribers) {
       for (const c of subscribers) {
@@ -569,7 +574,7 @@ export class Hub {
         ...(eventSeq !== undefined ? { event_seq: eventSeq } : {}),
         action: 'new_message'
       }
-      const noteData = JSON.stringify(note)
+      const noteData = this.wire(note)
       const notes = { n: 0 }
       for (const userId of allowed) {
         for (const c of this.byUser.get(userId) ?? []) {
@@ -582,7 +587,7 @@ export class Hub {
 
   /** Sends one serialized frame to every socket of the users, but not to one a replay already sent that event. */
   private toUsers(userIds: string[], frame: HubFrame, conversationId?: string, eventSeq?: number): void {
-    const data = JSON.stringify(frame)
+    const data = this.wire(frame)
     const tally = { n: 0 }
     for (const userId of new Set(userIds)) {
       for (const c of this.byUser.get(userId) ?? []) {
@@ -613,7 +618,12 @@ export class Hub {
 
   private send(conn: Connection, frame: HubFrame): void {
     if (conn.dialect) return this.deliver(conn, frame, '')
-    this.sendRaw(conn, JSON.stringify(frame), frame.type)
+    this.sendRaw(conn, this.wire(frame), frame.type)
+  }
+
+  /** A frame serialized for sockets that speak the hub's own frames, its records presented. */
+  private wire(frame: HubFrame): string {
+    return JSON.stringify(presentFrame(frame, this.opts.present))
   }
 
   /** Sends a frame serialized once for v1 sockets (`data`); a socket with a dialect gets its own frame, or nothing. */

@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Namespace, Server, Socket } from 'socket.io'
 import { type MessageChunkEvent, RoomClientEvents, type RoomCreatedEvent, type RoomErrorEvent, type RoomJoinedEvent } from '../../schemas/rooms.js'
-import type { DomainEvent, MessageView } from '../domain/events.js'
+import type { DomainEvent, MessageRecord, RecordPresenters } from '../domain/events.js'
 import { isDomainError, type Principal, type Services } from '../domain/index.js'
 import './formats.js'
 import { authenticateHandshake } from './socketio.js'
@@ -29,9 +29,14 @@ const channel = (roomId: string) => `room:${roomId}`
  * messages from the domain events: people's messages, and the assistant's reply streamed as
  * `message_chunk` events, then whole as `message_received`. Both namespaces authenticate at the
  * handshake (`authenticateHandshake`; `cookieOrigins` are the pages that may use the cookie).
- * Returns a function that stops it.
+ * Messages go out as `present` shows them (v1's shape). Returns a function that stops it.
  */
-export function attachAssistantRooms(io: Server, services: Services, log: Log, options: { cookieOrigins: readonly string[] }): () => void {
+export function attachAssistantRooms(
+  io: Server,
+  services: Services,
+  log: Log,
+  options: { cookieOrigins: readonly string[]; present: RecordPresenters }
+): () => void {
   const handshake = authenticateHandshake({ auth: services.auth, cookieOrigins: options.cookieOrigins })
   io.of('/').use(handshake)
   const nsp = io.of(ASSISTANT_ROOMS_NAMESPACE)
@@ -91,7 +96,7 @@ export function attachAssistantRooms(io: Server, services: Services, log: Log, o
     })
   })
 
-  const unsubscribe = services.events.subscribe((e) => relay(nsp, e))
+  const unsubscribe = services.events.subscribe((e) => relay(nsp, e, options.present))
   return unsubscribe
 }
 
@@ -126,12 +131,12 @@ function* audienceSockets(nsp: Namespace, roomId: string, audience: string[]): G
 }
 
 /** Whether a message is one a room shows: a person's, or an assistant's reply once it is final. */
-function shown(m: MessageView): boolean {
+function shown(m: MessageRecord): boolean {
   if (m.role === 'user') return true
   return m.role === 'assistant' && (m.status === 'completed' || m.status === 'failed' || m.status === 'cancelled')
 }
 
-function relay(nsp: Namespace, e: DomainEvent): void {
+function relay(nsp: Namespace, e: DomainEvent, present: RecordPresenters): void {
   switch (e.type) {
     case 'message.delta': {
       // Each chunk of a reply as the model produces it; the whole reply follows as `message_received`.
@@ -140,10 +145,12 @@ function relay(nsp: Namespace, e: DomainEvent): void {
       return
     }
     case 'message.created':
-    case 'message.completed':
+    case 'message.completed': {
       if (!shown(e.message)) return
-      for (const s of audienceSockets(nsp, e.conversationId, e.audience)) emit(s, 'message_received', { room_id: e.conversationId, message: e.message })
+      const received = { room_id: e.conversationId, message: present.message(e.message) }
+      for (const s of audienceSockets(nsp, e.conversationId, e.audience)) emit(s, 'message_received', received)
       return
+    }
     case 'assistant.error':
       for (const s of audienceSockets(nsp, e.conversationId, e.audience)) emitError(s, { code: e.code, message: e.message, room_id: e.conversationId })
       return

@@ -1,11 +1,11 @@
 import { DomainError } from '../domain/errors.js'
 import { nowIso } from '../domain/clock.js'
-import type { BeginSessionInput, DispatchService, DispatchSessionData } from '../domain/dispatch.js'
+import type { BeginSessionInput, DispatchService, DispatchSessionRecord } from '../domain/dispatch.js'
 import { startPty } from './pty.js'
 import type { Runner } from './runner.js'
 
 /** Starts the assistant behind a `claude` session. */
-export type AssistantStarter = (session: DispatchSessionData) => Promise<{ runner: Runner; conversationId: string }>
+export type AssistantStarter = (session: DispatchSessionRecord) => Promise<{ runner: Runner; conversationId: string }>
 
 export interface TerminalManagerOptions {
   dispatch: DispatchService
@@ -52,7 +52,7 @@ export class TerminalManager {
   }
 
   /** Records a session, starts its shell or assistant, and returns it running (or ended, if it failed). */
-  async start(input: BeginSessionInput): Promise<DispatchSessionData> {
+  async start(input: BeginSessionInput): Promise<DispatchSessionRecord> {
     const { dispatch } = this.options
     if (this.closing) throw new DomainError('DISPATCH_SESSION_FAILED', 'The server is shutting down')
     const session = dispatch.beginSession(input)
@@ -77,7 +77,7 @@ export class TerminalManager {
   }
 
   /** Stops a session and waits until its process is gone; returns it ended. Stopping an ended one returns it as it is. */
-  async stop(sessionId: string): Promise<DispatchSessionData> {
+  async stop(sessionId: string): Promise<DispatchSessionRecord> {
     const { dispatch } = this.options
     const session = dispatch.getSession(sessionId)
     const live = this.live.get(sessionId)
@@ -98,7 +98,7 @@ export class TerminalManager {
     this.noteActivity(sessionId, live)
   }
 
-  resize(sessionId: string, cols: number, rows: number): DispatchSessionData {
+  resize(sessionId: string, cols: number, rows: number): DispatchSessionRecord {
     const live = this.requireLive(sessionId)
     live.runner.resize(cols, rows)
     return this.options.dispatch.resize(sessionId, cols, rows)

@@ -1,8 +1,8 @@
 import type { ConversationWithParticipants, Transcript } from '../../domain/conversations.js'
-import type { MessageView, UserView } from '../../domain/events.js'
+import type { MessageRecord, UserRecord } from '../../domain/events.js'
 
 /** A user as the chat-app shows one: never a password, nor role or status. */
-export function userProfile(u: UserView) {
+export function userProfile(u: UserRecord) {
   return { user_id: u.id, email: u.email, name: u.full_name, profile_picture: null }
 }
 
@@ -21,7 +21,7 @@ export function conversation(c: ConversationWithParticipants) {
  * Whether the chat-app shows a message: people's messages and the assistant's finished replies.
  * Tool calls, replies still streaming or failed, and deleted messages are not part of it.
  */
-export function isShown(m: MessageView): boolean {
+export function isShown(m: MessageRecord): boolean {
   if (m.deleted_at) return false
   if (m.role === 'user') return true
   if (m.role !== 'assistant') return false
@@ -29,7 +29,7 @@ export function isShown(m: MessageView): boolean {
 }
 
 /** Who sent a message: the person, or for the assistant's replies the conversation's assistant. */
-function senderOf(m: MessageView, assistantId: string | null): string | null {
+function senderOf(m: MessageRecord, assistantId: string | null): string | null {
   return m.role === 'user' ? m.sender_id : assistantId
 }
 
@@ -37,11 +37,11 @@ export function transcript(t: Transcript) {
   return t.messages.filter(isShown).map((m) => ({ sender_id: senderOf(m, t.conversation.assistant_id), message: m.content, timestamp: m.created_at }))
 }
 
-export function sentMessage(m: MessageView) {
+export function sentMessage(m: MessageRecord) {
   return { message_id: m.id, message: m.content, timestamp: m.created_at }
 }
 
-export function socketMessage(m: MessageView, assistantId: string | null) {
+export function socketMessage(m: MessageRecord, assistantId: string | null) {
   return { message_id: m.id, conversation_id: m.conversation_id, sender_id: senderOf(m, assistantId), message: m.content, timestamp: m.created_at }
 }
 

@@ -1,7 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { ChatAppSocketSend } from '../../../schemas/chat-app/socket.js'
 import { DomainError } from '../../domain/errors.js'
-import type { MessageView } from '../../domain/events.js'
+import type { MessageRecord } from '../../domain/events.js'
 import { assertActsAs } from '../../domain/principal.js'
 import type { SocketDialect } from '../../realtime/hub.js'
 import { chatAppErrorBody, statusOfCode } from './errors.js'
@@ -28,7 +28,7 @@ export function chatAppDialect(conversationId: string, assistantId: string | nul
           return connected(conversationId)
         case 'message.created':
         case 'message.completed': {
-          const m = frame.message as MessageView
+          const m = frame.message as MessageRecord
           return isShown(m) ? socketMessage(m, assistantId) : null
         }
         case 'conversation_update':

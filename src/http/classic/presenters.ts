@@ -1,10 +1,10 @@
 import type { ConversationDetail } from '../../domain/conversations.js'
 import type { IssuedChatSecret } from '../../domain/chat-secrets.js'
-import type { ConversationView, MessageView, UserView, WorkspaceData } from '../../domain/events.js'
+import type { ConversationRecord, MessageRecord, UserRecord, WorkspaceRecord } from '../../domain/events.js'
 
 /** Domain records in the classic surface's words: `user_id`, `chat_id`, `workspace_id`, `owner`. */
 
-export function presentUser(u: UserView) {
+export function presentUser(u: UserRecord) {
   return {
     user_id: u.id,
     email: u.email,
@@ -16,11 +16,11 @@ export function presentUser(u: UserView) {
   }
 }
 
-export function presentWorkspace(w: WorkspaceData) {
+export function presentWorkspace(w: WorkspaceRecord) {
   return { workspace_id: w.id, name: w.name, owner: w.owner_id, agents: w.agents, created_at: w.created_at, updated_at: w.updated_at }
 }
 
-export function presentChat(c: ConversationView) {
+export function presentChat(c: ConversationRecord) {
   return {
     chat_id: c.id,
     workspace_id: c.workspace_id,
@@ -32,7 +32,7 @@ export function presentChat(c: ConversationView) {
   }
 }
 
-export function presentMessage(m: MessageView) {
+export function presentMessage(m: MessageRecord) {
   return { message_id: m.id, chat_id: m.conversation_id, seq: m.seq, role: m.role, sender_id: m.sender_id, content: m.content, created_at: m.created_at }
 }
 

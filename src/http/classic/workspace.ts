@@ -11,7 +11,7 @@ import {
   WorkspaceIdParams,
   WorkspaceList
 } from '../../../schemas/classic/index.js'
-import { conversationView } from '../../domain/conversations.js'
+import { conversationRecord } from '../../domain/conversations.js'
 import { principalOf } from '../auth.js'
 import { bodyIsOptional, errors } from './errors.js'
 import { presentChat, presentWorkspace } from './presenters.js'
@@ -104,7 +104,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ChatList, 'The chats'), ...errors(403, 404) }
       }
     },
-    async (request) => ({ chats: chats.inWorkspace(principalOf(request), request.params.workspace_id, disclose).map((c) => presentChat(conversationView(c))) })
+    async (request) => ({
+      chats: chats.inWorkspace(principalOf(request), request.params.workspace_id, disclose).map((c) => presentChat(conversationRecord(c)))
+    })
   )
 
   app.post(

@@ -1,4 +1,4 @@
-import type { DispatchSessionData, DispatchWorkspace, DispatchWorkspaceDetail, Slice } from '../../domain/dispatch.js'
+import type { DispatchSessionRecord, DispatchWorkspace, DispatchWorkspaceDetail, Slice } from '../../domain/dispatch.js'
 
 /** The dispatch wire shapes of domain records: a workspace's id is its path. */
 
@@ -28,7 +28,7 @@ export function presentWorkspaceDetail(w: DispatchWorkspaceDetail) {
   }
 }
 
-export function presentSession(s: DispatchSessionData) {
+export function presentSession(s: DispatchSessionRecord) {
   return {
     id: s.id,
     type: s.type,

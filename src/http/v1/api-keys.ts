@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, PageQuery, ref } from '../../../schemas/common.js'
 import { ApiKeyIdParams, ApiKeyPage, CreateApiKeyRequest, CreatedApiKey } from '../../../schemas/api-keys.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentApiKey, presentCreatedApiKey, v1Page } from './presenters.js'
 
 const tags = ['api-keys']
 
@@ -22,7 +22,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(CreatedApiKey, 'The new key, shown this once'), ...errors(400, 401, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(apiKeys.create(principalOf(request), request.body.name))
+    async (request, reply) => reply.code(201).send(presentCreatedApiKey(apiKeys.create(principalOf(request), request.body.name)))
   )
 
   app.get(
@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ApiKeyPage, 'A page of keys'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(apiKeys.list(principalOf(request), request.query))
+    async (request) => v1Page(apiKeys.list(principalOf(request), request.query), presentApiKey)
   )
 
   app.delete(

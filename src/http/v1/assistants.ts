@@ -9,7 +9,7 @@ import {
 } from '../../../schemas/assistants.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentAssistant, v1Page } from './presenters.js'
 
 const tags = ['assistants']
 
@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(AssistantPage, 'A page of assistants'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(assistants.list(principalOf(request), request.query))
+    async (request) => v1Page(assistants.list(principalOf(request), request.query), presentAssistant)
   )
 
   app.post(
@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Assistant, 'The new assistant'), ...errors(400, 401, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(assistants.create(principalOf(request), request.body))
+    async (request, reply) => reply.code(201).send(presentAssistant(assistants.create(principalOf(request), request.body)))
   )
 
   app.get(
@@ -62,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Assistant, 'The assistant'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => assistants.get(principalOf(request), request.params.assistant_id)
+    async (request) => presentAssistant(assistants.get(principalOf(request), request.params.assistant_id))
   )
 
   app.put(
@@ -78,7 +78,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Assistant, 'The assistant'), ...errors(400, 401, 403, 404, 422) }
       }
     },
-    async (request) => assistants.update(principalOf(request), request.params.assistant_id, request.body)
+    async (request) => presentAssistant(assistants.update(principalOf(request), request.params.assistant_id, request.body))
   )
 
   app.delete(

@@ -6,6 +6,7 @@ import { User } from '../../../schemas/users.js'
 import { DomainError } from '../../domain/errors.js'
 import { principalOf } from '../auth.js'
 import { checkCsrf, clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cookies.js'
+import { presentUser } from './presenters.js'
 
 const tags = ['auth']
 
@@ -32,7 +33,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(User, 'The account was created'), ...errors(400, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(await auth.register(request.body))
+    async (request, reply) => reply.code(201).send(presentUser(await auth.register(request.body)))
   )
 
   app.post(
@@ -121,7 +122,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The signed-in user'), ...errors(401) }
       }
     },
-    async (request) => users.me(principalOf(request))
+    async (request) => presentUser(users.me(principalOf(request)))
   )
 }
 

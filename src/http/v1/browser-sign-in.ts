@@ -10,6 +10,7 @@ import { DomainError } from '../../domain/errors.js'
 import { publicPath } from '../base-path.js'
 import { isSecure, publicOrigin, sameSecret, setSessionCookies } from '../cookies.js'
 import { OidcProviders } from '../oidc.js'
+import { presentUser } from './presenters.js'
 
 const tags = ['auth']
 /** Where these routes live (under `BASE_PATH` when set); the provider's redirect URI is built from it. */
@@ -175,7 +176,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { user, tokens } = browserSignIn.redeemSignInToken(request.query.token)
       setSessionCookies(request, reply, tokens)
-      return user
+      return presentUser(user)
     }
   )
 }

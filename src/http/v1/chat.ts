@@ -9,7 +9,7 @@ import { ConditionalHeaders } from '../etag.js'
 import { discardAfterRefusal, downloadResponses, sendDownload } from './files.js'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { principalOf } from '../auth.js'
-import { asChatError, presentChat, presentChatMessage, v1Page } from './presenters.js'
+import { asChatError, presentChat, presentChatMessage, presentFile, v1Page } from './presenters.js'
 
 const tags = ['chat']
 
@@ -129,7 +129,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       try {
-        return reply.code(201).send(await chats.upload(principalOf(request), request.params.chat_id, fileParts(request)))
+        return reply.code(201).send((await chats.upload(principalOf(request), request.params.chat_id, fileParts(request))).map(presentFile))
       } catch (err) {
         return discardAfterRefusal(request, reply, err)
       }
@@ -149,7 +149,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(FilePage, 'A page of files, newest first'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => v1Page(chats.listFiles(principalOf(request), request.params.chat_id, request.query))
+    async (request) => v1Page(chats.listFiles(principalOf(request), request.params.chat_id, request.query), presentFile)
   )
 
   app.get(

@@ -20,7 +20,7 @@ import {
 } from '../../../schemas/conversations.js'
 import { principalOf } from '../auth.js'
 import { wantsEventStream } from '../sse.js'
-import { v1Page } from './presenters.js'
+import { presentConversation, presentConversationDetail, presentHistory, presentMessage, v1Page } from './presenters.js'
 import { streamReply } from './sse.js'
 
 const tags = ['conversations']
@@ -48,7 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { detail, created } = conversations.create(principalOf(request), request.body, request.headers['idempotency-key'])
       if (!created) reply.header('idempotent-replayed', 'true')
-      return reply.code(201).send(detail)
+      return reply.code(201).send(presentConversationDetail(detail))
     }
   )
 
@@ -64,7 +64,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ConversationPage, 'A page of conversations'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(conversations.list(principalOf(request), request.query))
+    async (request) => v1Page(conversations.list(principalOf(request), request.query), presentConversation)
   )
 
   app.get(
@@ -80,7 +80,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => conversations.get(principalOf(request), request.params.conversation_id)
+    async (request) => presentConversationDetail(conversations.get(principalOf(request), request.params.conversation_id))
   )
 
   app.patch(
@@ -96,7 +96,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ConversationDetail, 'The conversation'), ...errors(400, 401, 403, 404, 422) }
       }
     },
-    async (request) => conversations.update(principalOf(request), request.params.conversation_id, request.body)
+    async (request) => presentConversationDetail(conversations.update(principalOf(request), request.params.conversation_id, request.body))
   )
 
   app.delete(
@@ -146,7 +146,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (wantsEventStream(request)) return streamReply(app, request, reply, p, request.params.conversation_id, send)
       const result = send()
       if (!result.created) reply.header('idempotent-replayed', 'true')
-      return reply.code(201).send(result.message)
+      return reply.code(201).send(presentMessage(result.message))
     }
   )
 
@@ -213,7 +213,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(MessageHistory, 'A page of messages'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => conversations.history(principalOf(request), request.params.conversation_id, request.query)
+    async (request) => presentHistory(conversations.history(principalOf(request), request.params.conversation_id, request.query))
   )
 
   app.get(
@@ -228,7 +228,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Message, 'The message'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => conversations.getMessage(principalOf(request), request.params.conversation_id, request.params.message_id)
+    async (request) => presentMessage(conversations.getMessage(principalOf(request), request.params.conversation_id, request.params.message_id))
   )
 
   app.patch(
@@ -245,7 +245,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Message, 'The edited message'), ...errors(400, 401, 403, 404, 422) }
       }
     },
-    async (request) => conversations.editMessage(principalOf(request), request.params.conversation_id, request.params.message_id, request.body)
+    async (request) => presentMessage(conversations.editMessage(principalOf(request), request.params.conversation_id, request.params.message_id, request.body))
   )
 
   app.delete(

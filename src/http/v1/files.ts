@@ -8,6 +8,7 @@ import { principalOf } from '../auth.js'
 import { attachmentDisposition } from '../content-disposition.js'
 import { discardRestOfBody } from '../connections.js'
 import { answeredNotModified, ConditionalHeaders, ETagHeader, NotModifiedResponse } from '../etag.js'
+import { presentFile } from './presenters.js'
 
 const tags = ['files']
 
@@ -84,7 +85,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { file, drain } = await singleFilePart(request)
       try {
-        return reply.code(201).send(await files.upload(principalOf(request), file))
+        return reply.code(201).send(presentFile(await files.upload(principalOf(request), file)))
       } catch (err) {
         drain()
         return discardAfterRefusal(request, reply, err)

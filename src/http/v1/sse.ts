@@ -4,9 +4,10 @@ import type { StreamDoneEvent } from '../../../schemas/frames.js'
 import type { SendResult } from '../../domain/conversations.js'
 import { type DomainEvent, reaches } from '../../domain/events.js'
 import type { Principal } from '../../domain/principal.js'
-import { eventFrame } from '../../realtime/frames.js'
+import { eventFrame, presentFrame } from '../../realtime/frames.js'
 import { locationOf } from '../response-headers.js'
 import { openEventStream } from '../sse.js'
+import { presentMessage, v1RecordPresenters } from './presenters.js'
 
 /**
  * `POST …/messages/stream` (and `POST …/messages` with `Accept: text/event-stream`): sends the
@@ -44,7 +45,7 @@ export async function streamReply(
   const stream = openEventStream(request, reply, 201)
   stream.send(
     'message.created',
-    { type: 'message.created', conversation_id: conversationId, seq: result.message.seq, message: result.message },
+    { type: 'message.created', conversation_id: conversationId, seq: result.message.seq, message: presentMessage(result.message) },
     result.message.seq
   )
 
@@ -52,7 +53,8 @@ export async function streamReply(
   const forward = (e: DomainEvent) => {
     if (e.type === 'message.created' && e.message.id === result.message.id) return
     const frame = eventFrame(e, (id) => app.services.conversations.lastSeq(id))
-    if (frame) stream.send(frame.type, frame, 'seq' in frame && frame.type.startsWith('message.') ? (frame.seq as number) : undefined)
+    if (frame)
+      stream.send(frame.type, presentFrame(frame, v1RecordPresenters), 'seq' in frame && frame.type.startsWith('message.') ? (frame.seq as number) : undefined)
   }
   const heartbeat = setInterval(() => stream.comment('keep-alive'), 15_000)
   // The client going away ends the stream, not the reply: others may be watching it.

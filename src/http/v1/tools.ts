@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { CreateToolRequest, ListToolsQuery, Tool, ToolIdParams, ToolPage } from '../../../schemas/tools.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentTool, v1Page } from './presenters.js'
 
 const tags = ['tools']
 
@@ -22,7 +22,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ToolPage, 'A page of tools'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(tools.list(principalOf(request), request.query))
+    async (request) => v1Page(tools.list(principalOf(request), request.query), presentTool)
   )
 
   app.post(
@@ -40,7 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Tool, 'The new tool'), ...errors(400, 401, 403, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(tools.create(principalOf(request), request.body))
+    async (request, reply) => reply.code(201).send(presentTool(tools.create(principalOf(request), request.body)))
   )
 
   app.get(
@@ -55,7 +55,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Tool, 'The tool'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => tools.get(principalOf(request), request.params.tool_id)
+    async (request) => presentTool(tools.get(principalOf(request), request.params.tool_id))
   )
 
   app.delete(

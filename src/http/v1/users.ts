@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, NoContent, ref } from '../../../schemas/common.js'
 import { AdminUpdateUserRequest, ListUsersQuery, UpdateMeRequest, User, UserIdParams, UserPage } from '../../../schemas/users.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentUser, v1Page } from './presenters.js'
 
 const tags = ['users']
 
@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The current user'), ...errors(401) }
       }
     },
-    async (request) => users.me(principalOf(request))
+    async (request) => presentUser(users.me(principalOf(request)))
   )
 
   app.put(
@@ -35,7 +35,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The user'), ...errors(400, 401, 409, 422) }
       }
     },
-    async (request) => users.updateMe(principalOf(request), request.body)
+    async (request) => presentUser(await users.updateMe(principalOf(request), request.body))
   )
 
   app.get(
@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(UserPage, 'A page of users'), ...errors(401, 403, 422) }
       }
     },
-    async (request) => v1Page(users.list(principalOf(request), request.query))
+    async (request) => v1Page(users.list(principalOf(request), request.query), presentUser)
   )
 
   app.get(
@@ -66,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The user'), ...errors(401, 403, 404, 422) }
       }
     },
-    async (request) => users.get(principalOf(request), request.params.user_id)
+    async (request) => presentUser(users.get(principalOf(request), request.params.user_id))
   )
 
   app.put(
@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(User, 'The user'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) => users.adminUpdate(principalOf(request), request.params.user_id, request.body)
+    async (request) => presentUser(await users.adminUpdate(principalOf(request), request.params.user_id, request.body))
   )
 
   app.delete(

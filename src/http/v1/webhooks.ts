@@ -13,7 +13,7 @@ import {
   WebhookPage
 } from '../../../schemas/webhooks.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentCreatedWebhook, presentWebhook, presentWebhookDelivery, v1Page } from './presenters.js'
 
 const tags = ['webhooks']
 
@@ -36,7 +36,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(CreatedWebhook, 'The webhook, with its secret shown this once'), ...errors(400, 401, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(await webhooks.create(principalOf(request), request.body))
+    async (request, reply) => reply.code(201).send(presentCreatedWebhook(await webhooks.create(principalOf(request), request.body)))
   )
 
   app.get(
@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WebhookPage, 'A page of webhooks'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(webhooks.list(principalOf(request), request.query))
+    async (request) => v1Page(webhooks.list(principalOf(request), request.query), presentWebhook)
   )
 
   app.get(
@@ -66,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Webhook, 'The webhook'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => webhooks.get(principalOf(request), request.params.webhook_id)
+    async (request) => presentWebhook(webhooks.get(principalOf(request), request.params.webhook_id))
   )
 
   app.patch(
@@ -82,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Webhook, 'The webhook'), ...errors(400, 401, 404, 422) }
       }
     },
-    async (request) => webhooks.update(principalOf(request), request.params.webhook_id, request.body)
+    async (request) => presentWebhook(await webhooks.update(principalOf(request), request.params.webhook_id, request.body))
   )
 
   app.delete(
@@ -117,7 +117,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WebhookDeliveryPage, 'A page of deliveries'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => v1Page(webhooks.deliveries(principalOf(request), request.params.webhook_id, request.query))
+    async (request) => v1Page(webhooks.deliveries(principalOf(request), request.params.webhook_id, request.query), presentWebhookDelivery)
   )
 
   app.post(
@@ -132,7 +132,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 202: ref(WebhookDelivery, 'The new delivery, queued'), ...errors(401, 404, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(202).send(webhooks.redeliver(principalOf(request), request.params.webhook_id, request.params.delivery_id))
+    async (request, reply) =>
+      reply.code(202).send(presentWebhookDelivery(webhooks.redeliver(principalOf(request), request.params.webhook_id, request.params.delivery_id)))
   )
 
   app.post(
@@ -147,7 +148,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 202: ref(WebhookDelivery, 'The test delivery, queued'), ...errors(401, 404, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(202).send(webhooks.test(principalOf(request), request.params.webhook_id))
+    async (request, reply) => reply.code(202).send(presentWebhookDelivery(webhooks.test(principalOf(request), request.params.webhook_id)))
   )
 }
 

@@ -19,7 +19,7 @@ import {
   WorkspacePage
 } from '../../../schemas/workspaces.js'
 import { principalOf } from '../auth.js'
-import { v1Page } from './presenters.js'
+import { presentWorkspace, presentWorkspaceAgent, presentWorkspaceMember, v1Page } from './presenters.js'
 
 const tags = ['workspaces']
 const workspaceIdOf = (request: FastifyRequest) => (request.params as { workspace_id: string }).workspace_id
@@ -43,7 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Workspace, 'The new workspace'), ...errors(400, 401, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(workspaces.create(principalOf(request), request.body))
+    async (request, reply) => reply.code(201).send(presentWorkspace(workspaces.create(principalOf(request), request.body)))
   )
 
   app.get(
@@ -58,7 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspacePage, 'A page of workspaces'), ...errors(401, 422) }
       }
     },
-    async (request) => v1Page(workspaces.list(principalOf(request), request.query))
+    async (request) => v1Page(workspaces.list(principalOf(request), request.query), presentWorkspace)
   )
 
   app.get(
@@ -73,7 +73,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Workspace, 'The workspace'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => workspaces.get(principalOf(request), request.params.workspace_id)
+    async (request) => presentWorkspace(workspaces.get(principalOf(request), request.params.workspace_id))
   )
 
   app.put(
@@ -89,7 +89,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Workspace, 'The workspace'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) => workspaces.update(principalOf(request), request.params.workspace_id, request.body)
+    async (request) => presentWorkspace(workspaces.update(principalOf(request), request.params.workspace_id, request.body))
   )
 
   app.delete(
@@ -125,7 +125,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceMemberPage, 'A page of members'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => v1Page(workspaces.listMembers(principalOf(request), request.params.workspace_id, request.query))
+    async (request) => v1Page(workspaces.listMembers(principalOf(request), request.params.workspace_id, request.query), presentWorkspaceMember)
   )
 
   app.post(
@@ -147,7 +147,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(WorkspaceMember, 'The new member'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request, reply) => reply.code(201).send(workspaces.addMember(principalOf(request), request.params.workspace_id, request.body))
+    async (request, reply) =>
+      reply.code(201).send(presentWorkspaceMember(workspaces.addMember(principalOf(request), request.params.workspace_id, request.body)))
   )
 
   app.put(
@@ -163,7 +164,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceMember, 'The member'), ...errors(400, 401, 403, 404, 409, 422) }
       }
     },
-    async (request) => workspaces.updateMember(principalOf(request), request.params.workspace_id, request.params.user_id, request.body.role)
+    async (request) =>
+      presentWorkspaceMember(workspaces.updateMember(principalOf(request), request.params.workspace_id, request.params.user_id, request.body.role))
   )
 
   app.delete(
@@ -197,7 +199,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WorkspaceAgentPage, 'A page of attached assistants'), ...errors(401, 404, 422) }
       }
     },
-    async (request) => v1Page(workspaces.listAgents(principalOf(request), request.params.workspace_id, request.query))
+    async (request) => v1Page(workspaces.listAgents(principalOf(request), request.params.workspace_id, request.query), presentWorkspaceAgent)
   )
 
   app.post(
@@ -225,7 +227,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { agent, created } = workspaces.attachAgent(principalOf(request), request.params.workspace_id, request.body.assistant_id)
-      return reply.code(created ? 201 : 200).send(agent)
+      return reply.code(created ? 201 : 200).send(presentWorkspaceAgent(agent))
     }
   )
 
