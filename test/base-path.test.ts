@@ -41,7 +41,7 @@ t.test('with BASE_PATH the whole service answers under it, and only there', asyn
   // The documents and the docs, which point clients through the prefix.
   const doc = await fetch(`${http}/base/openapi.json`)
   t.equal(doc.status, 200)
-  t.same(((await doc.json()) as { servers: unknown }).servers, [{ url: '/base' }])
+  t.same(((await doc.json()) as { servers: unknown }).servers, [{ url: '/base', description: 'The server this document is served by' }])
   t.equal((await fetch(`${http}/openapi.json`)).status, 404)
   const docs = await fetch(`${http}/base/docs/`)
   t.equal(docs.status, 200)

@@ -19,8 +19,13 @@ const oops: Surface = {
   openapi: { openapi: '3.1.0', info: { title: 'Oops', version: '0' } },
   async routes(app: FastifyInstance) {
     const Thing = Type.Object({ name: Type.String() })
-    app.post('/oops/things', { schema: { operationId: 'makeThing', tags: ['t'], summary: 'Make', body: Thing, response: { 201: Thing } } }, async (r, reply) =>
-      reply.code(201).send(r.body)
+    app.post(
+      '/oops/things',
+      {
+        config: { location: (thing: { name: string }) => `/oops/things/${thing.name}` },
+        schema: { operationId: 'makeThing', tags: ['t'], summary: 'Make', body: Thing, response: { 201: Thing } }
+      },
+      async (r, reply) => reply.code(201).send(r.body)
     )
     app.get(
       '/oops/things/:id',

@@ -30,7 +30,7 @@ const throwaway: Surface = {
     app.post(
       '/throwaway/things',
       {
-        config: { auth: 'none' },
+        config: { auth: 'none', location: (thing: { name: string }) => `/throwaway/things/${thing.name}` },
         schema: { operationId: 'createThing', tags: ['things'], summary: 'Make a thing', body: { $ref: 'Thing' }, response: { 201: { $ref: 'Thing' } } }
       },
       async (request, reply) => reply.code(201).send(request.body)
