@@ -21,6 +21,7 @@ import type { EventBus } from './domain/events.js'
 import { createServices, type Services } from './domain/index.js'
 import { WebhookOutbox } from './domain/webhooks.js'
 import type { LoginThrottleOptions } from './domain/login-throttle.js'
+import type { CredentialCacheOptions } from './domain/credential-cache.js'
 import authPlugin from './http/auth.js'
 import browserPolicy, { corsOrigin, docsContentSecurityPolicy, ROUTED_METHODS } from './http/browser.js'
 import metricsPlugin from './http/metrics.js'
@@ -79,6 +80,8 @@ export interface BuildOptions {
   transcriber?: Transcriber | null
   /** Bounds of the per-account sign-in throttle (tests shorten the locks). */
   loginThrottle?: Partial<LoginThrottleOptions>
+  /** Bounds of the cache of verified tokens, sessions and users (tests shorten the age limit). */
+  credentialCache?: Partial<CredentialCacheOptions>
   /**
    * The surfaces to serve (default: all of them). The first is the fallback that answers for
    * paths no surface claims; tests build only the ones they exercise.
@@ -193,6 +196,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           allowPrivateAddresses: config.webhookAllowPrivate,
           allowedEmails: config.allowedEmails,
           loginThrottle: options.loginThrottle,
+          credentialCache: options.credentialCache,
           agentRegistryDir: config.agentRegistryDir,
           dispatch: { root: config.workspacesRoot, maxActiveSessions: config.dispatchMaxSessions },
           passwordHashing: config.passwordHashing,

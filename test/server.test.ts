@@ -147,3 +147,19 @@ t.test('a bad environment stops the start with a message naming the variable', a
   t.match(server.output(), /PORT/)
   await server.url.catch(() => {})
 })
+
+t.test('npm start runs the build: dist/server.js serves, docs and migrations included', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, encoding: 'utf8' })
+  t.equal(built.status, 0, built.stderr)
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'srv-')), 'data')
+  const server = startServerProcess(process.execPath, ['dist/server.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir }
+  })
+  t.teardown(() => server.child.kill('SIGKILL'))
+  const base = await server.url
+  t.equal((await fetch(`${base}/api/v1/health`)).status, 200, 'the migrations ran from the project root')
+  t.equal((await fetch(`${base}/docs/`)).status, 200, 'Swagger UI finds its files')
+  t.equal((await fetch(`${base}/playground`)).status, 200, 'the playground finds its page')
+})

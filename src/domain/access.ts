@@ -1,5 +1,6 @@
-import { and, eq, exists, or, type SQL } from 'drizzle-orm'
+import { and, eq, exists, or, type SQL, sql } from 'drizzle-orm'
 import type { Tx } from '../db/index.js'
+import { prepared } from '../db/prepared.js'
 import { assistants, conversationParticipants, conversations, workspaceAgents, workspaceMembers } from '../db/schema.js'
 import { DomainError } from './errors.js'
 import { isAdmin, type Principal } from './principal.js'
@@ -31,28 +32,56 @@ export interface ConversationAccess {
   canManage: boolean
 }
 
-export function workspaceRole(db: Tx, workspaceId: string, userId: string): WorkspaceRole | undefined {
-  return db
+// The reads every conversation request makes, prepared once per connection.
+const roleInWorkspace = (db: Tx) =>
+  db
     .select({ role: workspaceMembers.role })
     .from(workspaceMembers)
-    .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
-    .get()?.role
+    .where(and(eq(workspaceMembers.workspaceId, sql.placeholder('workspaceId')), eq(workspaceMembers.userId, sql.placeholder('userId'))))
+    .prepare()
+const conversationById = (db: Tx) =>
+  db
+    .select()
+    .from(conversations)
+    .where(eq(conversations.id, sql.placeholder('id')))
+    .prepare()
+const isParticipant = (db: Tx) =>
+  db
+    .select({ u: conversationParticipants.userId })
+    .from(conversationParticipants)
+    .where(and(eq(conversationParticipants.conversationId, sql.placeholder('conversationId')), eq(conversationParticipants.userId, sql.placeholder('userId'))))
+    .prepare()
+const participantIds = (db: Tx) =>
+  db
+    .select({ id: conversationParticipants.userId })
+    .from(conversationParticipants)
+    .where(eq(conversationParticipants.conversationId, sql.placeholder('conversationId')))
+    .prepare()
+const memberIds = (db: Tx) =>
+  db
+    .select({ id: workspaceMembers.userId })
+    .from(workspaceMembers)
+    .where(eq(workspaceMembers.workspaceId, sql.placeholder('workspaceId')))
+    .prepare()
+
+/** A conversation's row by id (a prepared read), or undefined. */
+export function findConversation(db: Tx, id: string): ConversationRow | undefined {
+  return prepared(db, conversationById).get({ id })
+}
+
+export function workspaceRole(db: Tx, workspaceId: string, userId: string): WorkspaceRole | undefined {
+  return prepared(db, roleInWorkspace).get({ workspaceId, userId })?.role
 }
 
 /** Who may see a conversation now: its participants and its workspace's members. */
 export function conversationAudience(db: Tx, c: { id: string; workspaceId: string | null }): string[] {
   const ids = new Set(
-    db
-      .select({ id: conversationParticipants.userId })
-      .from(conversationParticipants)
-      .where(eq(conversationParticipants.conversationId, c.id))
-      .all()
+    prepared(db, participantIds)
+      .all({ conversationId: c.id })
       .map((r) => r.id)
   )
   if (c.workspaceId) {
-    for (const r of db.select({ id: workspaceMembers.userId }).from(workspaceMembers).where(eq(workspaceMembers.workspaceId, c.workspaceId)).all()) {
-      ids.add(r.id)
-    }
+    for (const r of prepared(db, memberIds).all({ workspaceId: c.workspaceId })) ids.add(r.id)
   }
   return [...ids]
 }
@@ -92,14 +121,9 @@ export function canSeeConversation(db: Tx, conversationId: string, userId: strin
  * it belongs to. Everyone else gets CONVERSATION_NOT_FOUND (the surface's 404), never the data.
  */
 export function conversationAccess(db: Tx, conversationId: string, userId: string): ConversationAccess {
-  const conversation = db.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+  const conversation = findConversation(db, conversationId)
   if (!conversation) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
-  const participant =
-    db
-      .select({ u: conversationParticipants.userId })
-      .from(conversationParticipants)
-      .where(and(eq(conversationParticipants.conversationId, conversationId), eq(conversationParticipants.userId, userId)))
-      .get() !== undefined
+  const participant = prepared(db, isParticipant).get({ conversationId, userId }) !== undefined
   const role = conversation.workspaceId ? workspaceRole(db, conversation.workspaceId, userId) : undefined
   if (!participant && !role) throw new DomainError('CONVERSATION_NOT_FOUND', 'Conversation not found')
   const canWrite = participant || (role !== undefined && role !== 'viewer')

@@ -10,7 +10,8 @@ import { SYSTEM_OWNER_ID } from './system-owner.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UserRow, type UserService, userRecord, type UserRecord } from './users.js'
 import type { ApiKeyService } from './api-keys.js'
-import type { UnitOfWork } from './unit-of-work.js'
+import { inTransaction, type UnitOfWork } from './unit-of-work.js'
+import type { CredentialCache, SessionState, VerifiedAccessToken } from './credential-cache.js'
 
 export const ACCESS_TOKEN_TTL_SECONDS = 1800
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000
@@ -59,7 +60,9 @@ export class AuthService {
     private readonly users: UserService,
     private readonly apiKeys: ApiKeyService,
     private readonly uow: UnitOfWork,
-    private readonly throttle: LoginThrottle = new LoginThrottle()
+    private readonly throttle: LoginThrottle = new LoginThrottle(),
+    /** Verified tokens and sessions are kept here (it drops sessions when they are revoked). */
+    private readonly cache?: CredentialCache
   ) {
     this.sessionById = db
       .select({ revokedAt: refreshTokenFamilies.revokedAt, userId: refreshTokenFamilies.userId })
@@ -232,22 +235,46 @@ export class AuthService {
       if (!key || !user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
       return { userId: user.id, role: user.role, via: 'api_key', apiKeyId: key.id }
     }
+    const token = this.verifiedAccessToken(credential)
+    if (!token) throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
+    const session = this.session(token.sid)
+    if (!session || session.revokedAt || session.userId !== token.sub) {
+      throw new DomainError('INVALID_TOKEN', 'Session has ended; sign in again')
+    }
+    const user = this.users.findById(token.sub)
+    if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
+    return { userId: user.id, role: user.role, via: 'access_token', sessionId: token.sid }
+  }
+
+  /**
+   * The claims of an access token whose signature, issuer, audience and expiry hold, or undefined.
+   * A token verified before is not verified again until it expires. It says nothing of whether
+   * its session or user is still live (`authenticate` checks that).
+   */
+  verifiedAccessToken(credential: string): VerifiedAccessToken | undefined {
+    const now = Date.now()
+    const cached = this.cache?.tokens.get(credential, now)
+    if (cached) return cached
     let claims: Record<string, unknown>
     try {
       claims = this.signer.verify(credential)
     } catch {
-      throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
+      return undefined
     }
-    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
-      throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
-    }
-    const family = this.sessionById.get({ id: claims.sid })
-    if (!family || family.revokedAt || family.userId !== claims.sub) {
-      throw new DomainError('INVALID_TOKEN', 'Session has ended; sign in again')
-    }
-    const user = this.users.findById(claims.sub)
-    if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired access token')
-    return { userId: user.id, role: user.role, via: 'access_token', sessionId: claims.sid }
+    const { typ, sub, sid, exp } = claims
+    if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') return undefined
+    const token: VerifiedAccessToken = { sub, sid, expiresAt: exp * 1000 }
+    this.cache?.tokens.set(credential, token, token.expiresAt, now)
+    return token
+  }
+
+  /** A session's owner and revocation, read through the cache. */
+  private session(id: string): SessionState | undefined {
+    const cached = this.cache?.sessions.get(id)
+    if (cached) return cached
+    const row = this.sessionById.get({ id })
+    if (row && this.cache && !inTransaction(this.db)) this.cache.sessions.set(id, row)
+    return row
   }
 
   /**
@@ -257,7 +284,7 @@ export class AuthService {
   principalForUser(userId: string, via: Principal['via'], issuedUnder: Pick<Principal, 'sessionId' | 'apiKeyId'> = {}): Principal {
     const user = this.users.findById(userId)
     if (!user?.isActive) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials')
-    if (issuedUnder.sessionId && this.sessionById.get({ id: issuedUnder.sessionId })?.revokedAt) {
+    if (issuedUnder.sessionId && this.session(issuedUnder.sessionId)?.revokedAt) {
       throw new DomainError('INVALID_TOKEN', 'Session has ended; sign in again')
     }
     if (issuedUnder.apiKeyId && !this.apiKeys.isLive(issuedUnder.apiKeyId)) throw new DomainError('INVALID_TOKEN', 'Invalid or revoked API key')
@@ -270,7 +297,7 @@ export class AuthService {
     }
   }
 
-  private issue(user: UserRow, familyId: string): TokenPair {
+  private issue(user: Readonly<UserRow>, familyId: string): TokenPair {
     const refresh = randomToken('rt_')
     this.db
       .insert(refreshTokens)

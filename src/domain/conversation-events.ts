@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm'
 import type { Tx } from '../db/index.js'
+import { prepared } from '../db/prepared.js'
 import { conversationEvents, conversations } from '../db/schema.js'
 import { nowIso } from './clock.js'
 import type { DomainEvent, MessageRecord } from './events.js'
@@ -25,6 +26,29 @@ const SEQUENCED = new Set<DomainEvent['type']>([
  */
 export const CONVERSATION_EVENTS_KEPT = 1000
 const PRUNE_EVERY = 100
+
+// Every conversation event takes these two statements, prepared once per connection.
+const nextEventSeq = (db: Tx) =>
+  db
+    .update(conversations)
+    .set({ lastEventSeq: sql`${conversations.lastEventSeq} + 1` })
+    .where(eq(conversations.id, sql.placeholder('id')))
+    .returning({ eventSeq: conversations.lastEventSeq, lastSeq: conversations.lastSeq })
+    .prepare()
+const insertEvent = (db: Tx) =>
+  db
+    .insert(conversationEvents)
+    .values({
+      conversationId: sql.placeholder('conversationId'),
+      eventSeq: sql.placeholder('eventSeq'),
+      type: sql.placeholder('type'),
+      messageId: sql.placeholder('messageId'),
+      seq: sql.placeholder('seq'),
+      // The JSON text as it is (a placeholder of a JSON column would encode it again).
+      payload: sql`${sql.placeholder('payload')}`,
+      createdAt: sql.placeholder('createdAt')
+    })
+    .prepare()
 
 export function isSequenced(e: DomainEvent): e is SequencedEvent {
   return SEQUENCED.has(e.type)
@@ -55,27 +79,20 @@ function messageOf(e: SequencedEvent): MessageRecord | undefined {
 export function recordConversationEvent(tx: Tx, event: DomainEvent): DomainEvent {
   if (!isSequenced(event)) return event
   const conversationId = conversationIdOf(event)
-  const bumped = tx
-    .update(conversations)
-    .set({ lastEventSeq: sql`${conversations.lastEventSeq} + 1` })
-    .where(eq(conversations.id, conversationId))
-    .returning({ eventSeq: conversations.lastEventSeq, lastSeq: conversations.lastSeq })
-    .get()
+  const bumped = prepared(tx, nextEventSeq).get({ id: conversationId })
   if (!bumped) return event
   const { eventSeq } = bumped
   const message = messageOf(event)
   const { audience: _audience, eventSeq: _unset, ...payload } = event
-  tx.insert(conversationEvents)
-    .values({
-      conversationId,
-      eventSeq,
-      type: event.type,
-      messageId: message?.id ?? null,
-      seq: message ? message.seq : bumped.lastSeq,
-      payload,
-      createdAt: nowIso()
-    })
-    .run()
+  prepared(tx, insertEvent).run({
+    conversationId,
+    eventSeq,
+    type: event.type,
+    messageId: message?.id ?? null,
+    seq: message ? message.seq : bumped.lastSeq,
+    payload: JSON.stringify(payload),
+    createdAt: nowIso()
+  })
   if (event.type === 'message.deleted') {
     tx.update(conversationEvents)
       .set({ payload: sql`json_set(${conversationEvents.payload}, '$.message', json(${JSON.stringify(event.message)}))` })

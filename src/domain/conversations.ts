@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
+import { prepared } from '../db/prepared.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
 import { conversationEventsAfter, type EventReplay } from './conversation-events.js'
 import { canSeeAssistant, type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
@@ -103,6 +104,66 @@ const SORT_COLUMNS = {
   last_message_at: conversations.lastMessageAt,
   title: conversations.title
 }
+
+// The statements of sending a message and reading history, prepared once per connection.
+const nextMessageSeq = (db: Tx) =>
+  db
+    .update(conversations)
+    .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastMessageAt: sql`${sql.placeholder('now')}`, updatedAt: sql`${sql.placeholder('now')}` })
+    .where(eq(conversations.id, sql.placeholder('id')))
+    .returning({ lastSeq: conversations.lastSeq })
+    .prepare()
+const insertMessageRow = (db: Tx) =>
+  db
+    .insert(messages)
+    .values({
+      id: sql.placeholder('id'),
+      conversationId: sql.placeholder('conversationId'),
+      seq: sql.placeholder('seq'),
+      senderId: sql.placeholder('senderId'),
+      role: sql.placeholder('role'),
+      content: sql.placeholder('content'),
+      // JSON columns take their text as it is (a placeholder would encode a null as 'null').
+      attachments: sql`${sql.placeholder('attachments')}`,
+      status: sql.placeholder('status'),
+      toolCall: sql`${sql.placeholder('toolCall')}`,
+      clientMsgId: sql.placeholder('clientMsgId'),
+      createdAt: sql.placeholder('now'),
+      updatedAt: sql.placeholder('now')
+    })
+    .returning()
+    .prepare()
+const markReadUpTo = (db: Tx) =>
+  db
+    .update(conversationParticipants)
+    .set({ lastReadSeq: sql`${sql.placeholder('seq')}` })
+    .where(and(eq(conversationParticipants.conversationId, sql.placeholder('conversationId')), eq(conversationParticipants.userId, sql.placeholder('userId'))))
+    .prepare()
+const messageByClientId = (db: Tx) =>
+  db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, sql.placeholder('conversationId')),
+        eq(messages.senderId, sql.placeholder('senderId')),
+        eq(messages.clientMsgId, sql.placeholder('clientMsgId'))
+      )
+    )
+    .prepare()
+const historyWindow = and(
+  eq(messages.conversationId, sql.placeholder('conversationId')),
+  gt(messages.seq, sql.placeholder('after')),
+  lt(messages.seq, sql.placeholder('before'))
+)
+const messagesForward = (db: Tx) => db.select().from(messages).where(historyWindow).orderBy(asc(messages.seq)).limit(sql.placeholder('limit')).prepare()
+const messagesBackward = (db: Tx) => db.select().from(messages).where(historyWindow).orderBy(desc(messages.seq)).limit(sql.placeholder('limit')).prepare()
+const lastSeqOf = (db: Tx) =>
+  db
+    .select({ s: conversations.lastSeq })
+    .from(conversations)
+    .where(eq(conversations.id, sql.placeholder('id')))
+    .prepare()
 
 export function messageRecord(m: MessageRow): MessageRecord {
   return {
@@ -352,11 +413,7 @@ export class ConversationService {
         if (stored) return { message: stored.body as MessageRecord, created: false }
       }
       if (input.client_msg_id) {
-        const prior = tx
-          .select()
-          .from(messages)
-          .where(and(eq(messages.conversationId, conversationId), eq(messages.senderId, p.userId), eq(messages.clientMsgId, input.client_msg_id)))
-          .get()
+        const prior = prepared(tx, messageByClientId).get({ conversationId, senderId: p.userId, clientMsgId: input.client_msg_id })
         if (prior) return { message: messageRecord(prior), created: false }
       }
       if (!acc.participant) {
@@ -478,21 +535,18 @@ export class ConversationService {
   /** Messages by cursor, oldest first. `after_seq` pages forward; `before_seq` (or neither) pages back from there (or the end). */
   historyOf(c: ConversationRow, q: HistoryQuery): History {
     const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, q.limit ?? 50))
-    const conds: SQL[] = [eq(messages.conversationId, c.id)]
-    if (q.after_seq !== undefined) conds.push(gt(messages.seq, q.after_seq))
-    if (q.before_seq !== undefined) conds.push(lt(messages.seq, q.before_seq))
     const forward = q.after_seq !== undefined
-    const rows = this.db
-      .select()
-      .from(messages)
-      .where(and(...conds))
-      .orderBy(forward ? asc(messages.seq) : desc(messages.seq))
-      .limit(limit + 1)
-      .all()
+    // Absent bounds are open: no seq is below 0 or above the largest integer.
+    const rows = prepared(this.db, forward ? messagesForward : messagesBackward).all({
+      conversationId: c.id,
+      after: q.after_seq ?? -1,
+      before: q.before_seq ?? Number.MAX_SAFE_INTEGER,
+      limit: limit + 1
+    })
     const has_more = rows.length > limit
     const page = rows.slice(0, limit)
     if (!forward) page.reverse()
-    const lastSeq = this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, c.id)).get()?.s ?? c.lastSeq
+    const lastSeq = prepared(this.db, lastSeqOf).get({ id: c.id })?.s ?? c.lastSeq
     return { items: page.map(messageRecord), has_more, last_seq: lastSeq }
   }
 
@@ -506,7 +560,7 @@ export class ConversationService {
 
   /** The seq of the newest message of a conversation (0 when it has none or is gone). */
   lastSeq(conversationId: string): number {
-    return this.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversationId)).get()?.s ?? 0
+    return prepared(this.db, lastSeqOf).get({ id: conversationId })?.s ?? 0
   }
 
   getMessage(p: Principal, conversationId: string, messageId: string): MessageRecord {
@@ -658,37 +712,22 @@ export class ConversationService {
   ): MessageRecord {
     const { tx } = w
     const now = nowIso()
-    const { lastSeq: seq } = tx
-      .update(conversations)
-      .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastMessageAt: now, updatedAt: now })
-      .where(eq(conversations.id, c.id))
-      .returning({ lastSeq: conversations.lastSeq })
-      .get()
-    const row = tx
-      .insert(messages)
-      .values({
-        id: newId(),
-        conversationId: c.id,
-        seq,
-        senderId,
-        role: input.role ?? 'user',
-        content: input.content,
-        attachments: input.attachments ?? [],
-        status: input.status ?? 'completed',
-        toolCall: input.toolCall ?? null,
-        clientMsgId: input.client_msg_id ?? null,
-        createdAt: now,
-        updatedAt: now
-      })
-      .returning()
-      .get()
-    if (senderId) {
-      // Sending a message reads everything before it.
-      tx.update(conversationParticipants)
-        .set({ lastReadSeq: seq })
-        .where(and(eq(conversationParticipants.conversationId, c.id), eq(conversationParticipants.userId, senderId)))
-        .run()
-    }
+    const { lastSeq: seq } = prepared(tx, nextMessageSeq).get({ id: c.id, now })!
+    const row = prepared(tx, insertMessageRow).get({
+      id: newId(),
+      conversationId: c.id,
+      seq,
+      senderId,
+      role: input.role ?? 'user',
+      content: input.content,
+      attachments: JSON.stringify(input.attachments ?? []),
+      status: input.status ?? 'completed',
+      toolCall: input.toolCall == null ? null : JSON.stringify(input.toolCall),
+      clientMsgId: input.client_msg_id ?? null,
+      now
+    })!
+    // Sending a message reads everything before it.
+    if (senderId) prepared(tx, markReadUpTo).run({ conversationId: c.id, userId: senderId, seq })
     if (c.workspaceId) this.touchWorkspace(tx, c.workspaceId, now)
     const message = messageRecord(row)
     w.emit({ type: 'message.created', conversationId: c.id, seq, message, audience })

@@ -22,6 +22,7 @@ import { WorkspaceService } from './workspaces.js'
 import type { EventBus, EventSubscriptions, Outbox } from './events.js'
 import { type BlobStore, FileService, noBlobStore } from './files.js'
 import { UnitOfWork } from './unit-of-work.js'
+import { CredentialCache, type CredentialCacheOptions, DEFAULT_CREDENTIAL_CACHE } from './credential-cache.js'
 import { type PasswordHashing, setPasswordHashing } from './passwords.js'
 import { WebhookService } from './webhooks.js'
 
@@ -55,6 +56,8 @@ export interface ServiceDeps {
   dispatch?: { root: string; maxActiveSessions: number }
   /** The argon2id cost of new password hashes (the config's); the OWASP parameters when omitted. */
   passwordHashing?: PasswordHashing
+  /** Bounds of the in-memory cache of verified tokens, sessions and users (`max: 0` turns it off). */
+  credentialCache?: Partial<CredentialCacheOptions>
 }
 
 /** The domain core every surface sits on. */
@@ -66,9 +69,11 @@ export function createServices(deps: ServiceDeps) {
   const files = new FileService(deps.db, uow, deps.blobs ?? noBlobStore, {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })
-  const users = new UserService(deps.db, uow, files)
+  // Subscribed before anything else listens, so a revocation is in force for every listener.
+  const credentials = new CredentialCache(deps.events, { ...DEFAULT_CREDENTIAL_CACHE, ...deps.credentialCache })
+  const users = new UserService(deps.db, uow, files, credentials)
   const apiKeys = new ApiKeyService(deps.db, uow)
-  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow, new LoginThrottle(deps.loginThrottle))
+  const auth = new AuthService(deps.db, deps.signer, users, apiKeys, uow, new LoginThrottle(deps.loginThrottle), credentials)
   const browserSignIn = new BrowserSignInService(deps.db, uow, users, auth, { allowedEmails: deps.allowedEmails ?? [] })
   const health = new HealthService(deps.db, deps.version)
   const workspaces = new WorkspaceService(deps.db, uow, files)

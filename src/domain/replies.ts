@@ -2,13 +2,14 @@ import { eq } from 'drizzle-orm'
 import type { ReplySink } from '../ai/reply.js'
 import type { ChatMessage } from '../ai/types.js'
 import type { Db } from '../db/index.js'
-import { conversations, users } from '../db/schema.js'
+import { users } from '../db/schema.js'
 import type { AiService } from './ai.js'
 import { modelErrorToDomain } from './ai.js'
 import type { ConversationService } from './conversations.js'
 import { DomainError, isDomainError } from './errors.js'
 import type { EventSubscriptions, MessageRecord, ToolCallRecord } from './events.js'
 import type { Principal } from './principal.js'
+import { findConversation } from './access.js'
 
 /** How many stored messages a reply sees as its context. */
 export const REPLY_CONTEXT_MESSAGES = 50
@@ -105,7 +106,7 @@ export class ReplyService {
 
   private schedule(conversationId: string, userMessage: MessageRecord): void {
     if (this.stopped) return
-    const conversation = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get()
+    const conversation = findConversation(this.db, conversationId)
     if (!conversation?.assistantId) return
     const controller = new AbortController()
     const previous = this.tails.get(conversationId) ?? Promise.resolve()

@@ -77,7 +77,7 @@ class Unit implements Work {
 }
 
 /** Whether the connection under `db` is in a transaction (drizzle keeps the better-sqlite3 handle as `$client`). */
-function inTransaction(db: Db): boolean {
+export function inTransaction(db: Db): boolean {
   return (db as { $client?: { inTransaction?: boolean } }).$client?.inTransaction === true
 }
 

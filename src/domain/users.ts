@@ -10,7 +10,8 @@ import type { UserRecord } from './events.js'
 import { releaseConversations } from './access.js'
 import { revokeUserSessions } from './revocation.js'
 import type { FileService } from './files.js'
-import type { UnitOfWork, Work } from './unit-of-work.js'
+import { inTransaction, type UnitOfWork, type Work } from './unit-of-work.js'
+import type { CredentialCache } from './credential-cache.js'
 
 export type UserRow = typeof users.$inferSelect
 
@@ -59,7 +60,9 @@ export class UserService {
   constructor(
     private readonly db: Db,
     private readonly uow: UnitOfWork,
-    private readonly files: Pick<FileService, 'releaseConversation' | 'sweep' | 'blobsOwnedBy'>
+    private readonly files: Pick<FileService, 'releaseConversation' | 'sweep' | 'blobsOwnedBy'>,
+    /** Users read by id are kept here (it drops them when they change). */
+    private readonly cache?: CredentialCache
   ) {
     this.byId = db
       .select()
@@ -71,8 +74,12 @@ export class UserService {
   /** Read on every authenticated request: prepared once. */
   private readonly byId
 
-  findById(id: string): UserRow | undefined {
-    return this.byId.get({ id })
+  findById(id: string): Readonly<UserRow> | undefined {
+    const cached = this.cache?.users.get(id)
+    if (cached) return cached
+    const row = this.byId.get({ id })
+    if (row && this.cache && !inTransaction(this.db)) this.cache.users.set(id, Object.freeze(row))
+    return row
   }
 
   findByEmail(email: string): UserRow | undefined {
@@ -83,7 +90,7 @@ export class UserService {
       .get()
   }
 
-  require(id: string): UserRow {
+  require(id: string): Readonly<UserRow> {
     const u = this.findById(id)
     if (!u) throw new DomainError('USER_NOT_FOUND', 'User not found')
     return u
@@ -216,7 +223,7 @@ export class UserService {
   }
 
   /** Writes a patch and emits `user.updated`; `also` adds to the same unit of work. */
-  private apply(user: UserRow, patch: Partial<UserRow>, also?: (w: Work) => void): UserRecord {
+  private apply(user: Readonly<UserRow>, patch: Partial<UserRow>, also?: (w: Work) => void): UserRecord {
     if (Object.keys(patch).length === 0) return userRecord(user)
     return this.uow.run((w) => {
       also?.(w)

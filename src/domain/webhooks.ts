@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
+import { prepared } from '../db/prepared.js'
 import { conversations, users, webhookDeliveries, webhooks } from '../db/schema.js'
 import { AddressNotAllowedError, assertPublicAddress } from '../net/address-guard.js'
 import { newId, nowIso } from './clock.js'
@@ -313,6 +314,26 @@ function uniqueEvents(events: WebhookEvent[]): WebhookEvent[] {
  * conversation events to the webhooks of the users in the event's audience. The records in a
  * payload are shown by `present`: the presenters of the surface whose webhooks these are.
  */
+// The outbox runs in every unit of work that emits an event: its reads are prepared once per connection.
+const activeHooksOf = (db: Tx) =>
+  db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.isActive, true), inArray(webhooks.ownerId, sql`(select value from json_each(${sql.placeholder('owners')}))`)))
+    .prepare()
+const activeHooksOfAdmins = (db: Tx) =>
+  db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.isActive, true), inArray(webhooks.ownerId, db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')))))
+    .prepare()
+const assistantOfConversation = (db: Tx) =>
+  db
+    .select({ assistantId: conversations.assistantId })
+    .from(conversations)
+    .where(eq(conversations.id, sql.placeholder('id')))
+    .prepare()
+
 export class WebhookOutbox implements Outbox {
   constructor(private readonly present: RecordPresenters) {}
 
@@ -320,22 +341,9 @@ export class WebhookOutbox implements Outbox {
     const mapped = toWebhookEvent(tx, event, this.present)
     if (!mapped) return
     const { name, data, owners, admins } = mapped
-    const ownerFilter = admins ? inArray(webhooks.ownerId, tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin'))) : undefined
     const candidates = [
-      ...(owners.length
-        ? tx
-            .select()
-            .from(webhooks)
-            .where(and(eq(webhooks.isActive, true), inArray(webhooks.ownerId, owners)))
-            .all()
-        : []),
-      ...(ownerFilter
-        ? tx
-            .select()
-            .from(webhooks)
-            .where(and(eq(webhooks.isActive, true), ownerFilter))
-            .all()
-        : [])
+      ...(owners.length ? prepared(tx, activeHooksOf).all({ owners: JSON.stringify(owners) }) : []),
+      ...(admins ? prepared(tx, activeHooksOfAdmins).all() : [])
     ]
     const seen = new Set<string>()
     const timestamp = nowIso()
@@ -379,7 +387,7 @@ function toWebhookEvent(tx: Tx, event: DomainEvent, present: RecordPresenters): 
       }
     }
     case 'message.created': {
-      const conversation = tx.select({ assistantId: conversations.assistantId }).from(conversations).where(eq(conversations.id, event.conversationId)).get()
+      const conversation = prepared(tx, assistantOfConversation).get({ id: event.conversationId })
       return {
         name: 'message.received',
         data: {

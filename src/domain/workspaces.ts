@@ -1,6 +1,7 @@
 import { posix } from 'node:path'
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
+import { prepared } from '../db/prepared.js'
 import { assistants, conversations, dispatchSessions, users, workspaceAgents, workspaceMembers, workspaces } from '../db/schema.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
@@ -115,6 +116,14 @@ function checkName(name: string): string {
  * every member reads; owner and admins change it, its members and its agents; only the owner
  * deletes it. Global admins have no special powers here.
  */
+/** Every message in a workspace's conversation touches it: prepared once per connection. */
+const touchWorkspace = (db: Tx) =>
+  db
+    .update(workspaces)
+    .set({ lastActivityAt: sql`${sql.placeholder('at')}`, status: sql`case when ${workspaces.status} = 'new' then 'active' else ${workspaces.status} end` })
+    .where(eq(workspaces.id, sql.placeholder('id')))
+    .prepare()
+
 export class WorkspaceService {
   constructor(
     private readonly db: Db,
@@ -156,10 +165,7 @@ export class WorkspaceService {
    * sets `last_activity_at`, and a `new` workspace becomes `active`.
    */
   touch(tx: Tx, workspaceId: string, at: string = nowIso()): void {
-    tx.update(workspaces)
-      .set({ lastActivityAt: at, status: sql`case when ${workspaces.status} = 'new' then 'active' else ${workspaces.status} end` })
-      .where(eq(workspaces.id, workspaceId))
-      .run()
+    prepared(tx, touchWorkspace).run({ id: workspaceId, at })
   }
 
   // ---- workspaces -------------------------------------------------------------------------

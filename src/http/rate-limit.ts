@@ -59,12 +59,7 @@ export default fp(
       const credential = match[1]
       if (!credential) return undefined
       if (app.services.apiKeys.looksLikeKey(credential)) return app.services.apiKeys.ownerOf(credential)
-      try {
-        const claims = app.jwt.verify<{ sub?: unknown; typ?: unknown }>(credential)
-        return claims.typ === 'access' && typeof claims.sub === 'string' ? claims.sub : undefined
-      } catch {
-        return undefined
-      }
+      return app.services.auth.verifiedAccessToken(credential)?.sub
     }
 
     await app.register(rateLimit, {
