@@ -32,24 +32,42 @@ const NullableText = (maxLength: number, description?: string) =>
   // Null first: with type coercion on, a string branch tried first would turn null into "".
   Type.Union([Type.Null(), Type.String({ maxLength })], description ? { description } : {})
 
-export const Assistant = Type.Object(
+export const Assistant = example(
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String(),
+      description: Type.Union([Type.String(), Type.Null()]),
+      personality: Type.Union([Type.String(), Type.Null()]),
+      system_prompt: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Shown only to the owner and admins.' })),
+      tools: Type.Optional(Type.Array(Type.String(), { description: 'Ids of the tools it may call; shown only to the owner and admins.' })),
+      model: Type.String({ description: 'The model, as `provider:model`.' }),
+      temperature: Type.Number(),
+      status: ref(AssistantStatus),
+      visibility: ref(AssistantVisibility),
+      category: Type.Union([Type.String(), Type.Null()]),
+      owner_id: Type.Union([Uuid, Type.Null()], { description: 'The user who created it; null if that user was deleted.' }),
+      created_at: Timestamp,
+      updated_at: Timestamp
+    },
+    { $id: 'Assistant', additionalProperties: false }
+  ),
   {
-    id: Uuid,
-    name: Type.String(),
-    description: Type.Union([Type.String(), Type.Null()]),
-    personality: Type.Union([Type.String(), Type.Null()]),
-    system_prompt: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Shown only to the owner and admins.' })),
-    tools: Type.Optional(Type.Array(Type.String(), { description: 'Ids of the tools it may call; shown only to the owner and admins.' })),
-    model: Type.String({ description: 'The model, as `provider:model`.' }),
-    temperature: Type.Number(),
-    status: ref(AssistantStatus),
-    visibility: ref(AssistantVisibility),
-    category: Type.Union([Type.String(), Type.Null()]),
-    owner_id: Type.Union([Uuid, Type.Null()], { description: 'The user who created it; null if that user was deleted.' }),
-    created_at: Timestamp,
-    updated_at: Timestamp
-  },
-  { $id: 'Assistant', additionalProperties: false }
+    id: '01936f3c-2a10-7b44-9e21-3c5d6e7f8a90',
+    name: 'Helper',
+    description: 'Answers questions and does sums',
+    personality: 'Patient and precise',
+    system_prompt: 'You are a helpful assistant. Use the calculator for arithmetic.',
+    tools: ['calculator'],
+    model: 'offline',
+    temperature: 0.7,
+    status: 'active',
+    visibility: 'private',
+    category: null,
+    owner_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d',
+    created_at: '2024-01-15T10:30:00.000Z',
+    updated_at: '2024-01-15T10:30:00.000Z'
+  }
 )
 
 export const AssistantPage = PageOf(Assistant, 'AssistantPage')

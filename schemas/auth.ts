@@ -48,14 +48,22 @@ export const LogoutRequest = example(
   { refresh_token: 'the refresh_token that POST /api/v1/auth/login answered' }
 )
 
-export const TokenResponse = Type.Object(
+export const TokenResponse = example(
+  Type.Object(
+    {
+      access_token: Type.String({ description: 'A JWT; send it as `Authorization: Bearer <access_token>`.' }),
+      refresh_token: Type.String({ description: 'Opaque; works once, exchange it at `/auth/refresh`.' }),
+      token_type: Type.Literal('bearer'),
+      expires_in: Type.Integer({ description: 'Seconds until the access token expires.', examples: [1800] })
+    },
+    { $id: 'TokenResponse', additionalProperties: false }
+  ),
   {
-    access_token: Type.String({ description: 'A JWT; send it as `Authorization: Bearer <access_token>`.' }),
-    refresh_token: Type.String({ description: 'Opaque; works once, exchange it at `/auth/refresh`.' }),
-    token_type: Type.Literal('bearer'),
-    expires_in: Type.Integer({ description: 'Seconds until the access token expires.', examples: [1800] })
-  },
-  { $id: 'TokenResponse', additionalProperties: false }
+    access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzNmYzYy0xZDJlLTdhM2ItOGM0ZC01ZTZmN2E4YjljMGQifQ.c2lnbmF0dXJl',
+    refresh_token: 'rt_Yk3q9vX2mZpL8sT1wQ4nB7cE',
+    token_type: 'bearer',
+    expires_in: 1800
+  }
 )
 
 /** The name of a configured sign-in provider, as in `OAUTH_<PROVIDER>_CLIENT_ID`, lower-cased. */

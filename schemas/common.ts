@@ -10,10 +10,11 @@ export function ref<T extends TSchema>(schema: T, description?: string) {
 }
 
 /**
- * Gives a request schema the example its documentation shows and "Try it out" sends (a request
- * body's example is its schema's): one the service accepts as it is on a fresh server once its
- * caller has signed up, but for the ids of other things it names. The type checks its shape;
- * `test/examples.test.ts` sends each one.
+ * Gives a schema the example its documentation shows. A request body's example is what "Try it
+ * out" sends: one the service accepts as it is on a fresh server once its caller has signed up,
+ * but for the ids of other things it names (`test/examples.test.ts` sends each one). A response
+ * schema's example is what such a call answers. The type checks its shape; every example of the
+ * committed documents is validated against its schema by `test/openapi-examples.test.ts`.
  */
 export function example<T extends TSchema>(schema: T, value: Static<T>): T {
   return Object.assign(schema, { examples: [value] })
@@ -40,14 +41,22 @@ export const FieldError = Type.Object(
 )
 
 /** The v1 error body. */
-export const ErrorResponse = Type.Object(
+export const ErrorResponse = example(
+  Type.Object(
+    {
+      detail: Type.String({ description: 'What went wrong, for people.' }),
+      status_code: Type.Integer({ description: 'The HTTP status, repeated.' }),
+      error_code: Type.String({ description: 'A stable code for programs, e.g. `VALIDATION_ERROR`, `USER_NOT_FOUND`.' }),
+      errors: Type.Optional(Type.Array(ref(FieldError), { description: 'The failing fields of a validation error.' }))
+    },
+    { $id: 'ErrorResponse', title: 'Error', additionalProperties: false }
+  ),
   {
-    detail: Type.String({ description: 'What went wrong, for people.' }),
-    status_code: Type.Integer({ description: 'The HTTP status, repeated.' }),
-    error_code: Type.String({ description: 'A stable code for programs, e.g. `VALIDATION_ERROR`, `USER_NOT_FOUND`.' }),
-    errors: Type.Optional(Type.Array(ref(FieldError), { description: 'The failing fields of a validation error.' }))
-  },
-  { $id: 'ErrorResponse', title: 'Error', additionalProperties: false }
+    detail: 'Validation failed: body.email must match format "email"',
+    status_code: 422,
+    error_code: 'VALIDATION_ERROR',
+    errors: [{ field: 'body.email', message: 'must match format "email"' }]
+  }
 )
 
 export const PageQuery = Type.Object({
@@ -56,9 +65,9 @@ export const PageQuery = Type.Object({
   sort: Type.Optional(Type.String({ pattern: '^[a-z_]+(:(asc|desc))?$', description: '`field:asc` or `field:desc`.' }))
 })
 
-/** v1's page envelope, named `<Item>Page` in OpenAPI. */
+/** v1's page envelope, named `<Item>Page` in OpenAPI; its example is a page of the item's example. */
 export function PageOf<T extends TSchema>(item: T, id: string) {
-  return Type.Object(
+  const page = Type.Object(
     {
       items: Type.Array(ref(item)),
       total: Type.Integer({ minimum: 0 }),
@@ -70,6 +79,8 @@ export function PageOf<T extends TSchema>(item: T, id: string) {
     },
     { $id: id, additionalProperties: false }
   )
+  const [first] = (item.examples ?? []) as Static<T>[]
+  return first === undefined ? page : example(page, { items: [first], total: 1, page: 1, size: 20, pages: 1, has_next: false, has_prev: false })
 }
 
 /** Error responses by status, for a route's `response` map. */

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, Timestamp, ref, StringEnum, Uuid, example } from './common.js'
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()])
@@ -40,32 +40,70 @@ export const ToolCallResult = Type.Object(
 export const MessageRole = StringEnum(['user', 'assistant', 'system', 'tool'], { $id: 'MessageRole' })
 export const MessageStatus = StringEnum(['pending', 'streaming', 'completed', 'failed', 'cancelled'], { $id: 'MessageStatus' })
 
-export const Message = Type.Object(
+export const Message = example(
+  Type.Object(
+    {
+      id: Uuid,
+      conversation_id: Uuid,
+      seq: Type.Integer({ minimum: 1, description: 'Position in the conversation: 1, 2, 3, … Orders messages and makes cursors.' }),
+      role: ref(MessageRole),
+      sender_id: Nullable(Uuid),
+      content: Type.String({ description: 'Empty for a deleted message (a tombstone).' }),
+      attachments: Type.Array(ref(Attachment)),
+      status: ref(MessageStatus),
+      tool_call: Type.Union([ref(ToolCallMade), ref(ToolCallResult), Type.Null()], {
+        description: 'The call or the result a `tool` message records; null for every other message.'
+      }),
+      client_msg_id: Nullable(Type.String()),
+      created_at: Timestamp,
+      updated_at: Timestamp,
+      edited_at: Nullable(Timestamp),
+      deleted_at: Nullable(Timestamp)
+    },
+    { $id: 'Message', additionalProperties: false }
+  ),
   {
-    id: Uuid,
-    conversation_id: Uuid,
-    seq: Type.Integer({ minimum: 1, description: 'Position in the conversation: 1, 2, 3, … Orders messages and makes cursors.' }),
-    role: ref(MessageRole),
-    sender_id: Nullable(Uuid),
-    content: Type.String({ description: 'Empty for a deleted message (a tombstone).' }),
-    attachments: Type.Array(ref(Attachment)),
-    status: ref(MessageStatus),
-    tool_call: Type.Union([ref(ToolCallMade), ref(ToolCallResult), Type.Null()], {
-      description: 'The call or the result a `tool` message records; null for every other message.'
-    }),
-    client_msg_id: Nullable(Type.String()),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-    edited_at: Nullable(Timestamp),
-    deleted_at: Nullable(Timestamp)
-  },
-  { $id: 'Message', additionalProperties: false }
+    id: '01936f3c-4c31-7d66-a043-5e7f8091a2b4',
+    conversation_id: '01936f3c-3b20-7c55-8f32-4d6e7f8091a2',
+    seq: 2,
+    role: 'assistant',
+    sender_id: null,
+    content: 'You said: "What is 6 times 8?"',
+    attachments: [],
+    status: 'completed',
+    tool_call: null,
+    client_msg_id: null,
+    created_at: '2024-01-15T10:31:12.000Z',
+    updated_at: '2024-01-15T10:31:14.000Z',
+    edited_at: null,
+    deleted_at: null
+  }
 )
+
+/** The example reply, which the examples of conversations and histories show. */
+const replyExample = (Message.examples as Static<typeof Message>[])[0]!
 
 export const Participant = Type.Object(
   { user_id: Uuid, last_read_seq: Type.Integer({ minimum: 0 }), joined_at: Timestamp },
   { $id: 'Participant', additionalProperties: false }
 )
+
+/** What the examples of a conversation share. */
+const conversationExample = {
+  id: '01936f3c-3b20-7c55-8f32-4d6e7f8091a2',
+  title: 'Sums',
+  assistant_id: '01936f3c-2a10-7b44-9e21-3c5d6e7f8a90',
+  workspace_id: null,
+  creator_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d',
+  is_ai: true,
+  last_seq: 2,
+  last_message_at: '2024-01-15T10:31:12.000Z',
+  unread_count: 0,
+  model_id: 'offline',
+  model_api_source: 'offline',
+  created_at: '2024-01-15T10:30:00.000Z',
+  updated_at: '2024-01-15T10:31:12.000Z'
+}
 
 const conversationFields = {
   id: Uuid,
@@ -83,15 +121,34 @@ const conversationFields = {
   updated_at: Timestamp
 }
 
-export const Conversation = Type.Object(conversationFields, { $id: 'Conversation', additionalProperties: false })
+export const Conversation = example(Type.Object(conversationFields, { $id: 'Conversation', additionalProperties: false }), conversationExample)
 
-export const ConversationDetail = Type.Object(
+export const ConversationDetail = example(
+  Type.Object(
+    {
+      ...conversationFields,
+      participants: Type.Array(ref(Participant)),
+      messages: Type.Array(ref(Message), { description: 'The latest messages, oldest first (at most 50).' })
+    },
+    { $id: 'ConversationDetail', additionalProperties: false }
+  ),
   {
-    ...conversationFields,
-    participants: Type.Array(ref(Participant)),
-    messages: Type.Array(ref(Message), { description: 'The latest messages, oldest first (at most 50).' })
-  },
-  { $id: 'ConversationDetail', additionalProperties: false }
+    ...conversationExample,
+    participants: [{ user_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d', last_read_seq: 2, joined_at: '2024-01-15T10:30:00.000Z' }],
+    messages: [
+      {
+        ...replyExample,
+        id: '01936f3c-4c30-7d66-a043-5e7f8091a2b3',
+        seq: 1,
+        role: 'user',
+        sender_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d',
+        content: 'What is 6 times 8?',
+        created_at: '2024-01-15T10:30:00.000Z',
+        updated_at: '2024-01-15T10:30:00.000Z'
+      },
+      replyExample
+    ]
+  }
 )
 
 export const ConversationPage = PageOf(Conversation, 'ConversationPage')
@@ -146,13 +203,16 @@ export const HistoryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }))
 })
 
-export const MessageHistory = Type.Object(
-  {
-    items: Type.Array(ref(Message)),
-    has_more: Type.Boolean({ description: 'More messages lie beyond this page in the direction of the cursor.' }),
-    last_seq: Type.Integer({ minimum: 0 })
-  },
-  { $id: 'MessageHistory', additionalProperties: false }
+export const MessageHistory = example(
+  Type.Object(
+    {
+      items: Type.Array(ref(Message)),
+      has_more: Type.Boolean({ description: 'More messages lie beyond this page in the direction of the cursor.' }),
+      last_seq: Type.Integer({ minimum: 0 })
+    },
+    { $id: 'MessageHistory', additionalProperties: false }
+  ),
+  { items: [replyExample], has_more: true, last_seq: 2 }
 )
 
 export const MarkReadRequest = example(

@@ -2,17 +2,28 @@ import { Type } from '@sinclair/typebox'
 import { PageOf, PageQuery, Timestamp, StringEnum, Uuid, example } from './common.js'
 import { Email, Password } from './auth.js'
 
-export const User = Type.Object(
+export const User = example(
+  Type.Object(
+    {
+      id: Uuid,
+      email: Type.String({ format: 'email' }),
+      full_name: Type.Union([Type.String(), Type.Null()]),
+      role: StringEnum(['admin', 'user']),
+      is_active: Type.Boolean(),
+      created_at: Timestamp,
+      updated_at: Timestamp
+    },
+    { $id: 'User', additionalProperties: false }
+  ),
   {
-    id: Uuid,
-    email: Type.String({ format: 'email' }),
-    full_name: Type.Union([Type.String(), Type.Null()]),
-    role: StringEnum(['admin', 'user']),
-    is_active: Type.Boolean(),
-    created_at: Timestamp,
-    updated_at: Timestamp
-  },
-  { $id: 'User', additionalProperties: false }
+    id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d',
+    email: 'ada@example.com',
+    full_name: 'Ada Lovelace',
+    role: 'user',
+    is_active: true,
+    created_at: '2024-01-15T10:30:00.000Z',
+    updated_at: '2024-01-15T10:30:00.000Z'
+  }
 )
 
 export const UserPage = PageOf(User, 'UserPage')

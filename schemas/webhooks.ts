@@ -22,6 +22,20 @@ const Secret = Type.String({
 const Events = Type.Array(ref(WebhookEventName), { minItems: 1, uniqueItems: true, description: 'The events to deliver.' })
 const Description = Type.Union([Type.String({ maxLength: 500 }), Type.Null()])
 
+/** What the examples of a webhook share. */
+const webhookExample = {
+  id: '01936f3c-8070-7baa-a487-92a3b4c5d6e7',
+  url: 'https://example.com/hooks/assistant',
+  events: ['conversation.created' as const],
+  description: 'New conversations to the CRM',
+  is_active: true,
+  consecutive_failures: 0,
+  disabled_at: null,
+  disabled_reason: null,
+  created_at: '2024-01-15T10:30:00.000Z',
+  updated_at: '2024-01-15T10:30:00.000Z'
+}
+
 const webhookFields = {
   id: Uuid,
   url: Type.String(),
@@ -35,14 +49,17 @@ const webhookFields = {
   updated_at: Timestamp
 }
 
-export const Webhook = Type.Object(webhookFields, { $id: 'Webhook', additionalProperties: false })
+export const Webhook = example(Type.Object(webhookFields, { $id: 'Webhook', additionalProperties: false }), webhookExample)
 
-export const CreatedWebhook = Type.Object(
-  {
-    ...webhookFields,
-    secret: Type.String({ description: 'The signing secret: shown in this response only.' })
-  },
-  { $id: 'CreatedWebhook', additionalProperties: false }
+export const CreatedWebhook = example(
+  Type.Object(
+    {
+      ...webhookFields,
+      secret: Type.String({ description: 'The signing secret: shown in this response only.' })
+    },
+    { $id: 'CreatedWebhook', additionalProperties: false }
+  ),
+  { ...webhookExample, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }
 )
 
 export const WebhookPage = PageOf(Webhook, 'WebhookPage')

@@ -24,21 +24,36 @@ const WorkspacePath = Type.String({
 })
 const WorkspaceName = Type.String({ minLength: 1, maxLength: 100, examples: ['My Project'] })
 
-export const Workspace = Type.Object(
+export const Workspace = example(
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String(),
+      path: Type.Union([Type.String(), Type.Null()]),
+      status: ref(WorkspaceStatus),
+      owner_id: Uuid,
+      role: ref(WorkspaceRole, "The caller's role in this workspace"),
+      agents: Type.Array(Uuid, { description: 'Ids of the assistants attached to the workspace, oldest first.' }),
+      member_count: Type.Integer({ minimum: 1 }),
+      last_activity_at: Type.Union([Timestamp, Type.Null()], { description: 'The last conversation or message in it; null before any.' }),
+      created_at: Timestamp,
+      updated_at: Timestamp
+    },
+    { $id: 'Workspace', additionalProperties: false }
+  ),
   {
-    id: Uuid,
-    name: Type.String(),
-    path: Type.Union([Type.String(), Type.Null()]),
-    status: ref(WorkspaceStatus),
-    owner_id: Uuid,
-    role: ref(WorkspaceRole, "The caller's role in this workspace"),
-    agents: Type.Array(Uuid, { description: 'Ids of the assistants attached to the workspace, oldest first.' }),
-    member_count: Type.Integer({ minimum: 1 }),
-    last_activity_at: Type.Union([Timestamp, Type.Null()], { description: 'The last conversation or message in it; null before any.' }),
-    created_at: Timestamp,
-    updated_at: Timestamp
-  },
-  { $id: 'Workspace', additionalProperties: false }
+    id: '01936f3c-5d40-7e77-b154-6f8091a2b3c4',
+    name: 'My Project',
+    path: '/workspace/my-project',
+    status: 'active',
+    owner_id: '01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d',
+    role: 'owner',
+    agents: ['01936f3c-2a10-7b44-9e21-3c5d6e7f8a90'],
+    member_count: 2,
+    last_activity_at: '2024-01-15T10:31:12.000Z',
+    created_at: '2024-01-15T10:30:00.000Z',
+    updated_at: '2024-01-15T10:31:12.000Z'
+  }
 )
 
 export const WorkspacePage = PageOf(Workspace, 'WorkspacePage')

@@ -5,7 +5,7 @@
  *  1. esbuild bundles `src/bin/main.ts` and everything it imports into one CommonJS file;
  *  2. `node --experimental-sea-config` turns it into a blob, with the files the service reads
  *     at run time as assets: the native modules (better-sqlite3, argon2, node-pty), the
- *     migrations, the playground page and the browser files it serves, Swagger UI's files;
+ *     migrations, the playground page (with the SDK's browser bundle it imports), Swagger UI's files;
  *  3. postject injects the blob into a copy of the Node binary running this script.
  *
  * At start the executable unpacks those files into a cache folder (`src/bin/unpack.ts`) and
@@ -91,7 +91,6 @@ function resourceFiles(natives: ReturnType<typeof nativeModules>): string[] {
     'drizzle/meta/_journal.json',
     ...journal.entries.map((e) => `drizzle/${e.tag}.sql`),
     ...filesUnder(join(ROOT, 'public')).map(rel),
-    rel(join(dirname(require.resolve('openapi-fetch/package.json')), 'dist/index.mjs')),
     ...READS_OWN_FILES.flatMap((pkg) => filesUnder(join(dirname(require.resolve(`${pkg}/package.json`)), 'static'), (f) => !f.endsWith('.map')).map(rel))
   ]
 }

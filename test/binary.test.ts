@@ -98,7 +98,7 @@ t.test('the single executable serves from an empty folder', { skip }, async (t) 
     .join('')
   t.equal(streamed, reply.content, 'streamed over /ws in message.delta frames')
 
-  for (const path of ['/docs/static/swagger-ui-bundle.js', '/playground', '/playground/app.js', '/playground/vendor/openapi-fetch.mjs']) {
+  for (const path of ['/docs/static/swagger-ui-bundle.js', '/playground', '/playground/app.js', '/playground/api.js', '/playground/vendor/sdk.mjs']) {
     t.equal((await fetch(`${base}${path}`)).status, 200, `serves ${path} from the files it carries`)
   }
 

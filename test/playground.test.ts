@@ -4,7 +4,7 @@ import { build } from './helper.js'
 
 const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
 
-t.test('/playground serves the page, its modules and openapi-fetch, with no build step', async (t) => {
+t.test('/playground serves the page, its modules and the SDK, with no build step', async (t) => {
   const app = await build(t)
   for (const url of ['/playground', '/playground/']) {
     const page = await app.inject(url)
@@ -17,14 +17,21 @@ t.test('/playground serves the page, its modules and openapi-fetch, with no buil
     ['/playground/app.js', 'public/playground/app.js'],
     ['/playground/api.js', 'public/playground/api.js'],
     ['/playground/style.css', 'public/playground/style.css'],
-    ['/playground/vendor/openapi-fetch.mjs', 'node_modules/openapi-fetch/dist/index.mjs']
+    ['/playground/vendor/sdk.mjs', 'public/playground/vendor/sdk.mjs']
   ] as const) {
     const res = await app.inject(url)
     t.equal(res.statusCode, 200, url)
     t.equal(res.body, source(file), `${url} is ${file}`)
     t.match(res.headers['content-type'], url.endsWith('.css') ? /^text\/css/ : /javascript/, `${url} has a type a browser runs`)
   }
-  t.match(source('public/playground/api.js'), "from './vendor/openapi-fetch.mjs'", 'the page talks to the API through openapi-fetch')
+  const api = source('public/playground/api.js')
+  t.match(api, "from './vendor/sdk.mjs'", 'the page talks to the API through the SDK')
+  t.notMatch(api, /openapi-fetch/, 'and imports nothing else')
+  t.notMatch(api, /new WebSocket|\/ws\/ticket/, 'the SDK opens /ws for it')
+  const sdk = source('public/playground/vendor/sdk.mjs')
+  t.match(sdk, /^\/\/ Generated from sdk\/src\/ by `npm run sdk`/, 'the bundle is the generated one')
+  t.match(sdk, /^export \{[^}]*\bcreateClient\b[^}]*\}/m, 'it exports the SDK client')
+  t.notMatch(sdk, /^import /m, 'and imports nothing: the browser loads it as it is')
 
   const missing = await app.inject('/playground/nothing-here.js')
   t.equal(missing.statusCode, 404)

@@ -70,7 +70,9 @@ t.test('the SDK over a real port: sign up and in, an assistant, a conversation, 
     'the reply streamed in chunks over /ws'
   )
   stop()
+  const closed = new Promise<{ code: number }>((resolve) => socket.onClose(resolve))
   socket.close()
+  t.equal((await closed).code, 1000, 'onClose reports the closing')
 })
 
 t.test('the SDK bundles for a browser, with nothing of Node in it', async (t) => {

@@ -1,15 +1,9 @@
-// Every call the playground makes to the service is in this module: the v1 API through an
-// openapi-fetch client, and the `/ws` stream. The page (app.js) only calls what `connect` returns.
-import createClient from './vendor/openapi-fetch.mjs'
+// Every call the playground makes to the service is in this module, all through the project's
+// SDK (`sdk/src/`, bundled by `npm run sdk` into vendor/sdk.mjs): its typed v1 client, `login`,
+// and `connect` for the `/ws` stream. The page (app.js) only calls what `connect` here returns.
+import { ApiError, createClient } from './vendor/sdk.mjs'
 
-/** A refused call, with the service's error body (`detail`, `status_code`, `error_code`). */
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.detail ?? `The service answered ${status}`)
-    this.status = status
-    this.code = body?.error_code
-  }
-}
+export { ApiError }
 
 /**
  * A session with the service at `baseUrl` (its origin, with the base path if it has one):
@@ -17,77 +11,70 @@ export class ApiError extends Error {
  */
 export function connect(baseUrl) {
   const client = createClient({ baseUrl })
-  let accessToken
-  client.use({
-    onRequest({ request }) {
-      if (accessToken) request.headers.set('authorization', `Bearer ${accessToken}`)
-      return request
-    }
-  })
+  const { api } = client
+  /** The answer of an SDK call, or its error as an ApiError (status and the v1 error body). */
   const call = async (pending) => {
     const { data, error, response } = await pending
     if (!response.ok) throw new ApiError(response.status, error)
     return data
   }
 
-  const api = {
+  const session = {
     /** Signs in; answers the signed-in user. */
     async signIn(email, password) {
-      const tokens = await call(client.POST('/api/v1/auth/login', { body: { email, password } }))
-      accessToken = tokens.access_token
-      return call(client.GET('/api/v1/auth/me'))
+      await client.login(email, password)
+      return call(api.GET('/api/v1/auth/me'))
     },
     /** Creates an account, then signs in with it. */
     async register(email, password) {
-      await call(client.POST('/api/v1/auth/register', { body: { email, password } }))
-      return api.signIn(email, password)
+      await call(api.POST('/api/v1/auth/register', { body: { email, password } }))
+      return session.signIn(email, password)
     },
     async models() {
-      return (await call(client.GET('/api/v1/model'))).items
+      return (await call(api.GET('/api/v1/model'))).items
     },
     /** The active assistants the signed-in person may talk to. */
     async assistants() {
-      return (await call(client.GET('/api/v1/assistants', { params: { query: { status: 'active', size: 100, sort: 'name:asc' } } }))).items
+      return (await call(api.GET('/api/v1/assistants', { params: { query: { status: 'active', size: 100, sort: 'name:asc' } } }))).items
     },
     createAssistant({ name, model, system_prompt }) {
-      return call(client.POST('/api/v1/assistants', { body: { name, model: model || undefined, system_prompt: system_prompt || undefined } }))
+      return call(api.POST('/api/v1/assistants', { body: { name, model: model || undefined, system_prompt: system_prompt || undefined } }))
     },
     startConversation(assistantId) {
-      return call(client.POST('/api/v1/conversations', { body: { assistant_id: assistantId } }))
+      return call(api.POST('/api/v1/conversations', { body: { assistant_id: assistantId } }))
     },
     send(conversationId, content) {
-      return call(client.POST('/api/v1/conversations/{conversation_id}/messages', { params: { path: { conversation_id: conversationId } }, body: { content } }))
+      return call(api.POST('/api/v1/conversations/{conversation_id}/messages', { params: { path: { conversation_id: conversationId } }, body: { content } }))
     },
     /**
-     * Follows a conversation over `/ws` (signed in with a one-time ticket, since a browser cannot
-     * set headers on a WebSocket). Resolves once subscribed, so nothing sent after is missed;
-     * every frame that follows goes to `onFrame`.
+     * Follows a conversation over `/ws` (the SDK signs in with a one-time ticket, since a browser
+     * cannot set headers on a WebSocket). Resolves once subscribed, so nothing sent after is
+     * missed; every frame that follows goes to `onFrame`, and `{ type: 'closed', code }` when the
+     * stream ends.
      */
     async follow(conversationId, onFrame) {
-      const { ticket } = await call(client.POST('/api/v1/ws/ticket'))
-      const url = new URL(`${baseUrl.replace(/\/$/, '')}/ws`)
-      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-      url.searchParams.set('ticket', ticket)
-      const socket = new WebSocket(url)
-      await new Promise((resolve, reject) => {
-        socket.onmessage = (event) => {
-          const frame = JSON.parse(event.data)
-          if (frame.type === 'ready') socket.send(JSON.stringify({ type: 'subscribe', conversation_id: conversationId }))
-          else if (frame.type === 'subscribed') resolve()
-          else if (frame.type === 'error') reject(new ApiError(0, { detail: frame.message, error_code: frame.code }))
-          onFrame(frame)
-        }
-        socket.onclose = (event) => reject(new Error(`The stream closed (${event.code})`))
+      const realtime = await client.connect()
+      const requestId = `subscribe-${conversationId}`
+      const answered = realtime.next((frame) => (frame.type === 'subscribed' || frame.type === 'error') && frame.request_id === requestId)
+      realtime.send({ type: 'subscribe', conversation_id: conversationId, request_id: requestId })
+      const answer = await answered.catch((err) => {
+        realtime.close()
+        throw err
       })
-      socket.onclose = (event) => onFrame({ type: 'closed', code: event.code })
+      if (answer.type === 'error') {
+        realtime.close()
+        throw new ApiError(0, { detail: answer.message, status_code: 0, error_code: answer.code })
+      }
+      const stopFrames = realtime.onFrame(onFrame)
+      const stopClose = realtime.onClose((event) => onFrame({ type: 'closed', code: event.code }))
       return {
         close() {
-          socket.onmessage = null
-          socket.onclose = null
-          socket.close()
+          stopFrames()
+          stopClose()
+          realtime.close()
         }
       }
     }
   }
-  return api
+  return session
 }

@@ -7,9 +7,11 @@ const api = connect(new URL('..', document.baseURI).href.replace(/\/$/, ''))
 let stream
 let conversationId
 
+/** Shows an error: the SDK's ApiError (its v1 body's `error_code`), an `error` frame, or any other. */
 function showError(err) {
   const box = $('#error')
-  box.textContent = err ? (err.code ? `${err.message} (${err.code})` : err.message) : ''
+  const code = err?.body?.error_code ?? err?.code
+  box.textContent = err ? (code ? `${err.message} (${code})` : err.message) : ''
   box.hidden = !err
 }
 

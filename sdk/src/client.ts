@@ -35,6 +35,8 @@ export interface Realtime {
   send(frame: WsClientFrame): void
   /** Calls `listener` with every frame from now on; returns the function that stops it. */
   onFrame(listener: (frame: WsServerFrame) => void): () => void
+  /** Calls `listener` once when the connection closes (`code` 1000 after `close()`); returns the function that stops it. */
+  onClose(listener: (event: { code: number; reason: string }) => void): () => void
   /** The next frame (from now on) that `match` accepts, or a rejection after `timeoutMs`. */
   next<F extends WsServerFrame = WsServerFrame>(match: (frame: WsServerFrame) => frame is F, timeoutMs?: number): Promise<F>
   next(match: (frame: WsServerFrame) => boolean, timeoutMs?: number): Promise<WsServerFrame>
@@ -128,6 +130,7 @@ function socketUrl(baseUrl: string, ticket: string): string {
 
 function openRealtime(socket: WebSocketLike): Promise<Realtime> {
   const listeners = new Set<(frame: WsServerFrame) => void>()
+  const closeListeners = new Set<(event: { code: number; reason: string }) => void>()
   return new Promise((resolve, reject) => {
     let ready: WsReady | undefined
     socket.onmessage = (event) => {
@@ -135,7 +138,7 @@ function openRealtime(socket: WebSocketLike): Promise<Realtime> {
       if (!ready) {
         if (frame.type === 'ready') {
           ready = frame
-          resolve(realtime(socket, frame, listeners))
+          resolve(realtime(socket, frame, listeners, closeListeners))
         } else if (frame.type === 'error') reject(new Error(`${frame.code}: ${frame.message}`))
         return
       }
@@ -143,6 +146,7 @@ function openRealtime(socket: WebSocketLike): Promise<Realtime> {
     }
     socket.onclose = (event) => {
       if (!ready) reject(new Error(`The socket closed before it was ready (${event.code} ${event.reason})`))
+      for (const listener of closeListeners) listener({ code: event.code, reason: event.reason })
     }
     socket.onerror = () => {
       if (!ready) reject(new Error('The socket failed to open'))
@@ -150,7 +154,12 @@ function openRealtime(socket: WebSocketLike): Promise<Realtime> {
   })
 }
 
-function realtime(socket: WebSocketLike, ready: WsReady, listeners: Set<(frame: WsServerFrame) => void>): Realtime {
+function realtime(
+  socket: WebSocketLike,
+  ready: WsReady,
+  listeners: Set<(frame: WsServerFrame) => void>,
+  closeListeners: Set<(event: { code: number; reason: string }) => void>
+): Realtime {
   const onFrame = (listener: (frame: WsServerFrame) => void) => {
     listeners.add(listener)
     return () => listeners.delete(listener)
@@ -159,6 +168,10 @@ function realtime(socket: WebSocketLike, ready: WsReady, listeners: Set<(frame: 
     ready,
     send: (frame) => socket.send(JSON.stringify(frame)),
     onFrame,
+    onClose: (listener) => {
+      closeListeners.add(listener)
+      return () => closeListeners.delete(listener)
+    },
     next: (match: (frame: WsServerFrame) => boolean, timeoutMs = 10_000) =>
       new Promise<WsServerFrame>((resolve, reject) => {
         const timer = setTimeout(() => {

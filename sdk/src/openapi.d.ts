@@ -1239,7 +1239,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Error */
+        /**
+         * Error
+         * @example {
+         *       "detail": "Validation failed: body.email must match format \"email\"",
+         *       "status_code": 422,
+         *       "error_code": "VALIDATION_ERROR",
+         *       "errors": [
+         *         {
+         *           "field": "body.email",
+         *           "message": "must match format \"email\""
+         *         }
+         *       ]
+         *     }
+         */
         ErrorResponse: {
             /** @description What went wrong, for people. */
             detail: string;
@@ -1299,6 +1312,14 @@ export interface components {
             password: string;
             full_name?: string | null;
         };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzNmYzYy0xZDJlLTdhM2ItOGM0ZC01ZTZmN2E4YjljMGQifQ.c2lnbmF0dXJl",
+         *       "refresh_token": "rt_Yk3q9vX2mZpL8sT1wQ4nB7cE",
+         *       "token_type": "bearer",
+         *       "expires_in": 1800
+         *     }
+         */
         TokenResponse: {
             /** @description A JWT; send it as `Authorization: Bearer <access_token>`. */
             access_token: string;
@@ -1349,6 +1370,17 @@ export interface components {
             /** @description Required to change the password. */
             current_password?: string;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "email": "ada@example.com",
+         *       "full_name": "Ada Lovelace",
+         *       "role": "user",
+         *       "is_active": true,
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:30:00.000Z"
+         *     }
+         */
         User: {
             /**
              * Format: uuid
@@ -1375,6 +1407,27 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "email": "ada@example.com",
+         *           "full_name": "Ada Lovelace",
+         *           "role": "user",
+         *           "is_active": true,
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "updated_at": "2024-01-15T10:30:00.000Z"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         UserPage: {
             items: components["schemas"]["User"][];
             total: number;
@@ -1384,6 +1437,15 @@ export interface components {
             has_next: boolean;
             has_prev: boolean;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-7f60-7a99-9376-8192a3b4c5d6",
+         *       "name": "CI",
+         *       "prefix": "ak_3f9c2b",
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "last_used_at": "2024-01-15T10:31:12.000Z"
+         *     }
+         */
         ApiKey: {
             /**
              * Format: uuid
@@ -1402,6 +1464,25 @@ export interface components {
             created_at: string;
             last_used_at: string | null;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-7f60-7a99-9376-8192a3b4c5d6",
+         *           "name": "CI",
+         *           "prefix": "ak_3f9c2b",
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "last_used_at": "2024-01-15T10:31:12.000Z"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         ApiKeyPage: {
             items: components["schemas"]["ApiKey"][];
             total: number;
@@ -1419,6 +1500,16 @@ export interface components {
         CreateApiKeyRequest: {
             name: string;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-7f60-7a99-9376-8192a3b4c5d6",
+         *       "name": "CI",
+         *       "prefix": "ak_3f9c2b",
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "last_used_at": null,
+         *       "key": "ak_3f9c2b7d1e8a4c6f9b0d2e5a7c1f3b8d"
+         *     }
+         */
         CreatedApiKey: {
             /**
              * Format: uuid
@@ -1544,6 +1635,23 @@ export interface components {
             /** @description A new path, or null to clear it. */
             path?: string | null;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-5d40-7e77-b154-6f8091a2b3c4",
+         *       "name": "My Project",
+         *       "path": "/workspace/my-project",
+         *       "status": "active",
+         *       "owner_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "role": "owner",
+         *       "agents": [
+         *         "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90"
+         *       ],
+         *       "member_count": 2,
+         *       "last_activity_at": "2024-01-15T10:31:12.000Z",
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:31:12.000Z"
+         *     }
+         */
         Workspace: {
             /**
              * Format: uuid
@@ -1633,6 +1741,33 @@ export interface components {
             has_next: boolean;
             has_prev: boolean;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-5d40-7e77-b154-6f8091a2b3c4",
+         *           "name": "My Project",
+         *           "path": "/workspace/my-project",
+         *           "status": "active",
+         *           "owner_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "role": "owner",
+         *           "agents": [
+         *             "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90"
+         *           ],
+         *           "member_count": 2,
+         *           "last_activity_at": "2024-01-15T10:31:12.000Z",
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "updated_at": "2024-01-15T10:31:12.000Z"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         WorkspacePage: {
             items: components["schemas"]["Workspace"][];
             total: number;
@@ -1677,6 +1812,23 @@ export interface components {
             /** @description How many replies (running or queued) were cancelled. */
             cancelled: number;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *       "title": "Sums",
+         *       "assistant_id": "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90",
+         *       "workspace_id": null,
+         *       "creator_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "is_ai": true,
+         *       "last_seq": 2,
+         *       "last_message_at": "2024-01-15T10:31:12.000Z",
+         *       "unread_count": 0,
+         *       "model_id": "offline",
+         *       "model_api_source": "offline",
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:31:12.000Z"
+         *     }
+         */
         Conversation: {
             /**
              * Format: uuid
@@ -1711,6 +1863,64 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *       "title": "Sums",
+         *       "assistant_id": "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90",
+         *       "workspace_id": null,
+         *       "creator_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "is_ai": true,
+         *       "last_seq": 2,
+         *       "last_message_at": "2024-01-15T10:31:12.000Z",
+         *       "unread_count": 0,
+         *       "model_id": "offline",
+         *       "model_api_source": "offline",
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:31:12.000Z",
+         *       "participants": [
+         *         {
+         *           "user_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "last_read_seq": 2,
+         *           "joined_at": "2024-01-15T10:30:00.000Z"
+         *         }
+         *       ],
+         *       "messages": [
+         *         {
+         *           "id": "01936f3c-4c30-7d66-a043-5e7f8091a2b3",
+         *           "conversation_id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *           "seq": 1,
+         *           "role": "user",
+         *           "sender_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "content": "What is 6 times 8?",
+         *           "attachments": [],
+         *           "status": "completed",
+         *           "tool_call": null,
+         *           "client_msg_id": null,
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "updated_at": "2024-01-15T10:30:00.000Z",
+         *           "edited_at": null,
+         *           "deleted_at": null
+         *         },
+         *         {
+         *           "id": "01936f3c-4c31-7d66-a043-5e7f8091a2b4",
+         *           "conversation_id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *           "seq": 2,
+         *           "role": "assistant",
+         *           "sender_id": null,
+         *           "content": "You said: \"What is 6 times 8?\"",
+         *           "attachments": [],
+         *           "status": "completed",
+         *           "tool_call": null,
+         *           "client_msg_id": null,
+         *           "created_at": "2024-01-15T10:31:12.000Z",
+         *           "updated_at": "2024-01-15T10:31:14.000Z",
+         *           "edited_at": null,
+         *           "deleted_at": null
+         *         }
+         *       ]
+         *     }
+         */
         ConversationDetail: {
             /**
              * Format: uuid
@@ -1748,6 +1958,33 @@ export interface components {
             /** @description The latest messages, oldest first (at most 50). */
             messages: components["schemas"]["Message"][];
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *           "title": "Sums",
+         *           "assistant_id": "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90",
+         *           "workspace_id": null,
+         *           "creator_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "is_ai": true,
+         *           "last_seq": 2,
+         *           "last_message_at": "2024-01-15T10:31:12.000Z",
+         *           "unread_count": 0,
+         *           "model_id": "offline",
+         *           "model_api_source": "offline",
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "updated_at": "2024-01-15T10:31:12.000Z"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         ConversationPage: {
             items: components["schemas"]["Conversation"][];
             total: number;
@@ -1790,6 +2027,24 @@ export interface components {
             /** @description The newest seq the caller has read. */
             seq: number;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-4c31-7d66-a043-5e7f8091a2b4",
+         *       "conversation_id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *       "seq": 2,
+         *       "role": "assistant",
+         *       "sender_id": null,
+         *       "content": "You said: \"What is 6 times 8?\"",
+         *       "attachments": [],
+         *       "status": "completed",
+         *       "tool_call": null,
+         *       "client_msg_id": null,
+         *       "created_at": "2024-01-15T10:31:12.000Z",
+         *       "updated_at": "2024-01-15T10:31:14.000Z",
+         *       "edited_at": null,
+         *       "deleted_at": null
+         *     }
+         */
         Message: {
             /**
              * Format: uuid
@@ -1829,6 +2084,30 @@ export interface components {
             edited_at: string | null;
             deleted_at: string | null;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-4c31-7d66-a043-5e7f8091a2b4",
+         *           "conversation_id": "01936f3c-3b20-7c55-8f32-4d6e7f8091a2",
+         *           "seq": 2,
+         *           "role": "assistant",
+         *           "sender_id": null,
+         *           "content": "You said: \"What is 6 times 8?\"",
+         *           "attachments": [],
+         *           "status": "completed",
+         *           "tool_call": null,
+         *           "client_msg_id": null,
+         *           "created_at": "2024-01-15T10:31:12.000Z",
+         *           "updated_at": "2024-01-15T10:31:14.000Z",
+         *           "edited_at": null,
+         *           "deleted_at": null
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "last_seq": 2
+         *     }
+         */
         MessageHistory: {
             items: components["schemas"]["Message"][];
             /** @description More messages lie beyond this page in the direction of the cursor. */
@@ -1999,6 +2278,23 @@ export interface components {
             /** @default true */
             is_active: boolean;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-8070-7baa-a487-92a3b4c5d6e7",
+         *       "url": "https://example.com/hooks/assistant",
+         *       "events": [
+         *         "conversation.created"
+         *       ],
+         *       "description": "New conversations to the CRM",
+         *       "is_active": true,
+         *       "consecutive_failures": 0,
+         *       "disabled_at": null,
+         *       "disabled_reason": null,
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:30:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         CreatedWebhook: {
             /**
              * Format: uuid
@@ -2053,6 +2349,22 @@ export interface components {
             /** @description true re-enables a webhook disabled after failures. */
             is_active?: boolean;
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-8070-7baa-a487-92a3b4c5d6e7",
+         *       "url": "https://example.com/hooks/assistant",
+         *       "events": [
+         *         "conversation.created"
+         *       ],
+         *       "description": "New conversations to the CRM",
+         *       "is_active": true,
+         *       "consecutive_failures": 0,
+         *       "disabled_at": null,
+         *       "disabled_reason": null,
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:30:00.000Z"
+         *     }
+         */
         Webhook: {
             /**
              * Format: uuid
@@ -2136,6 +2448,32 @@ export interface components {
          * @enum {string}
          */
         WebhookEventName: "conversation.created" | "conversation.updated" | "message.received" | "assistant.status_changed" | "user.created" | "user.updated";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-8070-7baa-a487-92a3b4c5d6e7",
+         *           "url": "https://example.com/hooks/assistant",
+         *           "events": [
+         *             "conversation.created"
+         *           ],
+         *           "description": "New conversations to the CRM",
+         *           "is_active": true,
+         *           "consecutive_failures": 0,
+         *           "disabled_at": null,
+         *           "disabled_reason": null,
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "updated_at": "2024-01-15T10:30:00.000Z"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         WebhookPage: {
             items: components["schemas"]["Webhook"][];
             total: number;
@@ -2201,6 +2539,18 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @example {
+         *       "fileid": "01936f3c-6e50-7f88-8265-708192a3b4c5",
+         *       "filename": "notes.pdf",
+         *       "uploaded_at": "2024-01-15T10:30:00.000Z",
+         *       "userid": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "content_type": "application/pdf",
+         *       "size": 48213,
+         *       "kind": "document",
+         *       "chat_id": null
+         *     }
+         */
         File: {
             /**
              * Format: uuid
@@ -2230,6 +2580,28 @@ export interface components {
             /** @description The chat the file was uploaded to, or null. */
             chat_id: string | null;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "fileid": "01936f3c-6e50-7f88-8265-708192a3b4c5",
+         *           "filename": "notes.pdf",
+         *           "uploaded_at": "2024-01-15T10:30:00.000Z",
+         *           "userid": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "content_type": "application/pdf",
+         *           "size": 48213,
+         *           "kind": "document",
+         *           "chat_id": null
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         FilePage: {
             items: components["schemas"]["File"][];
             total: number;
@@ -2250,6 +2622,26 @@ export interface components {
             /** @description One or more files; the limits of `UploadFileRequest` apply to each. */
             files: string[];
         };
+        /**
+         * @example {
+         *       "id": "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90",
+         *       "name": "Helper",
+         *       "description": "Answers questions and does sums",
+         *       "personality": "Patient and precise",
+         *       "system_prompt": "You are a helpful assistant. Use the calculator for arithmetic.",
+         *       "tools": [
+         *         "calculator"
+         *       ],
+         *       "model": "offline",
+         *       "temperature": 0.7,
+         *       "status": "active",
+         *       "visibility": "private",
+         *       "category": null,
+         *       "owner_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *       "created_at": "2024-01-15T10:30:00.000Z",
+         *       "updated_at": "2024-01-15T10:30:00.000Z"
+         *     }
+         */
         Assistant: {
             /**
              * Format: uuid
@@ -2285,6 +2677,36 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f3c-2a10-7b44-9e21-3c5d6e7f8a90",
+         *           "name": "Helper",
+         *           "description": "Answers questions and does sums",
+         *           "personality": "Patient and precise",
+         *           "system_prompt": "You are a helpful assistant. Use the calculator for arithmetic.",
+         *           "tools": [
+         *             "calculator"
+         *           ],
+         *           "model": "offline",
+         *           "temperature": 0.7,
+         *           "status": "active",
+         *           "visibility": "private",
+         *           "category": null,
+         *           "owner_id": "01936f3c-1d2e-7a3b-8c4d-5e6f7a8b9c0d",
+         *           "created_at": "2024-01-15T10:30:00.000Z",
+         *           "updated_at": "2024-01-15T10:30:00.000Z"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "page": 1,
+         *       "size": 20,
+         *       "pages": 1,
+         *       "has_next": false,
+         *       "has_prev": false
+         *     }
+         */
         AssistantPage: {
             items: components["schemas"]["Assistant"][];
             total: number;
