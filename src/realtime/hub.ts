@@ -93,10 +93,37 @@ class Connection {
   alive = true
   authTimer?: NodeJS.Timeout
   constructor(
+    readonly hub: Hub,
     readonly ws: WebSocket,
     readonly dialect?: SocketDialect
   ) {}
 }
+
+/**
+ * Each socket's connection, kept on the socket itself so that the listeners below are shared by
+ * every socket instead of being closures made per socket.
+ */
+const kConnection = Symbol('hub.connection')
+type HubSocket = WebSocket & { [kConnection]: Connection }
+
+function onPong(this: WebSocket): void {
+  ;(this as HubSocket)[kConnection].alive = true
+}
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const conn = (this as HubSocket)[kConnection]
+  conn.hub.frameFrom(conn, data, isBinary)
+}
+function onGone(this: WebSocket): void {
+  const conn = (this as HubSocket)[kConnection]
+  conn.hub.dropConnection(conn)
+}
+function onError(this: WebSocket, err: Error): void {
+  const conn = (this as HubSocket)[kConnection]
+  conn.hub.socketFailed(conn, err)
+}
+
+/** Sends a Buffer as a text frame (a frame encoded once is written as is to every socket). */
+const TEXT = { binary: false }
 
 type ClientFrameType = (typeof ClientFrames)[number]
 const checkers = new Map<string, TypeCheck<TSchema>>(
@@ -104,6 +131,7 @@ const checkers = new Map<string, TypeCheck<TSchema>>(
 )
 
 const OPEN = 1
+const EMPTY = Buffer.alloc(0)
 /** The standard close code for a socket bound to a conversation it could not join (only sockets joined at accept). */
 const POLICY_VIOLATION = 1008
 
@@ -159,15 +187,14 @@ export class Hub {
    * (a socket with a dialect must come authenticated).
    */
   accept(ws: WebSocket, principal: Principal | null, options: AcceptOptions = {}): void {
-    const conn = new Connection(ws, options.dialect)
+    const conn = new Connection(this, ws, options.dialect)
+    ;(ws as HubSocket)[kConnection] = conn
     this.connections.add(conn)
     this.opts.observer?.connectionOpened?.()
-    ws.on('pong', () => {
-      conn.alive = true
-    })
-    ws.on('message', (data, isBinary) => this.onFrame(conn, data as Buffer, isBinary))
-    ws.on('close', () => this.drop(conn))
-    ws.on('error', () => this.drop(conn))
+    ws.on('pong', onPong)
+    ws.on('message', onMessage)
+    ws.on('close', onGone)
+    ws.on('error', onError)
     if (this.closed) {
       ws.close(CloseCodes.GOING_AWAY, 'server shutting down')
       return
@@ -223,6 +250,23 @@ export class Hub {
       else this.opts.log?.error({ err }, 'websocket subscribe failed')
       conn.ws.close(POLICY_VIOLATION, 'cannot subscribe')
     }
+  }
+
+  /** A socket's frame (its listener is shared by every socket). */
+  frameFrom(conn: Connection, data: Buffer, isBinary: boolean): void {
+    this.onFrame(conn, data, isBinary)
+  }
+
+  /** A socket closed or failed (its listener is shared by every socket). */
+  dropConnection(conn: Connection): void {
+    this.drop(conn)
+  }
+
+  /** A socket failed (a protocol error, an oversized frame): it is logged, ended and dropped. */
+  socketFailed(conn: Connection, err: Error): void {
+    this.opts.log?.error({ err, connection: conn.id }, 'websocket error')
+    conn.ws.terminate()
+    this.drop(conn)
   }
 
   private drop(conn: Connection): void {
@@ -617,17 +661,20 @@ export class Hub {
   }
 
   private send(conn: Connection, frame: HubFrame): void {
-    if (conn.dialect) return this.deliver(conn, frame, '')
+    if (conn.dialect) return this.deliver(conn, frame, EMPTY)
     this.sendRaw(conn, this.wire(frame), frame.type)
   }
 
-  /** A frame serialized for sockets that speak the hub's own frames, its records presented. */
-  private wire(frame: HubFrame): string {
-    return JSON.stringify(presentFrame(frame, this.opts.present))
+  /**
+   * A frame serialized for sockets that speak the hub's own frames, its records presented: encoded
+   * to bytes once, so a fan-out writes the same buffer to every socket.
+   */
+  private wire(frame: HubFrame): Buffer {
+    return Buffer.from(JSON.stringify(presentFrame(frame, this.opts.present)))
   }
 
   /** Sends a frame serialized once for v1 sockets (`data`); a socket with a dialect gets its own frame, or nothing. */
-  private deliver(conn: Connection, frame: HubFrame, data: string, tally?: { n: number }): void {
+  private deliver(conn: Connection, frame: HubFrame, data: Buffer, tally?: { n: number }): void {
     if (!conn.dialect) return this.sendRaw(conn, data, frame.type, tally)
     const own = conn.dialect.encode(frame)
     if (own) this.sendRaw(conn, JSON.stringify(own), frame.type, tally)
@@ -637,7 +684,7 @@ export class Hub {
    * Sends to one socket. A socket that cannot keep up is dropped instead of buffering without
    * bound. With a `tally`, the frame is counted there (a fan-out reports its total once).
    */
-  private sendRaw(conn: Connection, data: string, type: string, tally?: { n: number }): void {
+  private sendRaw(conn: Connection, data: Buffer | string, type: string, tally?: { n: number }): void {
     const ws = conn.ws
     if (ws.readyState !== OPEN) return
     if (ws.bufferedAmount + data.length > this.opts.maxBufferedBytes) {
@@ -652,7 +699,7 @@ export class Hub {
       this.drop(conn)
       return
     }
-    ws.send(data)
+    ws.send(data, TEXT)
     if (tally) tally.n++
     else this.opts.observer?.frame?.('out', type, 1)
   }

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, ref } from '../../../schemas/common.js'
@@ -53,8 +55,26 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 200 })) })
       }
     },
-    (socket, request) => app.hub.accept(socket, request.principal)
+    (socket, request) => {
+      releaseUpgradeResponse(request.raw)
+      // The router's error listener on every socket closes over this request and its reply; the
+      // hub's own listener logs a socket's error and ends it without holding either.
+      socket.removeAllListeners('error')
+      app.hub.accept(socket, request.principal)
+    }
   )
+}
+
+/**
+ * Lets go of the HTTP response an upgrade was routed with. The router attaches one to the socket,
+ * and it would otherwise keep the request, its reply, logger and headers alive (several KiB) for
+ * as long as the WebSocket stays open, while the socket no longer speaks HTTP after the 101.
+ * The upgrade is then not timed as an HTTP request when the socket closes; sockets are counted by
+ * the hub's own metrics.
+ */
+function releaseUpgradeResponse(req: IncomingMessage): void {
+  const socket = req.socket as Socket & { _httpMessage?: ServerResponse | null }
+  socket._httpMessage?.detachSocket(socket)
 }
 
 export default routes
