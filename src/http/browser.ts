@@ -72,11 +72,14 @@ export default fp(
 /**
  * The content security policy of the Swagger UI pages: helmet's defaults, with the hashes of the
  * page's inline scripts and styles that @fastify/swagger-ui publishes, and its validator badge.
+ * Swagger UI's bundle evaluates strings on some paths (its polyfills' `Function(...)` probes, met
+ * now and then while switching documents), which `script-src` refuses with an uncaught error
+ * unless `'unsafe-eval'` is allowed: allowed here, on the docs pages only, never on the API.
  */
 export function docsContentSecurityPolicy(hashes: { script: string[]; style: string[] }) {
   return {
     directives: {
-      scriptSrc: ["'self'", ...hashes.script],
+      scriptSrc: ["'self'", "'unsafe-eval'", ...hashes.script],
       styleSrc: ["'self'", 'https:', ...hashes.style],
       imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
       upgradeInsecureRequests: null
