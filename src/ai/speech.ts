@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
 import type OpenAI from 'openai'
 import type { ClientOptions } from 'openai'
+import { onFirstUse } from './lazy.js'
 
 export type AudioFormat = 'mp3' | 'wav'
 
@@ -42,18 +43,12 @@ export class SpeechError extends Error {
 export class OpenAISpeech implements SpeechSynthesizer {
   readonly id = 'openai'
   readonly formats = ['mp3', 'wav'] as const
-  private readonly clientOptions: ClientOptions
-  /** The SDK is loaded with the first request: a server that never speaks never loads it. */
-  private client: Promise<OpenAI> | undefined
+  private readonly sdk: () => Promise<OpenAI>
 
   constructor(options: { apiKey: string; baseURL?: string; model?: string; maxRetries?: number }) {
-    this.clientOptions = { apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 1, timeout: 60_000 }
+    const clientOptions: ClientOptions = { apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 1, timeout: 60_000 }
+    this.sdk = onFirstUse(async () => new (await import('openai')).default(clientOptions))
     this.model = options.model ?? 'gpt-4o-mini-tts'
-  }
-
-  private sdk(): Promise<OpenAI> {
-    this.client ??= import('openai').then(({ default: OpenAI }) => new OpenAI(this.clientOptions))
-    return this.client
   }
 
   private readonly model: string

@@ -1,5 +1,6 @@
 import type OpenAI from 'openai'
 import type { ClientOptions } from 'openai'
+import { onFirstUse } from './lazy.js'
 
 export interface TranscriptionRequest {
   audio: Buffer
@@ -30,19 +31,16 @@ export class TranscriptionError extends Error {
 /** OpenAI's transcription API through the official `openai` package (any compatible server with `baseURL`). */
 export class OpenAITranscriber implements Transcriber {
   readonly id = 'openai'
-  private readonly clientOptions: ClientOptions
-  /** The SDK is loaded with the first request: a server that never transcribes never loads it. */
-  private client: Promise<{ openai: OpenAI; toFile: typeof import('openai').toFile }> | undefined
+  private readonly sdk: () => Promise<{ openai: OpenAI; toFile: typeof import('openai').toFile }>
   private readonly model: string
 
   constructor(options: { apiKey: string; baseURL?: string; model?: string; maxRetries?: number }) {
-    this.clientOptions = { apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 1, timeout: 120_000 }
+    const clientOptions: ClientOptions = { apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 1, timeout: 120_000 }
+    this.sdk = onFirstUse(async () => {
+      const { default: OpenAI, toFile } = await import('openai')
+      return { openai: new OpenAI(clientOptions), toFile }
+    })
     this.model = options.model ?? 'gpt-4o-mini-transcribe'
-  }
-
-  private sdk() {
-    this.client ??= import('openai').then(({ default: OpenAI, toFile }) => ({ openai: new OpenAI(this.clientOptions), toFile }))
-    return this.client
   }
 
   async transcribe(request: TranscriptionRequest): Promise<string> {

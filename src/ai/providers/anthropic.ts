@@ -3,6 +3,7 @@ import type { ClientOptions } from '@anthropic-ai/sdk'
 import type { ContentBlockParam, ImageBlockParam, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
 import { endOfStream, toModelError, unsupportedAttachments } from './errors.js'
+import { onFirstUse } from '../lazy.js'
 
 export interface AnthropicProviderOptions {
   apiKey: string
@@ -75,24 +76,18 @@ function finishReasonOf(r: string | null | undefined): FinishReason {
 /** The Messages API, streaming, through the official `@anthropic-ai/sdk`. */
 export class AnthropicProvider implements ModelProvider {
   readonly id = 'anthropic'
-  private readonly clientOptions: ClientOptions
-  /** The SDK is loaded with the first request: a server that never calls this vendor never loads it. */
-  private client: Promise<Anthropic> | undefined
+  private readonly sdk: () => Promise<Anthropic>
   private readonly defaultMaxTokens: number
 
   constructor(options: AnthropicProviderOptions) {
-    this.clientOptions = {
+    const clientOptions: ClientOptions = {
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       maxRetries: options.maxRetries ?? 1,
       timeout: options.timeoutMs ?? 60_000
     }
+    this.sdk = onFirstUse(async () => new (await import('@anthropic-ai/sdk')).default(clientOptions))
     this.defaultMaxTokens = options.defaultMaxTokens ?? 4096
-  }
-
-  private sdk(): Promise<Anthropic> {
-    this.client ??= import('@anthropic-ai/sdk').then(({ default: Anthropic }) => new Anthropic(this.clientOptions))
-    return this.client
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {

@@ -2,6 +2,7 @@ import type { BedrockRuntimeClient, BedrockRuntimeClientConfig, ContentBlock, Co
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
 import { parseInput } from './anthropic.js'
 import { endOfStream, toModelError } from './errors.js'
+import { onFirstUse } from '../lazy.js'
 
 export interface BedrockProviderOptions {
   region: string
@@ -83,28 +84,23 @@ const STREAM_EXCEPTION_STATUS: Record<string, number> = {
 /** AWS Bedrock's ConverseStream API through `@aws-sdk/client-bedrock-runtime`. */
 export class BedrockProvider implements ModelProvider {
   readonly id = 'bedrock'
-  private readonly clientConfig: BedrockRuntimeClientConfig
-  /** The SDK is loaded with the first request: a server that never calls this vendor never loads it. */
-  private client:
-    | Promise<{ client: BedrockRuntimeClient; ConverseStreamCommand: typeof import('@aws-sdk/client-bedrock-runtime').ConverseStreamCommand }>
-    | undefined
+  private readonly sdk: () => Promise<{
+    client: BedrockRuntimeClient
+    ConverseStreamCommand: typeof import('@aws-sdk/client-bedrock-runtime').ConverseStreamCommand
+  }>
 
   constructor(options: BedrockProviderOptions) {
-    this.clientConfig = {
+    const clientConfig: BedrockRuntimeClientConfig = {
       region: options.region,
       endpoint: options.endpoint,
       credentials: options.credentials,
       maxAttempts: (options.maxRetries ?? 1) + 1,
       requestHandler: { requestTimeout: options.timeoutMs ?? 60_000 }
     }
-  }
-
-  private sdk() {
-    this.client ??= import('@aws-sdk/client-bedrock-runtime').then(({ BedrockRuntimeClient, ConverseStreamCommand }) => ({
-      client: new BedrockRuntimeClient(this.clientConfig),
-      ConverseStreamCommand
-    }))
-    return this.client
+    this.sdk = onFirstUse(async () => {
+      const { BedrockRuntimeClient, ConverseStreamCommand } = await import('@aws-sdk/client-bedrock-runtime')
+      return { client: new BedrockRuntimeClient(clientConfig), ConverseStreamCommand }
+    })
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {

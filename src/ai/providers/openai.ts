@@ -3,6 +3,7 @@ import type { ClientOptions } from 'openai'
 import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
 import type { ChatMessage, FinishReason, ModelProvider, StreamEvent, StreamRequest, ToolCall, Usage } from '../types.js'
 import { endOfStream, toModelError, unsupportedAttachments } from './errors.js'
+import { onFirstUse } from '../lazy.js'
 
 export interface OpenAIProviderOptions {
   /** `openai`, `groq`, or another name for an OpenAI-compatible server. */
@@ -59,28 +60,22 @@ function finishReasonOf(r: string | null | undefined): FinishReason {
 /** Chat Completions streaming through the official `openai` package. */
 export class OpenAIProvider implements ModelProvider {
   readonly id: string
-  private readonly clientOptions: ClientOptions
-  /** The SDK is loaded with the first request: a server that never calls this vendor never loads it. */
-  private client: Promise<OpenAI> | undefined
+  private readonly sdk: () => Promise<OpenAI>
   private readonly includeUsage: boolean
   /** OpenAI itself (no base URL): newer parameter names, and reasoning models that take no temperature. */
   private readonly official: boolean
 
   constructor(options: OpenAIProviderOptions) {
     this.id = options.id ?? 'openai'
-    this.clientOptions = {
+    const clientOptions: ClientOptions = {
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       maxRetries: options.maxRetries ?? 1,
       timeout: options.timeoutMs ?? 60_000
     }
+    this.sdk = onFirstUse(async () => new (await import('openai')).default(clientOptions))
     this.includeUsage = options.includeUsage ?? !options.baseURL
     this.official = !options.baseURL
-  }
-
-  private sdk(): Promise<OpenAI> {
-    this.client ??= import('openai').then(({ default: OpenAI }) => new OpenAI(this.clientOptions))
-    return this.client
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
