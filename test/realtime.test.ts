@@ -242,7 +242,8 @@ t.test('a slow reader is dropped and never slows the others', async (t) => {
   const slow = await connect(app, { token: ada.token })
   t.teardown(() => {
     fast.close()
-    slow.close()
+    // It reads nothing, so it would never see a close handshake: ws would wait 30 s for one.
+    slow.ws.terminate()
   })
   fast.send({ type: 'subscribe', conversation_id: conv.id })
   slow.send({ type: 'subscribe', conversation_id: conv.id })
@@ -261,6 +262,8 @@ t.test('dead peers are ended by heartbeats', async (t) => {
   const app = await build(t)
   const ada = await signUp(app)
   const c = await connect(app, { token: ada.token })
+  // Its paused socket would never read the server's end of the connection.
+  t.teardown(() => c.ws.terminate())
   t.equal(app.hub.size, 1)
   // The client stops answering pings.
   ;(c.ws as unknown as { _receiver: { removeAllListeners(e: string): void } })._receiver.removeAllListeners('ping')

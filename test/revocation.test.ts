@@ -28,9 +28,22 @@ async function subscribed(app: App, token: string, conversationId: string): Prom
   return ws
 }
 
+/** The socket's close, or null when it is still open after `ms` (the timer does not outlive the answer). */
+async function closedWithin(ws: WsClient, ms: number): Promise<{ code: number; reason: string } | null> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms)
+  })
+  try {
+    return await Promise.race([ws.closed, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Revoking closes the socket at once with 4403, and nothing sent on it afterwards is stored. */
 async function assertRevoked(t: Test, app: App, ws: WsClient, conversationId: string, owner: Account) {
-  const closed = await Promise.race([ws.closed, new Promise<null>((r) => setTimeout(() => r(null), 3000))])
+  const closed = await closedWithin(ws, 3000)
   t.ok(closed, 'the socket is closed at once')
   t.equal(closed?.code, CloseCodes.REVOKED, 'with the revoked close code')
   const history = await app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}/messages`, headers: owner.auth })
@@ -123,7 +136,7 @@ t.test('disabling or deleting a user closes all their sockets, API keys and tick
         : await app.inject({ method: 'DELETE', url: `/api/v1/users/${bob.id}`, headers: admin.auth })
     t.ok(res.statusCode === 200 || res.statusCode === 204, `${action}: ${res.statusCode}`)
     for (const ws of sockets) {
-      const closed = await Promise.race([ws.closed, new Promise<null>((r) => setTimeout(() => r(null), 3000))])
+      const closed = await closedWithin(ws, 3000)
       t.equal(closed?.code, CloseCodes.REVOKED, `${action}: every socket of the user is closed with 4403`)
     }
   }
