@@ -70,6 +70,9 @@ export class OpenAISpeech implements SpeechSynthesizer {
 /** Longest text given to the local engine (it reads it all; a reply longer than this is cut). */
 const ESPEAK_MAX_CHARS = 20_000
 
+/** Whether each engine command answered `--version`: every app a process builds asks the same. */
+const installed = new Map<string, Promise<boolean>>()
+
 /** The local `espeak-ng` engine: no network, WAV only. */
 export class EspeakSpeech implements SpeechSynthesizer {
   readonly id = 'espeak-ng'
@@ -77,9 +80,14 @@ export class EspeakSpeech implements SpeechSynthesizer {
 
   constructor(private readonly command = 'espeak-ng') {}
 
-  /** Whether the engine is installed (on PATH). */
+  /** Whether the engine is installed (on PATH); asked once per process and command. */
   static available(command = 'espeak-ng'): Promise<boolean> {
-    return new Promise((resolve) => execFile(command, ['--version'], (err) => resolve(!err)))
+    let answer = installed.get(command)
+    if (!answer) {
+      answer = new Promise((resolve) => execFile(command, ['--version'], (err) => resolve(!err)))
+      installed.set(command, answer)
+    }
+    return answer
   }
 
   synthesize(request: SpeechRequest): Promise<Speech> {
