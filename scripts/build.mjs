@@ -1,6 +1,8 @@
 // `npm run build`: bundles the service's sources (src/server.ts and what it imports) into
 // dist/server.js, plain JavaScript that `npm start` runs with no TypeScript step at start.
-// Packages stay outside the bundle and load from node_modules as they are.
+// The packages are bundled too, but for those scripts/bundling.mjs leaves in node_modules (native
+// addons, packages that read their own files, the vendor SDKs loaded on first use): Node then
+// reads and compiles one file at start instead of several hundred modules.
 //
 // `node scripts/build.mjs --if-stale` (npm's prestart) builds only when the bundle is missing or
 // older than a file under src/ or schemas/ (or package.json), so `npm install && npm start` works
@@ -12,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // In dist/, one level under the root like src/: the service finds its files from there (src/resources.ts).
 const ENTRY = join(ROOT, 'dist/server.js')
-const INPUTS = ['src', 'schemas', 'package.json', 'tsconfig.json']
+const INPUTS = ['src', 'schemas', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/bundling.mjs']
 
 function newestChange(path) {
   const stat = statSync(path, { throwIfNoEntry: false })
@@ -31,6 +33,7 @@ function isStale() {
 
 export async function build() {
   const { build: bundle } = await import('esbuild')
+  const { ESM_BANNER, EXTERNAL_PACKAGES, locationGuard } = await import('./bundling.mjs')
   await bundle({
     absWorkingDir: ROOT,
     entryPoints: ['src/server.ts'],
@@ -39,7 +42,9 @@ export async function build() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    external: EXTERNAL_PACKAGES,
+    banner: { js: ESM_BANNER },
+    plugins: [locationGuard],
     sourcemap: true,
     logLevel: 'warning'
   })
