@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,12 +7,17 @@ import { startServerProcess } from './process-helper.js'
 
 const root = new URL('..', import.meta.url).pathname
 
+// What `npm start` runs: its prestart step builds dist/server.js when a source is newer.
+const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, encoding: 'utf8' })
+if (built.status !== 0) throw new Error(`scripts/build.mjs failed: ${built.stderr}`)
+
 /**
- * Starts `src/server.ts` as a real process on a free port with an empty DATA_DIR. A `.env` in the
- * checkout is not read (ENV_FILE names one that is not there) unless a test gives its own.
+ * Starts the server as `npm start` does (`dist/server.js`), as a real process on a free port. A
+ * `.env` in the checkout is not read (ENV_FILE names one that is not there) unless a test gives
+ * its own.
  */
 function startServer(env: Record<string, string>) {
-  return startServerProcess(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  return startServerProcess(process.execPath, ['dist/server.js'], {
     cwd: root,
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ENV_FILE: join(tmpdir(), 'no-such-dir', '.env'), ...env }
   })
@@ -149,9 +155,6 @@ t.test('a bad environment stops the start with a message naming the variable', a
 })
 
 t.test('npm start runs the build: dist/server.js serves, docs and migrations included', async (t) => {
-  const { spawnSync } = await import('node:child_process')
-  const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, encoding: 'utf8' })
-  t.equal(built.status, 0, built.stderr)
   const dataDir = join(mkdtempSync(join(tmpdir(), 'srv-')), 'data')
   const server = startServerProcess(process.execPath, ['dist/server.js'], {
     cwd: root,
