@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
-import { prepared } from '../db/prepared.js'
+import { prepared, preparedPlain } from '../db/prepared.js'
 import { assistants, conversationParticipants, conversations, messages, users, workspaceMembers, workspaces } from '../db/schema.js'
 import { conversationEventsAfter, type EventReplay } from './conversation-events.js'
 import { canSeeAssistant, type ConversationAccess, conversationAccess, conversationAudience, type ConversationRow, workspaceRole } from './access.js'
@@ -156,8 +156,46 @@ const historyWindow = and(
   gt(messages.seq, sql.placeholder('after')),
   lt(messages.seq, sql.placeholder('before'))
 )
-const messagesForward = (db: Tx) => db.select().from(messages).where(historyWindow).orderBy(asc(messages.seq)).limit(sql.placeholder('limit')).prepare()
-const messagesBackward = (db: Tx) => db.select().from(messages).where(historyWindow).orderBy(desc(messages.seq)).limit(sql.placeholder('limit')).prepare()
+// History pages are read as plain rows (preparedPlain): these columns, in this order.
+const HISTORY_COLUMNS = {
+  id: messages.id,
+  conversation_id: messages.conversationId,
+  seq: messages.seq,
+  role: messages.role,
+  sender_id: messages.senderId,
+  content: messages.content,
+  attachments: messages.attachments,
+  status: messages.status,
+  tool_call: messages.toolCall,
+  client_msg_id: messages.clientMsgId,
+  created_at: messages.createdAt,
+  updated_at: messages.updatedAt,
+  edited_at: messages.editedAt,
+  deleted_at: messages.deletedAt
+}
+const messagesForward = (db: Tx) => db.select(HISTORY_COLUMNS).from(messages).where(historyWindow).orderBy(asc(messages.seq)).limit(sql.placeholder('limit'))
+const messagesBackward = (db: Tx) => db.select(HISTORY_COLUMNS).from(messages).where(historyWindow).orderBy(desc(messages.seq)).limit(sql.placeholder('limit'))
+
+/** A history row's values, in HISTORY_COLUMNS' order (JSON columns as their text), as a record. */
+function messageRecordOfValues(v: unknown[]): MessageRecord {
+  const toolCall = v[8] as string | null
+  return {
+    id: v[0] as string,
+    conversation_id: v[1] as string,
+    seq: v[2] as number,
+    role: v[3] as MessageRecord['role'],
+    sender_id: v[4] as string | null,
+    content: v[5] as string,
+    attachments: JSON.parse(v[6] as string) as Attachment[],
+    status: v[7] as MessageRecord['status'],
+    tool_call: toolCall === null ? null : (JSON.parse(toolCall) as ToolCallRecord | null),
+    client_msg_id: v[9] as string | null,
+    created_at: v[10] as string,
+    updated_at: v[11] as string,
+    edited_at: v[12] as string | null,
+    deleted_at: v[13] as string | null
+  }
+}
 const lastSeqOf = (db: Tx) =>
   db
     .select({ s: conversations.lastSeq })
@@ -537,7 +575,10 @@ export class ConversationService {
     const limit = Math.min(MAX_HISTORY_PAGE, Math.max(1, q.limit ?? 50))
     const forward = q.after_seq !== undefined
     // Absent bounds are open: no seq is below 0 or above the largest integer.
-    const rows = prepared(this.db, forward ? messagesForward : messagesBackward).all({
+    const rows = preparedPlain(
+      this.db,
+      forward ? messagesForward : messagesBackward
+    )({
       conversationId: c.id,
       after: q.after_seq ?? -1,
       before: q.before_seq ?? Number.MAX_SAFE_INTEGER,
@@ -547,7 +588,7 @@ export class ConversationService {
     const page = rows.slice(0, limit)
     if (!forward) page.reverse()
     const lastSeq = prepared(this.db, lastSeqOf).get({ id: c.id })?.s ?? c.lastSeq
-    return { items: page.map(messageRecord), has_more, last_seq: lastSeq }
+    return { items: page.map(messageRecordOfValues), has_more, last_seq: lastSeq }
   }
 
   /**
