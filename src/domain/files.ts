@@ -91,14 +91,15 @@ export interface IncomingFile {
 
 /** A stored file: its metadata, its kind and the chat it was uploaded to. */
 export interface FileRecord {
-  fileid: string
+  id: string
   filename: string
-  uploaded_at: string
-  userid: string
+  created_at: string
+  owner_id: string
   content_type: string
   size: number
   kind: FileKind
-  chat_id: string | null
+  /** The conversation it was uploaded to, if any. */
+  conversation_id: string | null
 }
 
 export interface FileDownload {
@@ -127,14 +128,14 @@ type FileRow = typeof files.$inferSelect
 
 function fileRecord(f: FileRow): FileRecord {
   return {
-    fileid: f.id,
+    id: f.id,
     filename: f.filename,
-    uploaded_at: f.createdAt,
-    userid: f.ownerId,
+    created_at: f.createdAt,
+    owner_id: f.ownerId,
     content_type: f.contentType,
     size: f.size,
     kind: f.kind,
-    chat_id: f.conversationId
+    conversation_id: f.conversationId
   }
 }
 
@@ -284,7 +285,7 @@ export class FileService {
     try {
       for await (const part of parts) stored.push(await this.upload(p, part, conversationId))
     } catch (err) {
-      for (const f of stored) this.delete(p, f.fileid)
+      for (const f of stored) this.delete(p, f.id)
       throw err
     }
     return stored

@@ -207,14 +207,14 @@ export function presentTool(t: ToolRecord): Static<typeof Tool> {
 
 export function presentFile(f: FileRecord): Static<typeof File> {
   return {
-    fileid: f.fileid,
+    fileid: f.id,
     filename: f.filename,
-    uploaded_at: f.uploaded_at,
-    userid: f.userid,
+    uploaded_at: f.created_at,
+    userid: f.owner_id,
     content_type: f.content_type,
     size: f.size,
     kind: f.kind,
-    chat_id: f.chat_id
+    chat_id: f.conversation_id
   }
 }
 
