@@ -5,8 +5,9 @@
 // reads and compiles one file at start instead of several hundred modules.
 //
 // `node scripts/build.mjs --if-stale` (npm's prestart) builds only when the bundle is missing or
-// older than a file under src/ or schemas/ (or package.json), so `npm install && npm start` works
-// from a fresh checkout and after every change, and a start after no change costs a few stat calls.
+// older than a file under src/ or schemas/ (or package.json, the lockfile or the build scripts),
+// so `npm install && npm start` works from a fresh checkout and after every change, and a start
+// after no change costs a few stat calls.
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
