@@ -6,6 +6,22 @@ function connectionOf(db: Tx): object {
   return (db as unknown as { session: { client: object } }).session.client
 }
 
+/** One value per connection and key, made on first use. */
+function perConnection<K extends object, V>(store: WeakMap<object, Map<K, V>>, db: Tx, key: K, make: () => V): V {
+  const connection = connectionOf(db)
+  let byKey = store.get(connection)
+  if (!byKey) {
+    byKey = new Map()
+    store.set(connection, byKey)
+  }
+  let value = byKey.get(key)
+  if (value === undefined) {
+    value = make()
+    byKey.set(key, value)
+  }
+  return value
+}
+
 const statements = new WeakMap<object, Map<(db: Tx) => unknown, unknown>>()
 
 /**
@@ -15,18 +31,7 @@ const statements = new WeakMap<object, Map<(db: Tx) => unknown, unknown>>()
  * prepared from either runs in the transaction that is open when it executes.
  */
 export function prepared<T>(db: Tx, build: (db: Tx) => T): T {
-  const connection = connectionOf(db)
-  let byBuilder = statements.get(connection)
-  if (!byBuilder) {
-    byBuilder = new Map()
-    statements.set(connection, byBuilder)
-  }
-  let statement = byBuilder.get(build) as T | undefined
-  if (statement === undefined) {
-    statement = build(db)
-    byBuilder.set(build, statement)
-  }
-  return statement
+  return perConnection(statements, db, build, () => build(db)) as T
 }
 
 interface Built {
@@ -43,19 +48,11 @@ const plainReads = new WeakMap<object, Map<(db: Tx) => Built, PlainRead>>()
  * `sql.placeholder`s, which are given by name.
  */
 export function preparedPlain(db: Tx, build: (db: Tx) => Built): PlainRead {
-  const connection = connectionOf(db) as { prepare(sql: string): { raw(): { all(...params: unknown[]): unknown[][] } } }
-  let byBuilder = plainReads.get(connection)
-  if (!byBuilder) {
-    byBuilder = new Map()
-    plainReads.set(connection, byBuilder)
-  }
-  let read = byBuilder.get(build)
-  if (read === undefined) {
+  return perConnection(plainReads, db, build, () => {
+    const connection = connectionOf(db) as { prepare(sql: string): { raw(): { all(...params: unknown[]): unknown[][] } } }
     const query = build(db).toSQL()
     const statement = connection.prepare(query.sql).raw()
     const names = query.params.map((p) => (p instanceof Placeholder ? p.name : undefined))
-    read = (params) => statement.all(...names.map((name, i) => (name === undefined ? query.params[i] : params[name])))
-    byBuilder.set(build, read)
-  }
-  return read
+    return (params) => statement.all(...names.map((name, i) => (name === undefined ? query.params[i] : params[name])))
+  })
 }

@@ -176,25 +176,15 @@ const HISTORY_COLUMNS = {
 const messagesForward = (db: Tx) => db.select(HISTORY_COLUMNS).from(messages).where(historyWindow).orderBy(asc(messages.seq)).limit(sql.placeholder('limit'))
 const messagesBackward = (db: Tx) => db.select(HISTORY_COLUMNS).from(messages).where(historyWindow).orderBy(desc(messages.seq)).limit(sql.placeholder('limit'))
 
+const HISTORY_KEYS = Object.keys(HISTORY_COLUMNS) as (keyof typeof HISTORY_COLUMNS)[]
+
 /** A history row's values, in HISTORY_COLUMNS' order (JSON columns as their text), as a record. */
-function messageRecordOfValues(v: unknown[]): MessageRecord {
-  const toolCall = v[8] as string | null
-  return {
-    id: v[0] as string,
-    conversation_id: v[1] as string,
-    seq: v[2] as number,
-    role: v[3] as MessageRecord['role'],
-    sender_id: v[4] as string | null,
-    content: v[5] as string,
-    attachments: JSON.parse(v[6] as string) as Attachment[],
-    status: v[7] as MessageRecord['status'],
-    tool_call: toolCall === null ? null : (JSON.parse(toolCall) as ToolCallRecord | null),
-    client_msg_id: v[9] as string | null,
-    created_at: v[10] as string,
-    updated_at: v[11] as string,
-    edited_at: v[12] as string | null,
-    deleted_at: v[13] as string | null
-  }
+function messageRecordOfValues(values: unknown[]): MessageRecord {
+  const m: Record<string, unknown> = {}
+  for (let i = 0; i < HISTORY_KEYS.length; i++) m[HISTORY_KEYS[i] as string] = values[i]
+  m.attachments = JSON.parse(m.attachments as string)
+  if (m.tool_call !== null) m.tool_call = JSON.parse(m.tool_call as string)
+  return m as unknown as MessageRecord
 }
 const lastSeqOf = (db: Tx) =>
   db
