@@ -9,6 +9,10 @@
  * time of the server process from /proc, over the measured window). The load generator shares the
  * machine, so requests per second are the machine's as much as the server's; CPU per request is
  * the server's own and the figure to compare between builds.
+ *
+ * BENCH_LEGS picks legs by name (`me,history,send`, all by default). BENCH_PROFILE_DIR starts the
+ * server with `node --cpu-prof` writing there; the profile covers the whole run, so profile one
+ * leg at a time and read it with `tsx bench/profile-summary.ts <file>`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -21,6 +25,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const FILLER = 'lorem ipsum dolor sit amet '.repeat(8)
+const LEGS = (process.env.BENCH_LEGS ?? 'me,history,send').split(',')
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR
 
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -48,6 +54,7 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 }
 
 interface Leg {
+  key: string
   name: string
   method: 'GET' | 'POST'
   path: string
@@ -74,7 +81,8 @@ execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT,
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-http-'))
 const port = 20000 + Math.floor(Math.random() * 20000)
 const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', RATE_LIMIT_AUTH_MAX: '0' }
-const [command, args] = hasTaskset() ? ['taskset', ['-c', '0', process.execPath, 'dist/server.js']] : [process.execPath, ['dist/server.js']]
+const node = [process.execPath, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'dist/server.js']
+const [command, args] = hasTaskset() ? ['taskset', ['-c', '0', ...node]] : [node[0], node.slice(1)]
 const child = spawn(command as string, args as string[], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] })
 const base = `http://127.0.0.1:${port}`
 try {
@@ -94,11 +102,13 @@ try {
     await fetch(`${base}${messages}`, { method: 'POST', headers: { ...json, ...auth }, body: JSON.stringify({ content: `Message ${i}: ${FILLER}` }) })
   }
   const pool = new Pool(base, { connections: CONNECTIONS, pipelining: 1 })
-  const legs: Leg[] = [
-    { name: 'GET /api/v1/users/me', method: 'GET', path: '/api/v1/users/me' },
-    { name: 'GET …/messages?limit=50', method: 'GET', path: `${messages}?limit=50` },
-    { name: 'POST …/messages', method: 'POST', path: messages, body: JSON.stringify({ content: `Write bench message: ${FILLER}` }) }
-  ]
+  const legs = (
+    [
+      { key: 'me', name: 'GET /api/v1/users/me', method: 'GET', path: '/api/v1/users/me' },
+      { key: 'history', name: 'GET …/messages?limit=50', method: 'GET', path: `${messages}?limit=50` },
+      { key: 'send', name: 'POST …/messages', method: 'POST', path: messages, body: JSON.stringify({ content: `Write bench message: ${FILLER}` }) }
+    ] as Leg[]
+  ).filter((leg) => LEGS.includes(leg.key))
   console.log(`${CONNECTIONS} connections, ${SECONDS} s per path after a 3-s warm-up`)
   console.log('| path | req/s | server CPU per request |\n| --- | ---: | ---: |')
   for (const leg of legs) {
