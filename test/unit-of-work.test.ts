@@ -221,7 +221,7 @@ function services(t: Teardown) {
     record(tx, e) {
       if (e.type === control.failOn) throw new Error(`outbox refuses ${e.type}`)
       recorded.push(e.type)
-      real.record(tx, e)
+      return real.record(tx, e)
     }
   }
   const removed: { sha: string; inTransaction: boolean }[] = []
@@ -264,6 +264,28 @@ t.test('a service publishes after its commit, in order, with the outbox rows of 
   t.same(recorded, ['conversation.read'], 'markRead goes through the outbox like every event (which writes nothing for it: no webhook event)')
   t.same(heard, [{ type: 'conversation.read', inTransaction: false }])
   t.equal(deliveries().length, 2)
+})
+
+t.test('the webhook sender is told once per commit that wrote deliveries, never after one that wrote none', async (t) => {
+  const { core, control, person, hook, deliveries } = services(t)
+  let told = 0
+  core.webhooks.onEnqueue(() => {
+    told++
+    t.ok(deliveries().length > 0, 'told after the rows are committed')
+  })
+  const alice = person('alice@example.com')
+  const quiet = core.conversations.create(alice, { title: 'No webhook hears this' }).detail
+  core.conversations.send(alice, quiet.id, { content: 'hello' })
+  t.equal(told, 0, 'no subscribed webhook: no delivery written, the sender is not woken')
+
+  hook(alice.userId, ['conversation.created', 'message.received'])
+  core.conversations.create(alice, { title: 'Heard', initial_message: 'hello' })
+  t.equal(deliveries().length, 2)
+  t.equal(told, 1, 'two deliveries in one commit: told once')
+
+  control.failOn = 'message.created'
+  t.throws(() => core.conversations.send(alice, quiet.id, { content: 'rolled back' }))
+  t.equal(told, 1, 'a unit that rolled back tells nobody')
 })
 
 t.test('a service whose unit fails publishes nothing and leaves no outbox row', async (t) => {

@@ -188,7 +188,8 @@ export type EventSubscriptions = Pick<EventBus, 'subscribe'>
  * transaction that made the event, so none is lost if the process dies after the commit.
  */
 export interface Outbox {
-  record(tx: Tx, event: DomainEvent): void
+  /** Writes the event's deliveries in `tx`; returns how many it wrote. */
+  record(tx: Tx, event: DomainEvent): number
 }
 
-export const noOutbox: Outbox = { record() {} }
+export const noOutbox: Outbox = { record: () => 0 }

@@ -65,7 +65,7 @@ export function createServices(deps: ServiceDeps) {
   if (deps.passwordHashing) setPasswordHashing(deps.passwordHashing)
   const outbox = deps.outbox
   // Every write that makes a domain event, and every event, goes through this one unit of work.
-  const uow = new UnitOfWork({ db: deps.db, events: deps.events, outbox, log: deps.log })
+  const uow = new UnitOfWork({ db: deps.db, events: deps.events, outbox, log: deps.log, onDeliveries: () => webhooks.enqueued() })
   const files = new FileService(deps.db, uow, deps.blobs ?? noBlobStore, {
     canSee: (userId, conversationId) => canSeeConversation(deps.db, conversationId, userId)
   })

@@ -27,23 +27,34 @@ export interface UnitOfWorkDeps {
    * queued step has run, so none is lost.
    */
   log?: { error(obj: unknown, msg?: string): void }
+  /**
+   * Called after a commit whose events wrote webhook deliveries, so that whoever sends them (the
+   * dispatcher) looks for them now rather than at its next poll. Units that wrote none do not call
+   * it: most events have no subscriber, and a look costs a transaction.
+   */
+  onDeliveries?(): void
 }
 
 /** A running unit: its transaction and what it queued for after the commit, in order. */
 class Unit implements Work {
   private readonly steps: (() => void)[] = []
   private open = true
+  private deliveriesWritten = false
 
   constructor(
     readonly tx: Tx,
     private readonly outbox: Outbox,
-    private readonly events: EventBus
+    private readonly events: EventBus,
+    private readonly onDeliveries: (() => void) | undefined
   ) {}
 
   emit(event: DomainEvent): number | undefined {
     this.ensureOpen()
     const recorded = recordConversationEvent(this.tx, event)
-    this.outbox.record(this.tx, recorded)
+    if (this.outbox.record(this.tx, recorded) > 0 && this.onDeliveries && !this.deliveriesWritten) {
+      this.deliveriesWritten = true
+      this.steps.push(this.onDeliveries)
+    }
     this.steps.push(() => this.events.publish(recorded))
     return 'eventSeq' in recorded ? recorded.eventSeq : undefined
   }
@@ -118,7 +129,7 @@ export class UnitOfWork {
     if (inTransaction(this.deps.db)) throw new Error('A unit of work cannot start inside a transaction opened without it')
     let unit: Unit | undefined
     const result = this.deps.db.transaction((tx) => {
-      unit = new Unit(tx, this.deps.outbox, this.deps.events)
+      unit = new Unit(tx, this.deps.outbox, this.deps.events, this.deps.onDeliveries)
       this.current = unit
       try {
         return notAPromise(fn(unit))

@@ -150,7 +150,10 @@ export class WebhookService {
     private readonly options: { allowPrivate: boolean }
   ) {}
 
-  /** Called after deliveries were written outside a domain event (test pings, redeliveries). */
+  /**
+   * Called after deliveries were written: by a unit of work whose events wrote some (once per
+   * commit), by test pings and by redeliveries.
+   */
   onEnqueue(listener: () => void): () => void {
     this.enqueueListeners.add(listener)
     return () => this.enqueueListeners.delete(listener)
@@ -210,7 +213,7 @@ export class WebhookService {
       .returning()
       .get()
     if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', 'Webhook not found')
-    if (row.isActive && !current.isActive) this.notify()
+    if (row.isActive && !current.isActive) this.enqueued()
     return webhookRecord(row)
   }
 
@@ -254,7 +257,7 @@ export class WebhookService {
       .values(deliveryRow(hook.id, original.payload as WebhookPayload, original.messageId))
       .returning()
       .get()
-    this.notify()
+    this.enqueued()
     return deliveryRecord(row)
   }
 
@@ -267,11 +270,12 @@ export class WebhookService {
       data: { webhook_id: hook.id, user_id: p.userId, message: 'This is a test delivery.' }
     }
     const row = this.db.insert(webhookDeliveries).values(deliveryRow(hook.id, payload)).returning().get()
-    this.notify()
+    this.enqueued()
     return deliveryRecord(row)
   }
 
-  private notify(): void {
+  /** Tells the `onEnqueue` listeners that deliveries were written and committed. */
+  enqueued(): void {
     for (const listener of this.enqueueListeners) listener()
   }
 
@@ -337,9 +341,9 @@ const assistantOfConversation = (db: Tx) =>
 export class WebhookOutbox implements Outbox {
   constructor(private readonly present: RecordPresenters) {}
 
-  record(tx: Tx, event: DomainEvent): void {
+  record(tx: Tx, event: DomainEvent): number {
     const mapped = toWebhookEvent(tx, event, this.present)
-    if (!mapped) return
+    if (!mapped) return 0
     const { name, data, owners, admins } = mapped
     const candidates = [
       ...(owners.length ? prepared(tx, activeHooksOf).all({ owners: JSON.stringify(owners) }) : []),
@@ -354,6 +358,7 @@ export class WebhookOutbox implements Outbox {
       rows.push(deliveryRow(hook.id, { event: name, timestamp, data }))
     }
     if (rows.length) tx.insert(webhookDeliveries).values(rows).run()
+    return rows.length
   }
 }
 

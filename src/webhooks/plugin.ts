@@ -19,12 +19,11 @@ export default fp<{ dispatcher?: Partial<DispatcherOptions> }>(
       }
     )
     app.decorate('webhookDispatcher', dispatcher)
-    // Events are published after their transaction committed the outbox rows: look for them now.
-    const unsubscribe = app.services.events.subscribe(() => dispatcher.nudge())
+    // Told after each commit that wrote deliveries (a unit of work's outbox rows, a test ping, a
+    // redelivery): look for them now rather than at the next poll.
     const unlisten = app.services.webhooks.onEnqueue(() => dispatcher.nudge())
     app.addHook('onReady', async () => dispatcher.start())
     app.addHook('preClose', async () => {
-      unsubscribe()
       unlisten()
       await dispatcher.stop()
     })
