@@ -127,3 +127,22 @@ t.test('upgrade-insecure-requests and HSTS only over https', async (t) => {
   t.match(page.body, /<script src="\/docs\/static\/swagger-ui-bundle.js"/, 'its scripts are loaded from the same origin, by path')
   t.match(String(page.headers['content-security-policy']), /img-src 'self' data: validator\.swagger\.io/, "Swagger UI's own policy")
 })
+
+t.test("every answer carries helmet's headers, the docs pages with their own policy", async (t) => {
+  const app = await build(t)
+  for (const url of ['/api/v1/health', '/api/v1/no-such-route', '/docs']) {
+    const res = await app.inject({ url })
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: x-content-type-options`)
+    t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', `${url}: x-frame-options`)
+    t.equal(res.headers['referrer-policy'], 'no-referrer', `${url}: referrer-policy`)
+    t.equal(res.headers['cross-origin-opener-policy'], 'same-origin', `${url}: cross-origin-opener-policy`)
+    t.equal(res.headers['cross-origin-resource-policy'], 'same-origin', `${url}: cross-origin-resource-policy`)
+    t.match(String(res.headers['content-security-policy']), /^default-src 'self';/, `${url}: a content security policy`)
+    t.notOk(res.headers['x-powered-by'], `${url}: nothing says what serves it`)
+  }
+  const api = String((await app.inject({ url: '/api/v1/health' })).headers['content-security-policy'])
+  const docs = String((await app.inject({ url: '/docs' })).headers['content-security-policy'])
+  t.notMatch(api, /unsafe-eval/, "the API's policy allows no eval")
+  t.match(docs, /script-src 'self' 'unsafe-eval'/, "the docs pages' policy is their own")
+  t.equal(String((await app.inject({ url: '/api/v1/health' })).headers['content-security-policy']), api, 'the same policy on every answer')
+})
