@@ -6,7 +6,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { resourcePath } from '../resources.js'
 import * as schema from './schema.js'
 
-export type Db = BetterSQLite3Database<typeof schema>
+/** Drizzle's handle, with the better-sqlite3 connection under it as `$client`. */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
 
 /** A database handle or the transaction a service is in. */
 export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]

@@ -87,9 +87,9 @@ class Unit implements Work {
   }
 }
 
-/** Whether the connection under `db` is in a transaction (drizzle keeps the better-sqlite3 handle as `$client`). */
+/** Whether the connection under `db` is in a transaction. */
 export function inTransaction(db: Db): boolean {
-  return (db as { $client?: { inTransaction?: boolean } }).$client?.inTransaction === true
+  return db.$client.inTransaction
 }
 
 function notAPromise<T>(value: T): T {
@@ -119,8 +119,17 @@ function notAPromise<T>(value: T): T {
  */
 export class UnitOfWork {
   private current: Unit | undefined
+  /**
+   * better-sqlite3's own transaction around a callback, made once: BEGIN, the callback, COMMIT (or
+   * ROLLBACK when it throws), as drizzle's `db.transaction` does, without the transaction object
+   * and wrapper drizzle builds on every call. The unit's `tx` is the database handle itself: one
+   * synchronous connection, so every statement the callback runs is inside this transaction.
+   */
+  private readonly transaction: <T>(fn: () => T) => T
 
-  constructor(private readonly deps: UnitOfWorkDeps) {}
+  constructor(private readonly deps: UnitOfWorkDeps) {
+    this.transaction = deps.db.$client.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T
+  }
 
   /** Runs `fn` in a unit of work (joining the running one, if any); returns what it returns. */
   run<T>(fn: (w: Work) => T): T {
@@ -128,8 +137,8 @@ export class UnitOfWork {
     // Inside a transaction the unit does not own, "after the commit" would come before the commit.
     if (inTransaction(this.deps.db)) throw new Error('A unit of work cannot start inside a transaction opened without it')
     let unit: Unit | undefined
-    const result = this.deps.db.transaction((tx) => {
-      unit = new Unit(tx, this.deps.outbox, this.deps.events, this.deps.onDeliveries)
+    const result = this.transaction(() => {
+      unit = new Unit(this.deps.db, this.deps.outbox, this.deps.events, this.deps.onDeliveries)
       this.current = unit
       try {
         return notAPromise(fn(unit))
