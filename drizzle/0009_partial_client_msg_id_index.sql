@@ -1,0 +1,2 @@
+DROP INDEX `messages_client_msg_id_unique`;--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_client_msg_id_unique` ON `messages` (`conversation_id`,`sender_id`,`client_msg_id`) WHERE "messages"."client_msg_id" is not null;
