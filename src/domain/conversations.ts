@@ -261,7 +261,8 @@ export class ConversationService {
   }
 
   create(p: Principal, input: CreateConversationInput, idempotencyKey?: string): { detail: ConversationDetail; created: boolean } {
-    const hash = requestHash(input)
+    // Only a request with a key is compared with the one stored under it.
+    const hash = idempotencyKey ? requestHash(input) : ''
     const scope = 'conversations.create'
     let replay: ConversationDetail | undefined
     const id = this.uow.run((w) => {
@@ -428,7 +429,8 @@ export class ConversationService {
    */
   send(p: Principal, conversationId: string, input: SendMessageInput, idempotencyKey?: string): SendResult {
     const scope = `messages.send:${conversationId}`
-    const hash = requestHash(input)
+    // Only a request with a key is compared with the one stored under it.
+    const hash = idempotencyKey ? requestHash(input) : ''
     // Attachments that name a stored file are checked (the caller's own files, or files of this
     // conversation) and completed with the file's name, type and size.
     const fileIds = (input.attachments ?? []).map((a) => a.file_id).filter((id): id is string => typeof id === 'string')

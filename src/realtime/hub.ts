@@ -595,7 +595,8 @@ export class Hub {
     const { seq, eventSeq, notifyOthers = false, except = null } = opts
     const allowed = new Set(audience)
     const subscribers = this.byConversation.get(conversationId)
-    const data = this.wire(frame)
+    // Encoded once, when the first socket needs it (a conversation nobody watches costs nothing).
+    let data: Buffer | undefined
     const tally = { n: 0 }
     if (subscribers) {
       for (const c of subscribers) {
@@ -606,6 +607,7 @@ export class Hub {
           if (seq <= sub.lastSeq) continue // already replayed
           sub.lastSeq = seq
         }
+        data ??= this.wire(frame)
         this.deliver(c, frame, data, tally)
       }
     }
@@ -618,11 +620,13 @@ export class Hub {
         ...(eventSeq !== undefined ? { event_seq: eventSeq } : {}),
         action: 'new_message'
       }
-      const noteData = this.wire(note)
+      let noteData: Buffer | undefined
       const notes = { n: 0 }
       for (const userId of allowed) {
         for (const c of this.byUser.get(userId) ?? []) {
-          if (!c.subscriptions.has(conversationId)) this.deliver(c, note, noteData, notes)
+          if (c.subscriptions.has(conversationId)) continue
+          noteData ??= this.wire(note)
+          this.deliver(c, note, noteData, notes)
         }
       }
       this.report('conversation_update', notes)

@@ -146,7 +146,7 @@ function relay(nsp: Namespace, e: DomainEvent, present: RecordPresenters): void 
     }
     case 'message.created':
     case 'message.completed': {
-      if (!shown(e.message)) return
+      if (!shown(e.message) || !nsp.adapter.rooms.has(channel(e.conversationId))) return
       const received = { room_id: e.conversationId, message: present.message(e.message) }
       for (const s of audienceSockets(nsp, e.conversationId, e.audience)) emit(s, 'message_received', received)
       return

@@ -66,7 +66,8 @@ export function chatNamespace(app: FastifyInstance, policy: StatusPolicy): void 
   // an assistant's reply when it is complete.
   const unsubscribe = events.subscribe((e: DomainEvent) => {
     if ((e.type === 'message.created' && e.message.status === 'completed') || e.type === 'message.completed') {
-      nsp.to(e.conversationId).emit('message', presentMessage(e.message))
+      // Most chats have no classic socket: present and encode a frame only for a room that has one.
+      if (nsp.adapter.rooms.has(e.conversationId)) nsp.to(e.conversationId).emit('message', presentMessage(e.message))
     } else if (e.type === 'conversation.deleted') {
       nsp.in(e.conversationId).disconnectSockets(true)
     } else if (e.type === 'user.updated' && !e.user.is_active) {
