@@ -10,12 +10,12 @@
  * machine, so requests per second are the machine's as much as the server's; CPU per request is
  * the server's own and the figure to compare between builds.
  *
- * BENCH_LEGS picks legs by name (`me,history,send`, all by default). BENCH_PROFILE_DIR starts the
+ * BENCH_LEGS picks legs by name (`me,history,send`, all by default). BENCH_CPU_PROF starts the
  * server with `node --cpu-prof` writing there; the profile covers the whole run, so profile one
  * leg at a time and read it with `tsx bench/profile-summary.ts <file>`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +26,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const FILLER = 'lorem ipsum dolor sit amet '.repeat(8)
 const LEGS = (process.env.BENCH_LEGS ?? 'me,history,send').split(',')
-const PROFILE_DIR = process.env.BENCH_PROFILE_DIR
+const PROFILE_DIR = process.env.BENCH_CPU_PROF
 
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -80,10 +80,13 @@ async function load(pool: Pool, leg: Leg, headers: Record<string, string>, secon
 execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-http-'))
 const port = 20000 + Math.floor(Math.random() * 20000)
-const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', RATE_LIMIT_AUTH_MAX: '0' }
+// The server logs as `npm start` does (LOG_LEVEL info: one access-log line per request), to a file
+// as a deployment's collector would take it, not to this terminal.
+const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, RATE_LIMIT_MAX: '0', RATE_LIMIT_AUTH_MAX: '0' }
+const log = openSync(join(dataDir, 'server.log'), 'w')
 const node = [process.execPath, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'dist/server.js']
 const [command, args] = hasTaskset() ? ['taskset', ['-c', '0', ...node]] : [node[0], node.slice(1)]
-const child = spawn(command as string, args as string[], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] })
+const child = spawn(command as string, args as string[], { cwd: ROOT, env, stdio: ['ignore', log, 'inherit'] })
 const base = `http://127.0.0.1:${port}`
 try {
   await waitForHealth(base, child)

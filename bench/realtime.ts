@@ -17,7 +17,7 @@
  * from the environment or flags (`--sockets 500`, `--messages 2000`, ...; see `settings` below).
  * Results are printed and written to `bench/results/realtime-latest.json`.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
@@ -356,7 +356,9 @@ class FrameWaiter {
 
 async function startOurs(dataDir: string): Promise<Target> {
   const port = await freePort()
-  const child = startChild('the service', ['--import', 'tsx', 'src/server.ts'], {
+  // The service as `npm start` runs it: the bundle, built first when a source changed.
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
+  const child = startChild('the service', ['dist/server.js'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     NODE_ENV: 'development',
@@ -364,7 +366,10 @@ async function startOurs(dataDir: string): Promise<Target> {
     DATABASE_URL: '',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '0',
-    RATE_LIMIT_AUTH_MAX: '0'
+    RATE_LIMIT_AUTH_MAX: '0',
+    // All the sockets are one user's, from one address: room for all of them under both caps.
+    WS_MAX_SOCKETS_PER_USER: String(settings.sockets + 10),
+    MAX_CONNECTIONS_PER_IP: '0'
   })
   await waitHealthy(port, '/api/v1/health')
 
