@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { startupBanner } from './banner.js'
 import { ConfigError, loadStartConfig } from './config.js'
+import { flushLogs } from './logging.js'
 
 /**
  * Starts the service from the environment: reads the configuration, builds the app and listens.
@@ -38,6 +39,7 @@ export async function runServer(): Promise<void> {
   }
 
   const { port } = app.server.address() as AddressInfo
+  flushLogs()
   process.stdout.write(startupBanner({ config, port, surfaces: app.surfaces.list(), envFile }))
 
   // Validators and serializers are compiled on first use, so the server answers quickly after a

@@ -1,9 +1,13 @@
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import pino from 'pino'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { startupBanner } from '../src/banner.js'
 import { type Config, testConfig } from '../src/config.js'
-import { loggableUrl, loggerOptions } from '../src/logging.js'
+import { LOG_FLUSH_MS, logDestination, loggableUrl, loggerOptions } from '../src/logging.js'
 
 /** An app whose log lines are collected, parsed, instead of written out. */
 async function appWithLog(t: { teardown(fn: () => unknown): void }, overrides: Partial<Config> = {}) {
@@ -69,9 +73,35 @@ t.test('the access-log level is configurable', async (t) => {
 })
 
 t.test('pretty logs go through pino-pretty; JSON otherwise', async (t) => {
-  t.same(loggerOptions({ logLevel: 'info', logFormat: 'json' }), { level: 'info' })
+  t.match(loggerOptions({ logLevel: 'info', logFormat: 'json' }), { level: 'info', stream: { write: Function } })
   t.match(loggerOptions({ logLevel: 'debug', logFormat: 'pretty' }), { level: 'debug', transport: { target: 'pino-pretty' } })
   t.equal(loggerOptions({ logLevel: 'silent', logFormat: 'pretty' }), false)
+})
+
+t.test('JSON lines are written in batches, and none waits longer than the flush period', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'log-destination-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'out.log')
+  const fd = openSync(path, 'w')
+  const destination = logDestination(fd)
+  t.teardown(() => destination.end())
+  const log = pino({ level: 'info' }, destination)
+  log.info({ n: 1 }, 'first')
+  log.info({ n: 2 }, 'second')
+  t.equal(readFileSync(path, 'utf8'), '', 'two short lines wait for more')
+  await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS + 300))
+  t.same(
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).msg),
+    ['first', 'second'],
+    'written, in order, within the flush period'
+  )
+  for (let i = 0; i < 100; i++) log.info({ i }, 'busy')
+  // The batch's write is under way at once; a tenth of the period is room for it to land.
+  await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS / 10))
+  t.ok(readFileSync(path, 'utf8').split('\n').filter(Boolean).length > 2, 'a full batch goes out without waiting for the period')
 })
 
 t.test('the start banner says where, what and with which model', async (t) => {
