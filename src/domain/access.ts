@@ -65,6 +65,18 @@ const memberIds = (db: Tx) =>
     .prepare()
 
 /** A conversation's row by id (a prepared read), or undefined. */
+const assistantOfConversation = (db: Tx) =>
+  db
+    .select({ assistantId: conversations.assistantId })
+    .from(conversations)
+    .where(eq(conversations.id, sql.placeholder('id')))
+    .prepare()
+
+/** The assistant a conversation has (null for none; undefined when there is no such conversation). */
+export function conversationAssistant(db: Tx, conversationId: string): string | null | undefined {
+  return prepared(db, assistantOfConversation).get({ id: conversationId })?.assistantId
+}
+
 export function findConversation(db: Tx, id: string): ConversationRow | undefined {
   return prepared(db, conversationById).get({ id })
 }

@@ -9,7 +9,7 @@ import type { ConversationService } from './conversations.js'
 import { DomainError, isDomainError } from './errors.js'
 import type { EventSubscriptions, MessageRecord, ToolCallRecord } from './events.js'
 import type { Principal } from './principal.js'
-import { findConversation } from './access.js'
+import { conversationAssistant } from './access.js'
 
 /** How many stored messages a reply sees as its context. */
 export const REPLY_CONTEXT_MESSAGES = 50
@@ -106,8 +106,8 @@ export class ReplyService {
 
   private schedule(conversationId: string, userMessage: MessageRecord): void {
     if (this.stopped) return
-    const conversation = findConversation(this.db, conversationId)
-    if (!conversation?.assistantId) return
+    const assistantId = conversationAssistant(this.db, conversationId)
+    if (!assistantId) return
     const controller = new AbortController()
     const previous = this.tails.get(conversationId) ?? Promise.resolve()
     const job: Job = { conversationId, userMessageId: userMessage.id, controller, done: Promise.resolve('completed') }
@@ -115,7 +115,7 @@ export class ReplyService {
     job.done = previous
       .catch(() => undefined)
       .then(() => new Promise((r) => setImmediate(r)))
-      .then(() => this.run(job, conversation.assistantId!, userMessage))
+      .then(() => this.run(job, assistantId, userMessage))
       .catch((err: unknown) => {
         this.log.error({ err, conversationId }, 'assistant reply crashed')
         return 'failed' as const

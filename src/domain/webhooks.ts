@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/index.js'
 import { prepared } from '../db/prepared.js'
-import { conversations, users, webhookDeliveries, webhooks } from '../db/schema.js'
+import { users, webhookDeliveries, webhooks } from '../db/schema.js'
 import { AddressNotAllowedError, assertPublicAddress } from '../net/address-guard.js'
+import { conversationAssistant } from './access.js'
 import { newId, nowIso } from './clock.js'
 import { DomainError } from './errors.js'
 import type { DomainEvent, Outbox, RecordPresenters } from './events.js'
@@ -331,12 +332,6 @@ const activeHooksOfAdmins = (db: Tx) =>
     .from(webhooks)
     .where(and(eq(webhooks.isActive, true), inArray(webhooks.ownerId, db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')))))
     .prepare()
-const assistantOfConversation = (db: Tx) =>
-  db
-    .select({ assistantId: conversations.assistantId })
-    .from(conversations)
-    .where(eq(conversations.id, sql.placeholder('id')))
-    .prepare()
 
 export class WebhookOutbox implements Outbox {
   constructor(private readonly present: RecordPresenters) {}
@@ -392,12 +387,12 @@ function toWebhookEvent(tx: Tx, event: DomainEvent, present: RecordPresenters): 
       }
     }
     case 'message.created': {
-      const conversation = prepared(tx, assistantOfConversation).get({ id: event.conversationId })
+      const assistantId = conversationAssistant(tx, event.conversationId)
       return {
         name: 'message.received',
         data: {
           conversation_id: event.conversationId,
-          assistant_id: conversation?.assistantId ?? null,
+          assistant_id: assistantId ?? null,
           user_id: event.message.sender_id,
           message_id: event.message.id,
           seq: event.seq,
