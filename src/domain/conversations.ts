@@ -131,7 +131,6 @@ const insertMessageRow = (db: Tx) =>
       createdAt: sql.placeholder('now'),
       updatedAt: sql.placeholder('now')
     })
-    .returning()
     .prepare()
 const markReadUpTo = (db: Tx) =>
   db
@@ -746,19 +745,29 @@ export class ConversationService {
     const { tx } = w
     const now = nowIso()
     const { lastSeq: seq } = prepared(tx, nextMessageSeq).get({ id: c.id, now })!
-    const row = prepared(tx, insertMessageRow).get({
+    // The row as it is inserted: every column is given, so it is not read back.
+    const row: MessageRow = {
       id: newId(),
       conversationId: c.id,
       seq,
       senderId,
       role: input.role ?? 'user',
       content: input.content,
-      attachments: JSON.stringify(input.attachments ?? []),
+      attachments: input.attachments ?? [],
       status: input.status ?? 'completed',
-      toolCall: input.toolCall == null ? null : JSON.stringify(input.toolCall),
+      toolCall: input.toolCall ?? null,
       clientMsgId: input.client_msg_id ?? null,
+      editedAt: null,
+      deletedAt: null,
+      createdAt: now,
+      updatedAt: now
+    }
+    prepared(tx, insertMessageRow).run({
+      ...row,
+      attachments: JSON.stringify(row.attachments),
+      toolCall: row.toolCall === null ? null : JSON.stringify(row.toolCall),
       now
-    })!
+    })
     // Sending a message reads everything before it.
     if (senderId) prepared(tx, markReadUpTo).run({ conversationId: c.id, userId: senderId, seq })
     if (c.workspaceId) this.touchWorkspace(tx, c.workspaceId, now)
