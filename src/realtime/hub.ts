@@ -141,7 +141,8 @@ const POLICY_VIOLATION = 1008
  */
 export class Hub {
   private readonly connections = new Set<Connection>()
-  private readonly byConversation = new Map<string, Set<Connection>>()
+  /** Each conversation's subscribed sockets, with their subscription (the one in `conn.subscriptions`). */
+  private readonly byConversation = new Map<string, Map<Connection, Subscription>>()
   private readonly byUser = new Map<string, Set<Connection>>()
   /** Sockets of each user subscribed to each conversation: presence changes at 0 ↔ 1. */
   private readonly watchers = new Map<string, Map<string, number>>()
@@ -414,14 +415,15 @@ export class Hub {
     }
     const already = conn.subscriptions.has(f.conversation_id)
     const seenSeq = truncated && after !== undefined ? after : Math.max(lastSeq, after ?? 0)
-    conn.subscriptions.set(f.conversation_id, { lastSeq: seenSeq, replayedEventSeq })
+    const subscription: Subscription = { lastSeq: seenSeq, replayedEventSeq }
+    conn.subscriptions.set(f.conversation_id, subscription)
+    let subscribers = this.byConversation.get(f.conversation_id)
+    if (!subscribers) {
+      subscribers = new Map()
+      this.byConversation.set(f.conversation_id, subscribers)
+    }
+    subscribers.set(conn, subscription)
     if (!already) {
-      let set = this.byConversation.get(f.conversation_id)
-      if (!set) {
-        set = new Set()
-        this.byConversation.set(f.conversation_id, set)
-      }
-      set.add(conn)
       let counts = this.watchers.get(f.conversation_id)
       if (!counts) {
         counts = new Map()
@@ -487,7 +489,7 @@ export class Hub {
     const frame: HubFrame = { type: 'presence', conversation_id: conversationId, seq, user_id: userId, status }
     const data = this.wire(frame)
     const tally = { n: 0 }
-    for (const c of set) if (c !== except) this.deliver(c, frame, data, tally)
+    for (const c of set.keys()) if (c !== except) this.deliver(c, frame, data, tally)
     this.report('presence', tally)
   }
 
@@ -505,7 +507,7 @@ export class Hub {
     }
     const data = this.wire(frame)
     const tally = { n: 0 }
-    for (const c of this.byConversation.get(f.conversation_id) ?? []) {
+    for (const c of this.byConversation.get(f.conversation_id)?.keys() ?? []) {
       if (c.principal?.userId !== userId) this.deliver(c, frame, data, tally)
     }
     this.report('typing', tally)
@@ -561,7 +563,7 @@ export class Hub {
         return this.toUsers(e.audience, frame, e.conversation.id, e.eventSeq)
       case 'conversation.deleted': {
         this.toUsers(e.audience, frame)
-        for (const c of [...(this.byConversation.get(e.conversationId) ?? [])]) c.subscriptions.delete(e.conversationId)
+        for (const c of [...(this.byConversation.get(e.conversationId)?.keys() ?? [])]) c.subscriptions.delete(e.conversationId)
         this.byConversation.delete(e.conversationId)
         this.watchers.delete(e.conversationId)
         return
@@ -598,10 +600,13 @@ export class Hub {
     // Encoded once, when the first socket needs it (a conversation nobody watches costs nothing).
     let data: Buffer | undefined
     const tally = { n: 0 }
+    // Sockets of the audience that watch the conversation: when that is all of the audience's
+    // sockets (the usual case for an open conversation), nobody is left to notify.
+    let watching = 0
     if (subscribers) {
-      for (const c of subscribers) {
+      for (const [c, sub] of subscribers) {
         if (c === except || !c.principal || !allowed.has(c.principal.userId)) continue
-        const sub = c.subscriptions.get(conversationId)!
+        watching++
         if (eventSeq !== undefined && eventSeq <= sub.replayedEventSeq) continue // already replayed
         if (seq !== undefined) {
           if (seq <= sub.lastSeq) continue // already replayed
@@ -612,7 +617,7 @@ export class Hub {
       }
     }
     this.report(frame.type, tally)
-    if (notifyOthers) {
+    if (notifyOthers && this.socketsOf(allowed) > watching) {
       const note: HubFrame = {
         type: 'conversation_update',
         conversation_id: conversationId,
@@ -631,6 +636,13 @@ export class Hub {
       }
       this.report('conversation_update', notes)
     }
+  }
+
+  /** How many sockets the users have open. */
+  private socketsOf(userIds: Iterable<string>): number {
+    let n = 0
+    for (const userId of userIds) n += this.byUser.get(userId)?.size ?? 0
+    return n
   }
 
   /** Sends one serialized frame to every socket of the users, but not to one a replay already sent that event. */
