@@ -64,7 +64,6 @@ const memberIds = (db: Tx) =>
     .where(eq(workspaceMembers.workspaceId, sql.placeholder('workspaceId')))
     .prepare()
 
-/** A conversation's row by id (a prepared read), or undefined. */
 const assistantOfConversation = (db: Tx) =>
   db
     .select({ assistantId: conversations.assistantId })
@@ -77,6 +76,7 @@ export function conversationAssistant(db: Tx, conversationId: string): string | 
   return prepared(db, assistantOfConversation).get({ id: conversationId })?.assistantId
 }
 
+/** A conversation's row by id (a prepared read), or undefined. */
 export function findConversation(db: Tx, id: string): ConversationRow | undefined {
   return prepared(db, conversationById).get({ id })
 }
