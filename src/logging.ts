@@ -39,9 +39,9 @@ function prettyAvailable(): boolean {
 
 /**
  * Fastify's logger as the configuration asks: JSON lines at `LOG_LEVEL` on stdout (batched, see
- * logDestination), or, with
- * `LOG_FORMAT=pretty` (what `npm run dev` sets), readable colored lines through pino-pretty in a
- * worker thread. Where pino-pretty is not installed (a production install) the lines stay JSON.
+ * logDestination), or, with `LOG_FORMAT=pretty` (what `npm run dev` sets), readable colored lines
+ * through pino-pretty in a worker thread. Where pino-pretty is not installed (a production
+ * install) the lines stay JSON.
  */
 export function loggerOptions(config: Pick<Config, 'logLevel' | 'logFormat'>): FastifyServerOptions['logger'] {
   if (config.logLevel === 'silent') return false
